@@ -1,0 +1,186 @@
+//===- sinter-model.cpp - Build an example model, report, evaluate -*- C++ -*-===//
+//
+// Builds one of the example models with the graph builder, prints its size
+// (ops, parameters, bytes), optionally evaluates it in the reference
+// interpreter on a deterministic input and prints the first outputs, and
+// writes its MLIR. This is ./run.sh's main job until the CPU backend lands.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Reference/Interpreter.h"
+#include "dialects/sinter/IR/SinterDialect.h"
+#include "frontend/ModelStats.h"
+#include "frontend/models/Models.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> modelName("model",
+                                      cl::desc("gpt | gpt2-block | bert-block | mlp"),
+                                      cl::init("gpt"));
+static cl::opt<std::string> dtypeName("dtype", cl::desc("f32 | bf16 | f16"),
+                                      cl::init("f32"));
+static cl::opt<bool> decomposed(
+    "decomposed", cl::desc("emit composites as their primitive decomposition"),
+    cl::init(false));
+static cl::opt<bool> gpt2Small(
+    "gpt2-small", cl::desc("GPT-2-small sizes (d=768, 12 heads, MLP 3072)"),
+    cl::init(false));
+static cl::opt<int64_t> seqLen("seq", cl::desc("sequence length (0: model default)"),
+                               cl::init(0));
+static cl::opt<uint64_t> seed("seed", cl::desc("weight and input seed"),
+                              cl::init(0));
+static cl::opt<bool> evaluate("evaluate",
+                              cl::desc("run the reference interpreter"),
+                              cl::init(false));
+static cl::opt<int> printCount("print", cl::desc("output values to print"),
+                               cl::init(8));
+static cl::opt<std::string> outputPath("o", cl::desc("write the MLIR here"),
+                                       cl::value_desc("file"), cl::init(""));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "sinter-model: " << message << "\n";
+  return 1;
+}
+
+/// A deterministic input for argument `index`: token ids spread over the
+/// vocabulary for integer inputs, seeded random values otherwise.
+static sinter::reference::HostTensor makeInput(BlockArgument arg,
+                                               int64_t vocab) {
+  auto type = cast<RankedTensorType>(arg.getType());
+  auto dtype = *sinter::dtypeOf(type.getElementType());
+  std::vector<int64_t> shape(type.getShape());
+  if (dtype == sinter::DType::I32 || dtype == sinter::DType::I64) {
+    sinter::reference::HostTensor t{dtype, shape, {}};
+    for (int64_t i = 0; i < type.getNumElements(); ++i) {
+      t.values.push_back(static_cast<double>((i * 7919 + seed) % vocab));
+    }
+    return t;
+  }
+  return sinter::reference::HostTensor::random(dtype, shape,
+                                               seed + 1 + arg.getArgNumber());
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Sinter example model builder\n");
+
+  auto dtype = sinter::parseDType(dtypeName);
+  if (!dtype || !sinter::isFloat(*dtype)) {
+    return fail("--dtype must be f32, bf16 or f16, got '" + dtypeName + "'");
+  }
+  MLIRContext context;
+  context.loadDialect<sinter::SinterDialect, func::FuncDialect>();
+
+  auto mode = decomposed ? ::sinter::CompositeMode::kDecomposed
+                         : ::sinter::CompositeMode::kComposite;
+  absl::StatusOr<OwningOpRef<ModuleOp>> module;
+  int64_t vocab = 1;
+  if (modelName == "gpt") {
+    ::sinter::GptConfig config = ::sinter::defaultSmallGptConfig();
+    if (gpt2Small) {
+      config = ::sinter::gpt2SmallConfig();
+    }
+    config.dtype = *dtype;
+    config.seed = seed;
+    config.compositeMode = mode;
+    if (seqLen > 0) {
+      config.seq = seqLen;
+    }
+    vocab = config.vocab;
+    module = ::sinter::buildGpt(context, config);
+  } else if (modelName == "gpt2-block") {
+    ::sinter::Gpt2BlockConfig config;
+    if (gpt2Small) {
+      config.dModel = 768;
+      config.heads = 12;
+      config.mlp = 3072;
+    }
+    config.dtype = *dtype;
+    config.seed = seed;
+    config.compositeMode = mode;
+    if (seqLen > 0) {
+      config.seq = seqLen;
+    }
+    module = ::sinter::buildGpt2Block(context, config);
+  } else if (modelName == "bert-block") {
+    ::sinter::BertBlockConfig config;
+    config.dtype = *dtype;
+    config.seed = seed;
+    config.compositeMode = mode;
+    if (seqLen > 0) {
+      config.seq = seqLen;
+    }
+    module = ::sinter::buildBertBlock(context, config);
+  } else if (modelName == "mlp") {
+    ::sinter::MlpConfig config;
+    config.dtype = *dtype;
+    config.seed = seed;
+    config.compositeMode = mode;
+    module = ::sinter::buildMlp(context, config);
+  } else {
+    return fail("unknown --model '" + modelName +
+                "' (expected gpt, gpt2-block, bert-block or mlp)");
+  }
+  if (!module.ok()) {
+    return fail("building " + modelName + " failed: " +
+                std::string(module.status().message()));
+  }
+
+  ::sinter::ModelStats stats = ::sinter::computeModelStats(**module);
+  llvm::outs() << "model " << modelName << " (" << dtypeName << ", "
+               << (decomposed ? "decomposed" : "composite") << ")\n"
+               << "  ops:        " << stats.numOps << "\n"
+               << "  parameters: " << stats.numParameters << "\n"
+               << "  bytes:      " << stats.parameterBytes << "\n";
+
+  if (!outputPath.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_Text);
+    if (ec) {
+      return fail("cannot write '" + outputPath + "': " + ec.message());
+    }
+    (*module)->print(os);
+    llvm::outs() << "  mlir:       " << outputPath << "\n";
+  }
+
+  if (!evaluate) {
+    return 0;
+  }
+  auto fn = *(*module)->getOps<func::FuncOp>().begin();
+  std::vector<::sinter::reference::HostTensor> inputs;
+  for (BlockArgument arg : fn.getArguments()) {
+    inputs.push_back(makeInput(arg, vocab));
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto results = ::sinter::reference::evaluate(fn, inputs);
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  if (!results.ok()) {
+    return fail("reference evaluation failed: " +
+                std::string(results.status().message()));
+  }
+  llvm::outs() << "reference interpreter: " << llvm::format("%.2f", seconds)
+               << " s\n";
+  for (auto [i, result] : llvm::enumerate(*results)) {
+    auto name = fn.getResultAttrOfType<StringAttr>(i, "sinter.name");
+    llvm::outs() << "  " << (name ? name.getValue() : "result") << " "
+                 << result.shapeString() << ":";
+    for (int64_t k = 0; k < std::min<int64_t>(printCount, result.numElements());
+         ++k) {
+      llvm::outs() << " " << llvm::format("%.6g", result.values[k]);
+    }
+    llvm::outs() << "\n";
+  }
+  return 0;
+}
