@@ -1,0 +1,363 @@
+//===- DecomposeComposites.cpp - Composites to primitive ops ----*- C++ -*-===//
+//
+// Rewrites each composite sinter op into the primitive graph a model author
+// would write by hand. It is the inverse of the pattern-fusion passes: their
+// tests decompose and recognise again, the graph builder's decomposed mode is
+// built on it, and the reference interpreter is cross-checked composite
+// against decomposed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+#include "dialects/sinter/IR/SinterOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+#include <limits>
+
+#define DEBUG_TYPE "sinter-decompose-composites"
+
+namespace mlir::sinter {
+#define GEN_PASS_DEF_DECOMPOSECOMPOSITESPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace mlir::sinter
+
+using namespace mlir;
+using namespace mlir::sinter;
+
+namespace {
+
+/// Small helpers that build primitive sinter ops at one location.
+struct Emitter {
+  PatternRewriter &rewriter;
+  Location loc;
+
+  RankedTensorType typeOf(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+  Value splat(RankedTensorType type, double value) {
+    Attribute element =
+        isa<FloatType>(type.getElementType())
+            ? Attribute(rewriter.getFloatAttr(type.getElementType(), value))
+            : Attribute(rewriter.getIntegerAttr(type.getElementType(),
+                                                static_cast<int64_t>(value)));
+    return rewriter.create<ConstantOp>(loc,
+                                       SplatElementsAttr::get(type, element));
+  }
+  Value broadcast(Value v, RankedTensorType to, ArrayRef<int64_t> dims) {
+    auto type = RankedTensorType::get(to.getShape(), typeOf(v).getElementType());
+    if (type == v.getType()) {
+      return v;
+    }
+    return rewriter.create<BroadcastInDimOp>(loc, type, v, dims);
+  }
+  /// Broadcasts `v`, which lacks the dimensions `removed` of `to`, back to it.
+  Value unreduce(Value v, RankedTensorType to, ArrayRef<int64_t> removed) {
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0; d < to.getRank(); ++d) {
+      if (!llvm::is_contained(removed, d)) {
+        dims.push_back(d);
+      }
+    }
+    return broadcast(v, to, dims);
+  }
+  Value reduce(ReduceKind kind, Value v, ArrayRef<int64_t> dims) {
+    return rewriter.create<ReduceOp>(loc, v, kind, dims);
+  }
+  Value convert(Value v, Type elementType) {
+    auto type = RankedTensorType::get(typeOf(v).getShape(), elementType);
+    if (type == v.getType()) {
+      return v;
+    }
+    return rewriter.create<ConvertOp>(loc, type, v);
+  }
+  template <typename OpTy> Value binary(Value a, Value b) {
+    return rewriter.create<OpTy>(loc, a, b);
+  }
+  template <typename OpTy> Value unary(Value a) {
+    return rewriter.create<OpTy>(loc, a);
+  }
+  Value reshape(Value v, ArrayRef<int64_t> shape) {
+    return rewriter.create<ReshapeOp>(
+        loc, RankedTensorType::get(shape, typeOf(v).getElementType()), v);
+  }
+  Value sliceLast(Value v, int64_t begin, int64_t end, int64_t stride = 1) {
+    auto type = typeOf(v);
+    SmallVector<int64_t> start(type.getRank(), 0), limit(type.getShape()),
+        strides(type.getRank(), 1);
+    start.back() = begin;
+    limit.back() = end;
+    strides.back() = stride;
+    return rewriter.create<SliceOp>(loc, v, start, limit, strides);
+  }
+
+  /// exp(x - max) / sum(exp(x - max)) along `axis`; also returns the pieces
+  /// log_softmax and logsumexp need.
+  struct SoftmaxParts {
+    Value shifted, exps, sum, max;
+  };
+  SoftmaxParts softmaxParts(Value x, int64_t axis) {
+    auto type = typeOf(x);
+    Value max = reduce(ReduceKind::max, x, {axis});
+    Value shifted = binary<SubOp>(x, unreduce(max, type, {axis}));
+    Value exps = unary<ExpOp>(shifted);
+    Value sum = reduce(ReduceKind::sum, exps, {axis});
+    return {shifted, exps, sum, max};
+  }
+  Value softmax(Value x, int64_t axis) {
+    SoftmaxParts p = softmaxParts(x, axis);
+    return binary<DivOp>(p.exps, unreduce(p.sum, typeOf(x), {axis}));
+  }
+};
+
+/// Shared filter: a pattern applies only to the composites named in the
+/// pass option (all when empty).
+template <typename OpTy>
+struct CompositePattern : OpRewritePattern<OpTy> {
+  CompositePattern(MLIRContext *context, ArrayRef<std::string> only)
+      : OpRewritePattern<OpTy>(context),
+        enabled(only.empty() ||
+                llvm::is_contained(only, OpTy::getOperationName().drop_front(
+                                             strlen("sinter.")))) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const final {
+    if (!enabled) {
+      return rewriter.notifyMatchFailure(op, "not selected by the ops option");
+    }
+    Emitter e{rewriter, op.getLoc()};
+    rewriter.replaceOp(op, decompose(op, e));
+    return success();
+  }
+  virtual Value decompose(OpTy op, Emitter &e) const = 0;
+
+private:
+  bool enabled;
+};
+
+struct DecomposeSoftmax : CompositePattern<SoftmaxOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(SoftmaxOp op, Emitter &e) const override {
+    return e.softmax(op.getOperand(), op.getAxis());
+  }
+};
+
+struct DecomposeLogSoftmax : CompositePattern<LogSoftmaxOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(LogSoftmaxOp op, Emitter &e) const override {
+    int64_t axis = op.getAxis();
+    auto type = e.typeOf(op.getOperand());
+    auto p = e.softmaxParts(op.getOperand(), axis);
+    Value logSum = e.unary<LogOp>(p.sum);
+    return e.binary<SubOp>(p.shifted, e.unreduce(logSum, type, {axis}));
+  }
+};
+
+struct DecomposeLogSumExp : CompositePattern<LogSumExpOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(LogSumExpOp op, Emitter &e) const override {
+    auto p = e.softmaxParts(op.getOperand(), op.getAxis());
+    return e.binary<AddOp>(p.max, e.unary<LogOp>(p.sum));
+  }
+};
+
+/// The normalized dimensions [axis, rank) and the statistics' shape.
+static SmallVector<int64_t> trailingDims(RankedTensorType type, int64_t axis) {
+  SmallVector<int64_t> dims;
+  for (int64_t d = axis; d < type.getRank(); ++d) {
+    dims.push_back(d);
+  }
+  return dims;
+}
+
+/// Multiplies by gamma and adds beta (each optional), broadcast over the
+/// leading dimensions.
+static Value applyAffine(Emitter &e, Value y, Value gamma, Value beta,
+                         int64_t axis) {
+  auto type = e.typeOf(y);
+  SmallVector<int64_t> dims = trailingDims(type, axis);
+  if (gamma) {
+    y = e.binary<MulOp>(
+        y, e.broadcast(e.convert(gamma, type.getElementType()), type, dims));
+  }
+  if (beta) {
+    y = e.binary<AddOp>(
+        y, e.broadcast(e.convert(beta, type.getElementType()), type, dims));
+  }
+  return y;
+}
+
+struct DecomposeLayerNorm : CompositePattern<LayerNormOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(LayerNormOp op, Emitter &e) const override {
+    Type original = e.typeOf(op.getOperand()).getElementType();
+    Value x = e.convert(op.getOperand(), e.rewriter.getF32Type());
+    auto type = e.typeOf(x);
+    int64_t axis = op.getAxis();
+    SmallVector<int64_t> dims = trailingDims(type, axis);
+    Value mean = e.reduce(ReduceKind::mean, x, dims);
+    Value centered = e.binary<SubOp>(x, e.unreduce(mean, type, dims));
+    Value var =
+        e.reduce(ReduceKind::mean, e.binary<MulOp>(centered, centered), dims);
+    auto statType = e.typeOf(var);
+    Value inv = e.unary<RsqrtOp>(e.binary<AddOp>(
+        var, e.splat(statType, op.getEpsilon().convertToDouble())));
+    Value y = e.binary<MulOp>(centered, e.unreduce(inv, type, dims));
+    y = applyAffine(e, y, op.getGamma(), op.getBeta(), axis);
+    return e.convert(y, original);
+  }
+};
+
+struct DecomposeRmsNorm : CompositePattern<RmsNormOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(RmsNormOp op, Emitter &e) const override {
+    Type original = e.typeOf(op.getOperand()).getElementType();
+    Value x = e.convert(op.getOperand(), e.rewriter.getF32Type());
+    auto type = e.typeOf(x);
+    int64_t axis = op.getAxis();
+    SmallVector<int64_t> dims = trailingDims(type, axis);
+    Value meanSquare = e.reduce(ReduceKind::mean, e.binary<MulOp>(x, x), dims);
+    Value inv = e.unary<RsqrtOp>(e.binary<AddOp>(
+        meanSquare,
+        e.splat(e.typeOf(meanSquare), op.getEpsilon().convertToDouble())));
+    Value y = e.binary<MulOp>(x, e.unreduce(inv, type, dims));
+    y = applyAffine(e, y, op.getGamma(), Value(), axis);
+    return e.convert(y, original);
+  }
+};
+
+struct DecomposeGelu : CompositePattern<GeluOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(GeluOp op, Emitter &e) const override {
+    Value x = op.getOperand();
+    auto type = e.typeOf(x);
+    auto c = [&](double v) { return e.splat(type, v); };
+    switch (op.getApproximate()) {
+    case GeluApproximation::none: {
+      // 0.5 * x * (1 + erf(x / sqrt(2)))
+      Value erf = e.unary<ErfOp>(e.binary<MulOp>(x, c(M_SQRT1_2)));
+      Value half = e.binary<MulOp>(x, c(0.5));
+      return e.binary<MulOp>(half, e.binary<AddOp>(erf, c(1.0)));
+    }
+    case GeluApproximation::tanh: {
+      // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
+      Value cube = e.binary<MulOp>(e.binary<MulOp>(x, x), x);
+      Value inner = e.binary<AddOp>(x, e.binary<MulOp>(cube, c(0.044715)));
+      Value t = e.unary<TanhOp>(
+          e.binary<MulOp>(inner, c(std::sqrt(2.0 / M_PI))));
+      Value half = e.binary<MulOp>(x, c(0.5));
+      return e.binary<MulOp>(half, e.binary<AddOp>(t, c(1.0)));
+    }
+    case GeluApproximation::sigmoid:
+      // x * sigmoid(1.702 * x)
+      return e.binary<MulOp>(
+          x, e.unary<SigmoidOp>(e.binary<MulOp>(x, c(1.702))));
+    }
+    llvm_unreachable("unknown GELU approximation");
+  }
+};
+
+struct DecomposeAttention : CompositePattern<AttentionOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(AttentionOp op, Emitter &e) const override {
+    Value scores = e.rewriter.create<MatmulOp>(
+        e.loc, op.getQuery(), op.getKey(), /*transpose_lhs=*/false,
+        /*transpose_rhs=*/true, /*accumulation_type=*/nullptr);
+    auto type = e.typeOf(scores); // [B, H, S, T]
+    scores = e.binary<MulOp>(scores,
+                             e.splat(type, op.getScale().convertToDouble()));
+    if (Value bias = op.getBias()) {
+      scores = e.binary<AddOp>(scores, e.broadcast(bias, type, {0, 1, 2, 3}));
+    }
+    if (op.getCausal()) {
+      // keep[s, t] = t <= s + (T - S), as a [S, T] mask broadcast over B, H.
+      int64_t s = type.getDimSize(2), t = type.getDimSize(3);
+      auto idxType = RankedTensorType::get({s, t}, e.rewriter.getI64Type());
+      Value rows = e.rewriter.create<IotaOp>(e.loc, idxType, 0);
+      Value cols = e.rewriter.create<IotaOp>(e.loc, idxType, 1);
+      Value limit = e.binary<AddOp>(rows, e.splat(idxType, t - s));
+      Value keep = e.rewriter.create<CompareOp>(e.loc, cols, limit,
+                                                ComparePredicate::le);
+      auto maskType =
+          RankedTensorType::get(type.getShape(), e.rewriter.getI1Type());
+      keep = e.rewriter.create<BroadcastInDimOp>(
+          e.loc, maskType, keep, ArrayRef<int64_t>{2, 3});
+      Value negInf =
+          e.splat(type, -std::numeric_limits<double>::infinity());
+      scores = e.rewriter.create<SelectOp>(e.loc, keep, scores, negInf);
+    }
+    Value probs = e.softmax(scores, 3);
+    return e.rewriter.create<MatmulOp>(e.loc, probs, op.getValue(), false,
+                                       false, nullptr);
+  }
+};
+
+struct DecomposeRotaryEmbedding : CompositePattern<RotaryEmbeddingOp> {
+  using CompositePattern::CompositePattern;
+  Value decompose(RotaryEmbeddingOp op, Emitter &e) const override {
+    Value x = op.getOperand();
+    auto type = e.typeOf(x);
+    int64_t rank = type.getRank(), d = type.getShape().back(), half = d / 2;
+    SmallVector<int64_t> halfShape(type.getShape());
+    halfShape.back() = half;
+    Value first, second;
+    if (op.getInterleaved()) {
+      first = e.sliceLast(x, 0, d, 2);  // x[..., 0::2]
+      second = e.sliceLast(x, 1, d, 2); // x[..., 1::2]
+    } else {
+      first = e.sliceLast(x, 0, half);
+      second = e.sliceLast(x, half, d);
+    }
+    auto tableType = RankedTensorType::get(halfShape, type.getElementType());
+    Value cos = e.broadcast(op.getCos(), tableType, {rank - 2, rank - 1});
+    Value sin = e.broadcast(op.getSin(), tableType, {rank - 2, rank - 1});
+    Value a = e.binary<SubOp>(e.binary<MulOp>(first, cos),
+                              e.binary<MulOp>(second, sin));
+    Value b = e.binary<AddOp>(e.binary<MulOp>(second, cos),
+                              e.binary<MulOp>(first, sin));
+    if (!op.getInterleaved()) {
+      return e.rewriter.create<ConcatenateOp>(e.loc, ValueRange{a, b},
+                                              rank - 1);
+    }
+    // Re-interleave: [..., D/2] x2 -> [..., D/2, 2] -> [..., D].
+    SmallVector<int64_t> pairShape(halfShape);
+    pairShape.push_back(1);
+    Value pairs = e.rewriter.create<ConcatenateOp>(
+        e.loc, ValueRange{e.reshape(a, pairShape), e.reshape(b, pairShape)},
+        rank);
+    return e.reshape(pairs, type.getShape());
+  }
+};
+
+struct DecomposeCompositesPass
+    : mlir::sinter::impl::DecomposeCompositesPassBase<DecomposeCompositesPass> {
+  using DecomposeCompositesPassBase::DecomposeCompositesPassBase;
+
+  void runOnOperation() override {
+    SmallVector<std::string> only;
+    if (ops != "all") {
+      for (StringRef name : llvm::split(ops, ',')) {
+        only.push_back(name.trim().str());
+      }
+    }
+    RewritePatternSet patterns(&getContext());
+    populateDecomposeCompositesPatterns(patterns, only);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns)))) {
+      getOperation().emitError("decomposing composites did not converge");
+      signalPassFailure();
+    }
+  }
+};
+
+} // namespace
+
+void mlir::sinter::populateDecomposeCompositesPatterns(
+    RewritePatternSet &patterns, ArrayRef<std::string> onlyOps) {
+  patterns.add<DecomposeSoftmax, DecomposeLogSoftmax, DecomposeLogSumExp,
+               DecomposeLayerNorm, DecomposeRmsNorm, DecomposeGelu,
+               DecomposeAttention, DecomposeRotaryEmbedding>(
+      patterns.getContext(), onlyOps);
+}

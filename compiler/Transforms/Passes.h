@@ -1,0 +1,32 @@
+//===- Passes.h - Sinter's passes on the sinter dialect ---------*- C++ -*-===//
+
+#ifndef SINTER_COMPILER_TRANSFORMS_PASSES_H
+#define SINTER_COMPILER_TRANSFORMS_PASSES_H
+
+#include "dialects/sinter/IR/SinterDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+
+namespace mlir {
+class RewritePatternSet;
+}
+
+namespace mlir::sinter {
+
+#define GEN_PASS_DECL
+#include "compiler/Transforms/Passes.h.inc"
+
+/// Patterns that rewrite each composite op into primitive sinter ops.
+/// `onlyOps` restricts them to the given mnemonics (e.g. "softmax"); empty
+/// means every composite.
+void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
+                                         ArrayRef<std::string> onlyOps = {});
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/Transforms/Passes.h.inc"
+
+} // namespace mlir::sinter
+
+#endif // SINTER_COMPILER_TRANSFORMS_PASSES_H

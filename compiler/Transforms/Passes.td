@@ -1,0 +1,44 @@
+//===- Passes.td - Sinter's passes on the sinter dialect ----*- tablegen -*-===//
+
+#ifndef SINTER_TRANSFORMS_PASSES_TD
+#define SINTER_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::ModuleOp"> {
+  let summary = "Rewrite composite ops into their primitive sinter forms";
+  let description = [{
+    Replaces `softmax`, `log_softmax`, `logsumexp`, `layer_norm`, `rms_norm`,
+    `gelu`, `attention` and `rotary_embedding` by the primitive graphs models
+    write by hand (the forms the fusion passes must recognise). The graph
+    builder's decomposed mode uses the same patterns, so there is one
+    definition of each decomposition.
+
+    Before:
+    ```mlir
+    %p = sinter.softmax %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %m = sinter.reduce max %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %mb = sinter.broadcast_in_dim %m, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %d = sinter.sub %x, %mb : tensor<4x8xf32>
+    %e = sinter.exp %d : tensor<4x8xf32>
+    %s = sinter.reduce sum %e, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %sb = sinter.broadcast_in_dim %s, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %p = sinter.div %e, %sb : tensor<4x8xf32>
+    ```
+
+    Numerics: the decompositions subtract the max like the composites, but a
+    row that is entirely `-inf` gives NaN where the composite softmax and
+    attention give zeros. Norms on f16/bf16 are computed in f32 (a `convert`
+    in and out), as mixed-precision models write them.
+  }];
+  let options = [
+    Option<"ops", "ops", "std::string", /*default=*/"\"all\"",
+           "comma-separated composite mnemonics to decompose, or 'all'">
+  ];
+  let dependentDialects = ["mlir::sinter::SinterDialect"];
+}
+
+#endif // SINTER_TRANSFORMS_PASSES_TD
