@@ -17,7 +17,7 @@ def Sinter_GeluApproximation : I32EnumAttr<"GeluApproximation",
 }
 def Sinter_GeluApproximationAttr
     : EnumAttr<Sinter_Dialect, Sinter_GeluApproximation, "gelu_approx"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 def Sinter_CmpEq : I32EnumAttrCase<"eq", 0>;
@@ -35,7 +35,7 @@ def Sinter_ComparePredicate : I32EnumAttr<"ComparePredicate",
 }
 def Sinter_ComparePredicateAttr
     : EnumAttr<Sinter_Dialect, Sinter_ComparePredicate, "cmp"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 def Sinter_ReduceSum : I32EnumAttrCase<"sum", 0>;
@@ -48,7 +48,7 @@ def Sinter_ReduceKind : I32EnumAttr<"ReduceKind", "reduction kind",
   let cppNamespace = "::mlir::sinter";
 }
 def Sinter_ReduceKindAttr : EnumAttr<Sinter_Dialect, Sinter_ReduceKind, "reduce"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 def Sinter_FusionLoop : I32EnumAttrCase<"loop", 0>;
@@ -62,7 +62,7 @@ def Sinter_FusionKind : I32EnumAttr<"FusionKind", "kind of fused kernel",
   let cppNamespace = "::mlir::sinter";
 }
 def Sinter_FusionKindAttr : EnumAttr<Sinter_Dialect, Sinter_FusionKind, "fusion"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 #endif // SINTER_ATTRS_TD

@@ -41,7 +41,7 @@ def Sinter_Element : AnyTypeOf<[F32, F16, BF16, I1, I32, I64]>;
 
 class Sinter_StaticTensorOf<list<Type> allowed> :
     Type<And<[TensorOf<allowed>.predicate, HasStaticShapePred]>,
-         "statically shaped tensor of " # TensorOf<allowed>.summary,
+         "statically shaped " # TensorOf<allowed>.summary,
          "::mlir::RankedTensorType">;
 
 def Sinter_Tensor : Sinter_StaticTensorOf<[F32, F16, BF16, I1, I32, I64]>;

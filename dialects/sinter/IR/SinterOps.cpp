@@ -100,6 +100,33 @@ static void printSameOrFunctionalTypeNoResult(OpAsmPrinter &p, Operation *,
   printSameOrFunctionalType(p, ArrayRef<Type>{a, b}, Type());
 }
 
+//===----------------------------------------------------------------------===//
+// custom<OperandsThenComma>: `%a, %b,` before a keyword (concatenate's
+// `%a, %b, dim = 1`). The generic `$inputs `,` `dim`` form cannot parse: the
+// variadic operand list consumes the comma and then expects another operand.
+//===----------------------------------------------------------------------===//
+
+static ParseResult
+parseOperandsThenComma(OpAsmParser &parser,
+                       SmallVectorImpl<OpAsmParser::UnresolvedOperand> &ops) {
+  OpAsmParser::UnresolvedOperand operand;
+  OptionalParseResult next = parser.parseOptionalOperand(operand);
+  while (next.has_value()) {
+    if (failed(*next) || parser.parseComma()) {
+      return failure();
+    }
+    ops.push_back(operand);
+    next = parser.parseOptionalOperand(operand);
+  }
+  return success();
+}
+
+static void printOperandsThenComma(OpAsmPrinter &p, Operation *,
+                                   OperandRange ops) {
+  llvm::interleave(
+      ops, p, [&](Value v) { p << v << ","; }, " ");
+}
+
 LogicalResult mlir::sinter::inferSameTypeElementwise(
     std::optional<Location> loc, StringRef opName, ValueRange operands,
     SmallVectorImpl<Type> &types) {
@@ -211,7 +238,7 @@ OpFoldResult SelectOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-LogicalResult ConvertOp::verify() {
+LogicalResult ConvertOp::verifyShapes() {
   if (getOperand().getType().getShape() != getType().getShape()) {
     return emitOpError() << "(C1) result " << getType()
                          << " must have the shape of the operand "

@@ -18,6 +18,46 @@ namespace mlir::sinter {
 LogicalResult inferSameTypeElementwise(std::optional<Location> loc,
                                        StringRef opName, ValueRange operands,
                                        SmallVectorImpl<Type> &types);
+
+/// Runs the op's shape function (which reports the constraint and names the
+/// shapes) and compares its result with the declared result types, ahead of
+/// the traits listed after it in ODS. See Sinter_InferTypeOpAdaptor.
+template <typename ConcreteType>
+class VerifyInferredTypesFirst
+    : public OpTrait::TraitBase<ConcreteType, VerifyInferredTypesFirst> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    SmallVector<Type, 1> inferred;
+    if (failed(ConcreteType::inferReturnTypes(
+            op->getContext(), op->getLoc(), op->getOperands(),
+            op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+            op->getRegions(), inferred))) {
+      return failure();
+    }
+    if (TypeRange(inferred) != op->getResultTypes()) {
+      auto diag = op->emitOpError() << "result type";
+      diag << (op->getNumResults() == 1 ? " " : "s (");
+      llvm::interleaveComma(op->getResultTypes(), diag);
+      diag << (op->getNumResults() == 1 ? "" : ")")
+           << " does not match the inferred ";
+      llvm::interleaveComma(inferred, diag);
+      return diag;
+    }
+    return success();
+  }
+};
+
+/// Calls the op's `verifyShapes()` when the traits are verified, ahead of the
+/// traits listed after it in ODS (OpTrait::Elementwise's message names no
+/// shapes; ours do). Operand/result type constraints are checked before.
+template <typename ConcreteType>
+class VerifyShapesFirst
+    : public OpTrait::TraitBase<ConcreteType, VerifyShapesFirst> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    return cast<ConcreteType>(op).verifyShapes();
+  }
+};
 } // namespace mlir::sinter
 
 #define GET_OP_CLASSES

@@ -22,10 +22,28 @@ include "mlir/Interfaces/ControlFlowInterfaces.td"
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+// Traits verify in the order listed, after the operand/result type
+// constraints. InferTypeOpInterface checks the inferred types only with the
+// regions, after every trait: Elementwise's "all non-scalar operands/results
+// must have the same shape" (which names no shape) would win, and a failing
+// shape function would be followed by a second, empty "failed to infer
+// returned types". Sinter_InferTypeOpAdaptor runs the shape function first,
+// so its message (constraint number and shapes) is the one reported.
+def Sinter_VerifyInferredTypesFirst : NativeOpTrait<"VerifyInferredTypesFirst"> {
+  let cppNamespace = "::mlir::sinter";
+}
+def Sinter_InferTypeOpAdaptor
+    : TraitList<[Sinter_VerifyInferredTypesFirst, InferTypeOpAdaptor]>;
+// Same ordering for ops whose result type is not inferred: calls the op's
+// `verifyShapes()` ahead of the traits listed after it.
+def Sinter_VerifyShapesFirst : NativeOpTrait<"VerifyShapesFirst"> {
+  let cppNamespace = "::mlir::sinter";
+}
+
 // Shared inference: one shape and element type for all operands and result.
 class Sinter_ElementwiseOp<string mnemonic, list<Trait> traits = []>
-    : Sinter_Op<mnemonic, !listconcat(traits, [Pure, Elementwise,
-                                               InferTypeOpAdaptor])>;
+    : Sinter_Op<mnemonic, !listconcat(traits, [Pure, Sinter_InferTypeOpAdaptor,
+                                               Elementwise])>;
 
 class Sinter_BinaryOp<string mnemonic, Type operandType, string formula,
                       list<Trait> traits = []>
@@ -140,7 +158,7 @@ def Sinter_GeluOp : Sinter_ElementwiseOp<"gelu"> {
                        Sinter_GeluApproximationAttr:$approximate);
   let results = (outs Sinter_FloatTensor:$result);
   let assemblyFormat = [{
-    $approximate $operand attr-dict `:`
+    `` $approximate $operand attr-dict `:`
     custom<SameOrFunctionalType>(type($operand), type($result))
   }];
   let extraClassDefinition = [{
@@ -171,7 +189,7 @@ def Sinter_CompareOp : Sinter_ElementwiseOp<"compare"> {
                        Sinter_ComparePredicateAttr:$predicate);
   let results = (outs Sinter_BoolTensor:$result);
   let assemblyFormat = [{
-    $predicate `,` $lhs `,` $rhs attr-dict `:`
+    `` $predicate `,` $lhs `,` $rhs attr-dict `:`
     custom<SameOrFunctionalTypeNoResult>(type($lhs), type($rhs))
   }];
 }
@@ -197,7 +215,8 @@ def Sinter_SelectOp : Sinter_ElementwiseOp<"select"> {
   let hasFolder = 1;
 }
 
-def Sinter_ConvertOp : Sinter_Op<"convert", [Pure, Elementwise]> {
+def Sinter_ConvertOp : Sinter_Op<"convert",
+    [Pure, Sinter_VerifyShapesFirst, Elementwise]> {
   let summary = "elementwise element type conversion";
   let description = [{
     Converts each element to the result's element type: floats round to
@@ -214,7 +233,10 @@ def Sinter_ConvertOp : Sinter_Op<"convert", [Pure, Elementwise]> {
   let arguments = (ins Sinter_Tensor:$operand);
   let results = (outs Sinter_Tensor:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
-  let hasVerifier = 1;
+  // (C1), run by Sinter_VerifyShapesFirst ahead of Elementwise's check.
+  let extraClassDeclaration = [{
+    ::mlir::LogicalResult verifyShapes();
+  }];
   let hasFolder = 1;
 }
 
@@ -268,7 +290,7 @@ def Sinter_ReshapeOp : Sinter_Op<"reshape", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
-def Sinter_TransposeOp : Sinter_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def Sinter_TransposeOp : Sinter_Op<"transpose", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "permute dimensions";
   let description = [{
     `result.shape[i] = operand.shape[perm[i]]`.
@@ -290,7 +312,7 @@ def Sinter_TransposeOp : Sinter_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def Sinter_SliceOp : Sinter_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def Sinter_SliceOp : Sinter_Op<"slice", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "static strided slice";
   let description = [{
     `result[i] = operand[start + i * strides]`, with
@@ -316,7 +338,7 @@ def Sinter_SliceOp : Sinter_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Sinter_ConcatenateOp : Sinter_Op<"concatenate", [Pure, InferTypeOpAdaptor]> {
+def Sinter_ConcatenateOp : Sinter_Op<"concatenate", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "join tensors along one dimension";
   let description = [{
     Constraints:
@@ -331,13 +353,13 @@ def Sinter_ConcatenateOp : Sinter_Op<"concatenate", [Pure, InferTypeOpAdaptor]> 
   let arguments = (ins Variadic<Sinter_Tensor>:$inputs, I64Attr:$dimension);
   let results = (outs Sinter_Tensor:$result);
   let assemblyFormat = [{
-    $inputs `,` `dim` `=` $dimension attr-dict `:`
+    custom<OperandsThenComma>($inputs) `dim` `=` $dimension attr-dict `:`
     functional-type($inputs, results)
   }];
   let hasFolder = 1;
 }
 
-def Sinter_GatherOp : Sinter_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+def Sinter_GatherOp : Sinter_Op<"gather", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "gather rows of a table (embedding lookup)";
   let description = [{
     `result[n..., d...] = table[clamp(indices[n...], 0, rows - 1), d...]`.
@@ -380,7 +402,7 @@ def Sinter_IotaOp : Sinter_Op<"iota", [Pure]> {
 // Reductions and contractions
 //===----------------------------------------------------------------------===//
 
-def Sinter_ReduceOp : Sinter_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
+def Sinter_ReduceOp : Sinter_Op<"reduce", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "sum, max, min or mean over a set of dimensions";
   let description = [{
     Reduces `operand` over `dimensions`; those dimensions are removed from
@@ -400,12 +422,12 @@ def Sinter_ReduceOp : Sinter_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
                        DenseI64ArrayAttr:$dimensions);
   let results = (outs Sinter_NumericTensor:$result);
   let assemblyFormat = [{
-    $kind $operand `,` `dims` `=` $dimensions attr-dict `:`
+    `` $kind $operand `,` `dims` `=` $dimensions attr-dict `:`
     functional-type(operands, results)
   }];
 }
 
-def Sinter_MatmulOp : Sinter_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+def Sinter_MatmulOp : Sinter_Op<"matmul", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "batched matrix product";
   let description = [{
     `result[b..., m, n] = sum_k lhs[b..., m, k] * rhs[b..., k, n]`, with
@@ -440,7 +462,7 @@ def Sinter_MatmulOp : Sinter_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class Sinter_AxisOp<string mnemonic>
-    : Sinter_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Sinter_Op<mnemonic, [Pure, Sinter_InferTypeOpAdaptor]> {
   let arguments = (ins Sinter_FloatTensor:$operand, I64Attr:$axis);
   let results = (outs Sinter_FloatTensor:$result);
   let assemblyFormat = [{
@@ -495,7 +517,7 @@ def Sinter_LogSumExpOp : Sinter_AxisOp<"logsumexp"> {
 }
 
 def Sinter_LayerNormOp : Sinter_Op<"layer_norm",
-    [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments, Sinter_InferTypeOpAdaptor]> {
   let summary = "layer normalization over the trailing dimensions from axis";
   let description = [{
     With `N` the dimensions `[axis, rank)`:
@@ -527,7 +549,7 @@ def Sinter_LayerNormOp : Sinter_Op<"layer_norm",
 }
 
 def Sinter_RmsNormOp : Sinter_Op<"rms_norm",
-    [Pure, InferTypeOpAdaptor]> {
+    [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "root-mean-square normalization over the trailing dimensions";
   let description = [{
     With `N` the dimensions `[axis, rank)`:
@@ -555,7 +577,7 @@ def Sinter_RmsNormOp : Sinter_Op<"rms_norm",
   }];
 }
 
-def Sinter_AttentionOp : Sinter_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+def Sinter_AttentionOp : Sinter_Op<"attention", [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "scaled dot-product attention";
   let description = [{
     `attention(Q, K, V) = softmax(Q @ K.T * scale + bias [+ causal mask]) @ V`
@@ -589,7 +611,7 @@ def Sinter_AttentionOp : Sinter_Op<"attention", [Pure, InferTypeOpAdaptor]> {
 }
 
 def Sinter_RotaryEmbeddingOp : Sinter_Op<"rotary_embedding",
-    [Pure, InferTypeOpAdaptor]> {
+    [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "rotary position embedding (RoPE)";
   let description = [{
     For `x: [..., S, D]` and tables `cos, sin: [S, D/2]`, rotates each pair
@@ -620,7 +642,7 @@ def Sinter_RotaryEmbeddingOp : Sinter_Op<"rotary_embedding",
 //===----------------------------------------------------------------------===//
 
 def Sinter_ConstantOp : Sinter_Op<"constant",
-    [ConstantLike, Pure, InferTypeOpAdaptor]> {
+    [ConstantLike, Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "a constant tensor";
   let description = [{
     Holds `dense<...>` values or, for large weights, a `dense_resource` blob
@@ -667,7 +689,7 @@ def Sinter_FusionOp : Sinter_Op<"fusion", [IsolatedFromAbove,
   let results = (outs Variadic<Sinter_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $kind `(` $inputs `)` attr-dict `:` functional-type($inputs, $results)
+    `` $kind `(` $inputs `)` attr-dict `:` functional-type($inputs, $results)
     $body
   }];
   let hasRegionVerifier = 1;

@@ -10,8 +10,10 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::sinter;
@@ -40,6 +42,18 @@ struct Diag {
     return diag;
   }
 };
+
+/// Number of elements, or nullopt if it does not fit in int64_t (the tensor
+/// type allows such shapes; ShapedType::getNumElements would wrap around).
+std::optional<int64_t> elementCount(RankedTensorType t) {
+  int64_t n = 1;
+  for (int64_t d : t.getShape()) {
+    if (llvm::MulOverflow(n, d, n)) {
+      return std::nullopt;
+    }
+  }
+  return n;
+}
 
 std::string shapeString(ArrayRef<int64_t> shape) {
   std::string s = "[";
@@ -175,10 +189,16 @@ LogicalResult mlir::sinter::verifyReshape(OptLoc loc, Type operand,
     return failure();
   }
   auto in = asTensor(operand), out = asTensor(result);
-  if (in.getNumElements() != out.getNumElements()) {
+  std::optional<int64_t> inCount = elementCount(in);
+  std::optional<int64_t> outCount = elementCount(out);
+  if (!inCount || !outCount) {
+    return d.emit() << "(C1) element count of " << (inCount ? result : operand)
+                    << " overflows int64";
+  }
+  if (*inCount != *outCount) {
     return d.emit() << "(C1) element counts differ: operand " << operand
-                    << " has " << in.getNumElements() << ", result " << result
-                    << " has " << out.getNumElements();
+                    << " has " << *inCount << ", result " << result << " has "
+                    << *outCount;
   }
   if (in.getElementType() != out.getElementType()) {
     return d.emit() << "(C2) element types differ: operand " << operand
@@ -236,13 +256,16 @@ FailureOr<Type> mlir::sinter::inferSlice(OptLoc loc, Type operand,
     if (start[i] < 0 || start[i] > limit[i] || limit[i] > in.getDimSize(i)) {
       return d.emit() << "(C2) dimension " << i << ": need 0 <= start ("
                       << start[i] << ") <= limit (" << limit[i]
-                      << ") <= size (" << in.getDimSize(i) << ")";
+                      << ") <= size (" << in.getDimSize(i) << ") of "
+                      << operand;
     }
     if (strides[i] <= 0) {
       return d.emit() << "(C3) dimension " << i << ": stride " << strides[i]
-                      << " must be positive";
+                      << " must be positive (slicing " << operand << ")";
     }
-    shape.push_back((limit[i] - start[i] + strides[i] - 1) / strides[i]);
+    // ceil((limit - start) / stride), written so a huge stride cannot overflow.
+    int64_t extent = limit[i] - start[i];
+    shape.push_back(extent == 0 ? 0 : (extent - 1) / strides[i] + 1);
   }
   return Type(RankedTensorType::get(shape, in.getElementType()));
 }
@@ -261,7 +284,7 @@ FailureOr<Type> mlir::sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
   auto first = asTensor(inputs.front());
   if (dim < 0 || dim >= first.getRank()) {
     return d.emit() << "(C2) dimension " << dim << " is out of range for rank "
-                    << first.getRank();
+                    << first.getRank() << " input " << inputs.front();
   }
   SmallVector<int64_t> shape(first.getShape());
   shape[dim] = 0;
@@ -368,8 +391,9 @@ FailureOr<Type> mlir::sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
   }
   ArrayRef<int64_t> lb = l.getShape().drop_back(2), rb = r.getShape().drop_back(2);
   if (!lb.empty() && !rb.empty() && lb != rb) {
-    return d.emit() << "(C3) batch dimensions differ: lhs "
-                    << shapeString(lb) << " vs rhs " << shapeString(rb);
+    return d.emit() << "(C3) batch dimensions differ: lhs " << lhs << " has "
+                    << shapeString(lb) << ", rhs " << rhs << " has "
+                    << shapeString(rb);
   }
   Type elem = l.getElementType();
   if (accumulationType) {
@@ -507,9 +531,9 @@ FailureOr<Type> mlir::sinter::inferRotaryEmbedding(OptLoc loc, Type operand,
     if (ti.getRank() != 2 || ti.getDimSize(0) != s ||
         ti.getDimSize(1) != half ||
         ti.getElementType() != x.getElementType()) {
-      return d.emit() << "(C2) cos/sin " << t << " must be tensor<" << s << "x"
-                      << half << "x" << x.getElementType() << "> for "
-                      << operand;
+      return d.emit() << "(C2) cos/sin " << t << " must be "
+                      << RankedTensorType::get({s, half}, x.getElementType())
+                      << " for " << operand;
     }
   }
   return operand;
