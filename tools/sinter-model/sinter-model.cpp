@@ -83,50 +83,42 @@ int main(int argc, char **argv) {
 
   auto mode = decomposed ? ::sinter::CompositeMode::kDecomposed
                          : ::sinter::CompositeMode::kComposite;
-  absl::StatusOr<OwningOpRef<ModuleOp>> module;
+  namespace models = ::sinter::models;
+  models::ModuleOrError module = absl::UnknownError("no model built");
   int64_t vocab = 1;
+  // One config drives the GPT and the GPT-2 block: the small default, or the
+  // GPT-2-small sizes.
+  models::GptConfig gpt = gpt2Small ? models::gpt2SmallConfig()
+                                    : models::defaultSmallGptConfig();
+  if (gpt2Small && seqLen == 0) {
+    gpt.seq = 64; // GPT-2 small's 1024 positions make the interpreter slow
+  }
+  gpt.dtype = *dtype;
+  gpt.seed = seed;
+  gpt.mode = mode;
+  if (seqLen > 0) {
+    gpt.seq = seqLen;
+  }
   if (modelName == "gpt") {
-    ::sinter::GptConfig config = ::sinter::defaultSmallGptConfig();
-    if (gpt2Small) {
-      config = ::sinter::gpt2SmallConfig();
-    }
-    config.dtype = *dtype;
-    config.seed = seed;
-    config.compositeMode = mode;
-    if (seqLen > 0) {
-      config.seq = seqLen;
-    }
-    vocab = config.vocab;
-    module = ::sinter::buildGpt(context, config);
+    vocab = gpt.vocab;
+    module = models::buildGpt(context, gpt);
   } else if (modelName == "gpt2-block") {
-    ::sinter::Gpt2BlockConfig config;
-    if (gpt2Small) {
-      config.dModel = 768;
-      config.heads = 12;
-      config.mlp = 3072;
-    }
-    config.dtype = *dtype;
-    config.seed = seed;
-    config.compositeMode = mode;
-    if (seqLen > 0) {
-      config.seq = seqLen;
-    }
-    module = ::sinter::buildGpt2Block(context, config);
+    module = models::buildGpt2Block(context, gpt);
   } else if (modelName == "bert-block") {
-    ::sinter::BertBlockConfig config;
+    models::BertConfig config;
     config.dtype = *dtype;
     config.seed = seed;
-    config.compositeMode = mode;
+    config.mode = mode;
     if (seqLen > 0) {
       config.seq = seqLen;
     }
-    module = ::sinter::buildBertBlock(context, config);
+    module = models::buildBertBlock(context, config);
   } else if (modelName == "mlp") {
-    ::sinter::MlpConfig config;
+    models::MlpConfig config;
     config.dtype = *dtype;
     config.seed = seed;
-    config.compositeMode = mode;
-    module = ::sinter::buildMlp(context, config);
+    config.mode = mode;
+    module = models::buildMlp(context, config);
   } else {
     return fail("unknown --model '" + modelName +
                 "' (expected gpt, gpt2-block, bert-block or mlp)");

@@ -1,0 +1,73 @@
+//===- Gpt.cpp - A small GPT language model ---------------------*- C++ -*-===//
+//
+// Token and position embeddings (gathers), N GPT-2 blocks, a final layer
+// norm and logits tied to the token embedding (matmul with transpose_rhs):
+// the whole forward pass of GPT-2 at any size.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/models/Models.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace sinter::models {
+
+absl::Status validateGptConfig(const GptConfig &config);
+
+GptConfig defaultSmallGptConfig() {
+  GptConfig c;
+  c.batch = 1;
+  c.seq = 32;
+  c.dModel = 128;
+  c.heads = 4;
+  c.mlp = 512;
+  c.layers = 2;
+  c.vocab = 512;
+  return c;
+}
+
+GptConfig gpt2SmallConfig() {
+  GptConfig c;
+  c.batch = 1;
+  c.seq = 1024;
+  c.dModel = 768;
+  c.heads = 12;
+  c.mlp = 3072;
+  c.layers = 12;
+  c.vocab = 50257;
+  c.maxPositions = 1024;
+  return c;
+}
+
+ModuleOrError buildGpt(mlir::MLIRContext &ctx, const GptConfig &config) {
+  if (absl::Status s = validateGptConfig(config); !s.ok()) {
+    return s;
+  }
+  const GptConfig &c = config;
+  int64_t positions = c.maxPositions ? c.maxPositions : c.seq;
+  GraphBuilder b(ctx, "main", c.seed);
+  b.setCompositeMode(c.mode);
+  Tensor ids = b.input("input_ids", DType::I32, {c.batch, c.seq});
+  Tensor wte =
+      b.parameter("wte", c.dtype, {c.vocab, c.dModel}, ParamInit::normal(0.02));
+  Tensor wpe = b.parameter("wpe", c.dtype, {positions, c.dModel},
+                           ParamInit::normal(0.01));
+  Tensor h;
+  {
+    GraphBuilder::Scope scope(b, "embed");
+    Tensor tok = b.gather(wte, ids);                            // [B, S, D]
+    Tensor pos = b.gather(wpe, b.iota(DType::I32, {c.seq}, 0)); // [S, D]
+    h = b.add(tok, pos);
+  }
+  for (int64_t i = 0; i < c.layers; ++i) {
+    h = gpt2Block(b, h, c, absl::StrCat("h.", i));
+  }
+  {
+    GraphBuilder::Scope scope(b, "head");
+    h = layerNormLayer(b, h, c.dtype, c.layerNormEpsilon, "ln_f");
+    b.output("logits", b.matmul(h, wte, false, /*transposeRhs=*/true));
+  }
+  return b.build();
+}
+
+} // namespace sinter::models

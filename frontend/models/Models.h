@@ -1,0 +1,127 @@
+//===- Models.h - Example models built with the GraphBuilder ----*- C++ -*-===//
+//
+// Small, real model graphs used by tests, benchmarks and the main job: an
+// MLP, a GPT-2 (pre-LN) decoder block, a BERT (post-LN) encoder block and a
+// small GPT. Sizes, dtype, seed and composite mode come from config structs
+// with defaults that build in milliseconds; GPT-2-small sizes also build.
+// Parameter names follow Hugging Face's GPT-2/BERT checkpoints so weights
+// can be mapped in later.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_FRONTEND_MODELS_MODELS_H
+#define SINTER_FRONTEND_MODELS_MODELS_H
+
+#include "frontend/GraphBuilder.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace sinter::models {
+
+using ModuleOrError = absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>;
+
+/// x [batch, inFeatures] -> linear -> gelu -> linear -> y [batch, outFeatures].
+struct MlpConfig {
+  int64_t batch = 8;
+  int64_t inFeatures = 128;
+  int64_t hidden = 512;
+  int64_t outFeatures = 128;
+  GeluApproximation gelu = GeluApproximation::tanh;
+  DType dtype = DType::F32;
+  uint64_t seed = 0;
+  CompositeMode mode = CompositeMode::kComposite;
+};
+
+/// GPT-2 style decoder (pre-LN blocks, causal attention, GELU-tanh MLP).
+struct GptConfig {
+  int64_t batch = 1;
+  int64_t seq = 32;
+  int64_t dModel = 128;
+  int64_t heads = 4;
+  int64_t mlp = 512;
+  int64_t layers = 2;
+  int64_t vocab = 512;
+  /// Rows of the position table; 0 means `seq`.
+  int64_t maxPositions = 0;
+  double layerNormEpsilon = 1e-5;
+  DType dtype = DType::F32;
+  uint64_t seed = 0;
+  CompositeMode mode = CompositeMode::kComposite;
+};
+
+/// The configuration the main job compiles: vocab 512, seq 32, 2 layers,
+/// d_model 128, 4 heads, MLP 512, batch 1, f32.
+GptConfig defaultSmallGptConfig();
+/// GPT-2 small: d_model 768, 12 heads, MLP 3072, 12 layers, vocab 50257,
+/// 1024 positions (seq 1024; lower `seq` for quick builds).
+GptConfig gpt2SmallConfig();
+
+/// Shape of BERT's additive attention mask input, if any.
+enum class BertMask {
+  kNone,
+  kKeyPadding, ///< "attention_mask" [B, 1, 1, S]
+  kFull,       ///< "attention_mask" [B, 1, S, S]
+};
+
+/// BERT style encoder block (post-LN, GELU-erf, bidirectional attention).
+struct BertConfig {
+  int64_t batch = 1;
+  int64_t seq = 32;
+  int64_t dModel = 128;
+  int64_t heads = 4;
+  int64_t mlp = 512;
+  double layerNormEpsilon = 1e-12;
+  BertMask mask = BertMask::kNone;
+  DType dtype = DType::F32;
+  uint64_t seed = 0;
+  CompositeMode mode = CompositeMode::kComposite;
+};
+
+/// Inputs "x" [batch, inFeatures]; output "y".
+ModuleOrError buildMlp(mlir::MLIRContext &ctx, const MlpConfig &config = {});
+/// One pre-LN decoder block (GptConfig's layers/vocab unused). Input "x"
+/// [batch, seq, dModel]; output "y" of the same shape.
+ModuleOrError buildGpt2Block(mlir::MLIRContext &ctx,
+                             const GptConfig &config = {});
+/// One post-LN encoder block. Inputs "x" [batch, seq, dModel] and, per
+/// `config.mask`, "attention_mask"; output "y".
+ModuleOrError buildBertBlock(mlir::MLIRContext &ctx,
+                             const BertConfig &config = {});
+/// Input "input_ids" i32 [batch, seq]; output "logits" [batch, seq, vocab]
+/// (tied to the token embedding).
+ModuleOrError buildGpt(mlir::MLIRContext &ctx,
+                       const GptConfig &config = defaultSmallGptConfig());
+
+/// OK for f32, bf16 and f16; an error naming `model` and the dtype otherwise.
+absl::Status checkModelDType(llvm::StringRef model, DType dtype);
+
+//===----------------------------------------------------------------------===//
+// Layers, for building other models
+//===----------------------------------------------------------------------===//
+
+/// x @ W + b with parameters "<prefix>.weight" [in, out] (normal(0.02)) and
+/// "<prefix>.bias" [out] (zeros).
+Tensor linear(GraphBuilder &b, Tensor x, int64_t outFeatures, DType dtype,
+              llvm::StringRef prefix);
+/// Layer norm with "<prefix>.weight" (ones) and "<prefix>.bias" (zeros) over
+/// the last dimension.
+Tensor layerNormLayer(GraphBuilder &b, Tensor x, DType dtype, double epsilon,
+                      llvm::StringRef prefix);
+/// [B, S, H*Dh] -> [B, H, S, Dh] (reshape, transpose).
+Tensor splitHeads(GraphBuilder &b, Tensor x, int64_t heads);
+/// [B, H, S, Dh] -> [B, S, H*Dh] (transpose, reshape).
+Tensor mergeHeads(GraphBuilder &b, Tensor x);
+/// One GPT-2 pre-LN block on x [B, S, D]; parameters under "<prefix>.".
+Tensor gpt2Block(GraphBuilder &b, Tensor x, const GptConfig &config,
+                 llvm::StringRef prefix);
+/// One BERT post-LN block on x [B, S, D] with an optional additive mask
+/// broadcastable to [B, H, S, S]; parameters under "<prefix>.".
+Tensor bertBlock(GraphBuilder &b, Tensor x, std::optional<Tensor> mask,
+                 const BertConfig &config, llvm::StringRef prefix);
+
+} // namespace sinter::models
+
+#endif // SINTER_FRONTEND_MODELS_MODELS_H

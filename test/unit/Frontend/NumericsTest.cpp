@@ -1,0 +1,255 @@
+//===- NumericsTest.cpp - Composite and decomposed forms agree --*- C++ -*-===//
+//
+// Builds each composite helper and each example model twice, once as the
+// composite op and once as its primitive decomposition, runs both in the
+// reference interpreter on the same deterministic inputs, and checks they
+// agree. This pins down that the decompositions the fusion passes must
+// recognise really mean the composite ops. Tolerance (f32): relative 1e-4
+// plus absolute 1e-5 for values that cancel to near zero (x - mean).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Reference/Interpreter.h"
+#include "frontend/GraphBuilder.h"
+#include "frontend/models/Models.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "gtest/gtest-spi.h"
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <functional>
+
+using namespace sinter;
+using namespace sinter::models;
+using sinter::reference::HostTensor;
+
+namespace {
+
+constexpr double kRelTol = 1e-4;
+constexpr double kAbsTol = 1e-5;
+
+using ModuleFactory =
+    std::function<ModuleOrError(mlir::MLIRContext &, CompositeMode)>;
+
+/// Random inputs for every argument of `main`, seeded by position.
+std::vector<HostTensor> randomArgs(mlir::ModuleOp module) {
+  auto fn = module.lookupSymbol<mlir::func::FuncOp>("main");
+  std::vector<HostTensor> args;
+  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+    auto t = mlir::cast<mlir::RankedTensorType>(type);
+    std::optional<DType> dtype = mlir::sinter::dtypeOf(t.getElementType());
+    args.push_back(HostTensor::random(
+        *dtype, std::vector<int64_t>(t.getShape().begin(), t.getShape().end()),
+        /*seed=*/1000 + i));
+  }
+  return args;
+}
+
+/// Evaluates both modules on the same random inputs; returns the number of
+/// output elements outside tolerance (-1 if evaluation failed).
+int64_t countMismatches(mlir::ModuleOp first, mlir::ModuleOp second) {
+  std::vector<HostTensor> args = randomArgs(first);
+  auto a = reference::evaluate(first, args);
+  auto b = reference::evaluate(second, args);
+  EXPECT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(b.ok()) << b.status();
+  if (!a.ok() || !b.ok() || a->size() != b->size()) {
+    return -1;
+  }
+  int64_t mismatches = 0;
+  for (size_t r = 0; r < a->size(); ++r) {
+    const HostTensor &x = (*a)[r], &y = (*b)[r];
+    if (x.shape != y.shape) {
+      return -1;
+    }
+    double worst = 0;
+    for (size_t i = 0; i < x.values.size(); ++i) {
+      double u = x.values[i], v = y.values[i];
+      EXPECT_TRUE(std::isfinite(u)) << "result " << r << " element " << i;
+      double err = std::abs(u - v);
+      if (!(err <= kRelTol * std::max(std::abs(u), std::abs(v)) + kAbsTol)) {
+        ++mismatches;
+        worst = std::max(worst, err);
+      }
+    }
+    if (worst > 0) {
+      ADD_FAILURE() << "result " << r << ": worst abs error " << worst
+                    << " over " << x.values.size() << " elements";
+    }
+  }
+  return mismatches;
+}
+
+/// Runs both forms and expects every output element to agree.
+void expectFormsAgree(const ModuleFactory &factory) {
+  mlir::MLIRContext ctx;
+  auto composite = factory(ctx, CompositeMode::kComposite);
+  auto decomposed = factory(ctx, CompositeMode::kDecomposed);
+  ASSERT_TRUE(composite.ok()) << composite.status();
+  ASSERT_TRUE(decomposed.ok()) << decomposed.status();
+  EXPECT_EQ(countMismatches(**composite, **decomposed), 0);
+}
+
+/// A one-output graph over inputs declared by `body`.
+ModuleFactory graph(std::function<Tensor(GraphBuilder &)> body) {
+  return [body](mlir::MLIRContext &ctx, CompositeMode mode) -> ModuleOrError {
+    GraphBuilder b(ctx, "main", /*seed=*/5);
+    b.setCompositeMode(mode);
+    b.output("y", body(b));
+    return b.build();
+  };
+}
+
+/// A parameter with random values, so gamma/beta/bias really act.
+Tensor randomParam(GraphBuilder &b, const char *name,
+                   std::vector<int64_t> shape, double offset) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    n *= d;
+  }
+  std::vector<double> v =
+      initialParameterValues(ParamInit::uniform(0.5), name, 5, n);
+  for (double &x : v) {
+    x += offset;
+  }
+  return b.parameter(name, DType::F32, shape, v);
+}
+
+// The harness itself must notice a real difference.
+TEST(NumericsTest, HarnessDetectsDifferences) {
+  mlir::MLIRContext ctx;
+  auto softmaxOver = [&](int64_t axis) {
+    GraphBuilder b(ctx);
+    b.output("y", b.softmax(b.input("x", DType::F32, {4, 4}), axis));
+    return b.build();
+  };
+  auto rows = softmaxOver(0), cols = softmaxOver(1);
+  ASSERT_TRUE(rows.ok() && cols.ok());
+  int64_t mismatches = 0;
+  EXPECT_NONFATAL_FAILURE(mismatches = countMismatches(**rows, **cols),
+                          "worst abs error");
+  EXPECT_GT(mismatches, 0);
+}
+
+TEST(NumericsTest, Softmax) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    return b.softmax(b.mul(b.input("x", DType::F32, {3, 5, 7}), 4.0), 1);
+  }));
+}
+
+TEST(NumericsTest, LogSoftmax) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    return b.logSoftmax(b.mul(b.input("x", DType::F32, {3, 9}), 4.0), -1);
+  }));
+}
+
+TEST(NumericsTest, LogSumExp) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    return b.logSumExp(b.mul(b.input("x", DType::F32, {4, 6, 3}), 8.0), 0);
+  }));
+}
+
+TEST(NumericsTest, LayerNorm) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    Tensor x = b.input("x", DType::F32, {2, 3, 4, 8});
+    return b.layerNorm(x, randomParam(b, "g", {4, 8}, 1.0),
+                       randomParam(b, "b", {4, 8}, 0.0), 2, 1e-5);
+  }));
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    return b.layerNorm(b.input("x", DType::F32, {4, 16}), std::nullopt,
+                       std::nullopt, -1, 1e-3);
+  }));
+}
+
+TEST(NumericsTest, RmsNorm) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    Tensor x = b.input("x", DType::F32, {3, 16});
+    return b.rmsNorm(x, randomParam(b, "g", {16}, 1.0), -1, 1e-6);
+  }));
+}
+
+TEST(NumericsTest, Gelu) {
+  for (auto approx : {GeluApproximation::none, GeluApproximation::tanh,
+                      GeluApproximation::sigmoid}) {
+    expectFormsAgree(graph([approx](GraphBuilder &b) {
+      return b.gelu(b.mul(b.input("x", DType::F32, {4, 32}), 4.0), approx);
+    }));
+  }
+}
+
+TEST(NumericsTest, AttentionCausalWithBias) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    Tensor q = b.input("q", DType::F32, {2, 3, 5, 8});
+    Tensor k = b.input("k", DType::F32, {2, 3, 7, 8});
+    Tensor v = b.input("v", DType::F32, {2, 3, 7, 4});
+    Tensor mask = b.input("mask", DType::F32, {2, 1, 1, 7});
+    return b.attention(q, k, v, mask, 0.35, /*causal=*/true);
+  }));
+}
+
+TEST(NumericsTest, AttentionPlain) {
+  expectFormsAgree(graph([](GraphBuilder &b) {
+    Tensor q = b.input("q", DType::F32, {1, 2, 6, 4});
+    return b.attention(q, b.input("k", DType::F32, {1, 2, 6, 4}),
+                       b.input("v", DType::F32, {1, 2, 6, 4}), std::nullopt,
+                       0.5, /*causal=*/false);
+  }));
+}
+
+TEST(NumericsTest, RotaryEmbedding) {
+  for (bool interleaved : {false, true}) {
+    expectFormsAgree(graph([interleaved](GraphBuilder &b) {
+      Tensor x = b.input("x", DType::F32, {2, 2, 6, 8});
+      Tensor cos = b.input("cos", DType::F32, {6, 4});
+      Tensor sin = b.input("sin", DType::F32, {6, 4});
+      return b.rotaryEmbedding(x, cos, sin, interleaved);
+    }));
+  }
+}
+
+TEST(NumericsTest, MlpModel) {
+  for (auto approx : {GeluApproximation::none, GeluApproximation::tanh,
+                      GeluApproximation::sigmoid}) {
+    expectFormsAgree([approx](mlir::MLIRContext &ctx, CompositeMode mode) {
+      MlpConfig c;
+      c.gelu = approx;
+      c.mode = mode;
+      return buildMlp(ctx, c);
+    });
+  }
+}
+
+TEST(NumericsTest, Gpt2BlockModel) {
+  expectFormsAgree([](mlir::MLIRContext &ctx, CompositeMode mode) {
+    GptConfig c = defaultSmallGptConfig();
+    c.seq = 16;
+    c.mode = mode;
+    return buildGpt2Block(ctx, c);
+  });
+}
+
+TEST(NumericsTest, BertBlockModel) {
+  for (BertMask mask : {BertMask::kKeyPadding, BertMask::kFull}) {
+    expectFormsAgree([mask](mlir::MLIRContext &ctx, CompositeMode mode) {
+      BertConfig c;
+      c.seq = 16;
+      c.batch = 2;
+      c.mask = mask;
+      c.mode = mode;
+      return buildBertBlock(ctx, c);
+    });
+  }
+}
+
+TEST(NumericsTest, GptModel) {
+  expectFormsAgree([](mlir::MLIRContext &ctx, CompositeMode mode) {
+    GptConfig c = defaultSmallGptConfig();
+    c.mode = mode;
+    return buildGpt(ctx, c);
+  });
+}
+
+} // namespace
