@@ -30,7 +30,7 @@
 #include <numeric>
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
 namespace sinter {
 namespace {

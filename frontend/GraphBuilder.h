@@ -43,11 +43,6 @@
 
 namespace sinter {
 
-using mlir::sinter::ComparePredicate;
-using mlir::sinter::DType;
-using mlir::sinter::GeluApproximation;
-using mlir::sinter::ReduceKind;
-
 /// A cheap handle on one value of the graph being built. Default-constructed
 /// (or returned by a failed call) it is invalid.
 struct Tensor {
@@ -70,7 +65,7 @@ struct Tensor {
   int64_t rank() const { return valid() ? type().getRank() : -1; }
   int64_t dim(int64_t i) const; // Python-style negative i; -1 if out of range
   std::optional<DType> dtype() const {
-    return valid() ? mlir::sinter::dtypeOf(type().getElementType())
+    return valid() ? sinter::dtypeOf(type().getElementType())
                    : std::nullopt;
   }
 };

@@ -23,21 +23,21 @@ ModelStats computeModelStats(ModuleOp module) {
       }
       return;
     }
-    if (!isa_and_nonnull<mlir::sinter::SinterDialect>(op->getDialect())) {
+    if (!isa_and_nonnull<sinter::SinterDialect>(op->getDialect())) {
       return;
     }
     ++stats.numOps;
     ++stats.opCounts[op->getName().getStringRef().str()];
-    auto constant = dyn_cast<mlir::sinter::ConstantOp>(op);
+    auto constant = dyn_cast<sinter::ConstantOp>(op);
     if (!constant || !constant->hasAttr(kNameAttr)) {
       return;
     }
     auto type = cast<RankedTensorType>(constant.getType());
-    std::optional<DType> dtype = mlir::sinter::dtypeOf(type.getElementType());
+    std::optional<DType> dtype = sinter::dtypeOf(type.getElementType());
     ++stats.numParameterTensors;
     stats.numParameters += type.getNumElements();
     stats.parameterBytes += type.getNumElements() *
-                            (dtype ? mlir::sinter::dtypeByteSize(*dtype) : 0);
+                            (dtype ? sinter::dtypeByteSize(*dtype) : 0);
   });
   return stats;
 }

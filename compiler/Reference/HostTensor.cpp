@@ -186,7 +186,7 @@ std::string HostTensor::shapeString() const {
   for (int64_t d : shape) {
     absl::StrAppend(&s, d, "x");
   }
-  absl::StrAppend(&s, mlir::sinter::dtypeName(dtype).str(), ">");
+  absl::StrAppend(&s, sinter::dtypeName(dtype).str(), ">");
   return s;
 }
 

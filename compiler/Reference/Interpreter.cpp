@@ -32,7 +32,7 @@
 #include <optional>
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
 namespace sinter::reference {
 

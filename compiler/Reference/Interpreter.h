@@ -33,7 +33,7 @@ class FuncOp;
 
 namespace sinter::reference {
 
-using mlir::sinter::DType;
+using sinter::DType;
 
 /// A host tensor: row-major values held as doubles. Each value is exactly
 /// representable in `dtype` (the interpreter rounds results on the way out;

@@ -22,9 +22,9 @@
 namespace sinter::reference {
 
 using Shape = llvm::ArrayRef<int64_t>;
-using mlir::sinter::ComparePredicate;
-using mlir::sinter::GeluApproximation;
-using mlir::sinter::ReduceKind;
+using sinter::ComparePredicate;
+using sinter::GeluApproximation;
+using sinter::ReduceKind;
 
 //===----------------------------------------------------------------------===//
 // Indexing

@@ -19,13 +19,13 @@
 
 #define DEBUG_TYPE "sinter-decompose-composites"
 
-namespace mlir::sinter {
+namespace sinter {
 #define GEN_PASS_DEF_DECOMPOSECOMPOSITESPASS
 #include "compiler/Transforms/Passes.h.inc"
-} // namespace mlir::sinter
+} // namespace sinter
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
 namespace {
 
@@ -332,7 +332,7 @@ struct DecomposeRotaryEmbedding : CompositePattern<RotaryEmbeddingOp> {
 };
 
 struct DecomposeCompositesPass
-    : mlir::sinter::impl::DecomposeCompositesPassBase<DecomposeCompositesPass> {
+    : sinter::impl::DecomposeCompositesPassBase<DecomposeCompositesPass> {
   using DecomposeCompositesPassBase::DecomposeCompositesPassBase;
 
   void runOnOperation() override {
@@ -354,7 +354,7 @@ struct DecomposeCompositesPass
 
 } // namespace
 
-void mlir::sinter::populateDecomposeCompositesPatterns(
+void sinter::populateDecomposeCompositesPatterns(
     RewritePatternSet &patterns, ArrayRef<std::string> onlyOps) {
   patterns.add<DecomposeSoftmax, DecomposeLogSoftmax, DecomposeLogSumExp,
                DecomposeLayerNorm, DecomposeRmsNorm, DecomposeGelu,

@@ -13,7 +13,7 @@ namespace mlir {
 class RewritePatternSet;
 }
 
-namespace mlir::sinter {
+namespace sinter {
 
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
@@ -27,6 +27,6 @@ void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"
 
-} // namespace mlir::sinter
+} // namespace sinter
 
 #endif // SINTER_COMPILER_TRANSFORMS_PASSES_H

@@ -38,7 +38,7 @@ def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::ModuleO
     Option<"ops", "ops", "std::string", /*default=*/"\"all\"",
            "comma-separated composite mnemonics to decompose, or 'all'">
   ];
-  let dependentDialects = ["mlir::sinter::SinterDialect"];
+  let dependentDialects = ["sinter::SinterDialect"];
 }
 
 #endif // SINTER_TRANSFORMS_PASSES_TD

@@ -11,7 +11,7 @@ absl::Status checkModelDType(llvm::StringRef model, DType dtype) {
   if (!ok) {
     return absl::InvalidArgumentError(
         absl::StrCat(model.str(), ": dtype must be f32, bf16 or f16, got ",
-                     mlir::sinter::dtypeName(dtype).str()));
+                     sinter::dtypeName(dtype).str()));
   }
   return absl::OkStatus();
 }

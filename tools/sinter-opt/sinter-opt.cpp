@@ -16,13 +16,13 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::sinter::SinterDialect, mlir::func::FuncDialect>();
+  registry.insert<sinter::SinterDialect, mlir::func::FuncDialect>();
 
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
   mlir::registerInlinerPass();
-  mlir::sinter::registerSinterTransformsPasses();
+  sinter::registerSinterTransformsPasses();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "Sinter optimizer driver\n", registry));

@@ -6,9 +6,9 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
-StringRef mlir::sinter::dtypeName(DType dtype) {
+StringRef sinter::dtypeName(DType dtype) {
   switch (dtype) {
   case DType::F32:
     return "f32";
@@ -26,7 +26,7 @@ StringRef mlir::sinter::dtypeName(DType dtype) {
   return "unknown";
 }
 
-std::optional<DType> mlir::sinter::parseDType(StringRef name) {
+std::optional<DType> sinter::parseDType(StringRef name) {
   for (DType d : {DType::F32, DType::F16, DType::BF16, DType::I1, DType::I32,
                   DType::I64}) {
     if (name == dtypeName(d)) {
@@ -36,7 +36,7 @@ std::optional<DType> mlir::sinter::parseDType(StringRef name) {
   return std::nullopt;
 }
 
-int64_t mlir::sinter::dtypeByteSize(DType dtype) {
+int64_t sinter::dtypeByteSize(DType dtype) {
   switch (dtype) {
   case DType::F32:
   case DType::I32:
@@ -52,11 +52,11 @@ int64_t mlir::sinter::dtypeByteSize(DType dtype) {
   return 0;
 }
 
-bool mlir::sinter::isFloat(DType dtype) {
+bool sinter::isFloat(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
-Type mlir::sinter::getMlirType(MLIRContext *ctx, DType dtype) {
+Type sinter::getMlirType(MLIRContext *ctx, DType dtype) {
   Builder b(ctx);
   switch (dtype) {
   case DType::F32:
@@ -75,7 +75,7 @@ Type mlir::sinter::getMlirType(MLIRContext *ctx, DType dtype) {
   return {};
 }
 
-std::optional<DType> mlir::sinter::dtypeOf(Type type) {
+std::optional<DType> sinter::dtypeOf(Type type) {
   if (type.isF32()) {
     return DType::F32;
   }

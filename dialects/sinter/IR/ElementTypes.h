@@ -9,6 +9,7 @@
 #ifndef SINTER_DIALECTS_SINTER_IR_ELEMENTTYPES_H
 #define SINTER_DIALECTS_SINTER_IR_ELEMENTTYPES_H
 
+#include "dialects/sinter/IR/MLIR.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Types.h"
 #include "llvm/ADT/StringRef.h"
@@ -16,7 +17,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace mlir::sinter {
+namespace sinter {
 
 enum class DType : uint8_t { F32, F16, BF16, I1, I32, I64 };
 
@@ -32,6 +33,6 @@ Type getMlirType(MLIRContext *ctx, DType dtype);
 /// nullopt if `type` is not one of the six element types.
 std::optional<DType> dtypeOf(Type type);
 
-} // namespace mlir::sinter
+} // namespace sinter
 
 #endif // SINTER_DIALECTS_SINTER_IR_ELEMENTTYPES_H

@@ -13,7 +13,7 @@ def Sinter_GeluApproximation : I32EnumAttr<"GeluApproximation",
     "how GELU is computed: exact (erf), tanh form, or x*sigmoid(1.702x)",
     [Sinter_GeluApproxNone, Sinter_GeluApproxTanh, Sinter_GeluApproxSigmoid]> {
   let genSpecializedAttr = 0;
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
 }
 def Sinter_GeluApproximationAttr
     : EnumAttr<Sinter_Dialect, Sinter_GeluApproximation, "gelu_approx"> {
@@ -31,7 +31,7 @@ def Sinter_ComparePredicate : I32EnumAttr<"ComparePredicate",
     [Sinter_CmpEq, Sinter_CmpNe, Sinter_CmpLt, Sinter_CmpLe, Sinter_CmpGt,
      Sinter_CmpGe]> {
   let genSpecializedAttr = 0;
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
 }
 def Sinter_ComparePredicateAttr
     : EnumAttr<Sinter_Dialect, Sinter_ComparePredicate, "cmp"> {
@@ -45,7 +45,7 @@ def Sinter_ReduceMean : I32EnumAttrCase<"mean", 3>;
 def Sinter_ReduceKind : I32EnumAttr<"ReduceKind", "reduction kind",
     [Sinter_ReduceSum, Sinter_ReduceMax, Sinter_ReduceMin, Sinter_ReduceMean]> {
   let genSpecializedAttr = 0;
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
 }
 def Sinter_ReduceKindAttr : EnumAttr<Sinter_Dialect, Sinter_ReduceKind, "reduce"> {
   let assemblyFormat = "$value";
@@ -59,7 +59,7 @@ def Sinter_FusionKind : I32EnumAttr<"FusionKind", "kind of fused kernel",
     [Sinter_FusionLoop, Sinter_FusionReduction, Sinter_FusionEpilogue,
      Sinter_FusionAttention]> {
   let genSpecializedAttr = 0;
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
 }
 def Sinter_FusionKindAttr : EnumAttr<Sinter_Dialect, Sinter_FusionKind, "fusion"> {
   let assemblyFormat = "$value";

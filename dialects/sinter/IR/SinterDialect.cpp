@@ -12,7 +12,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
 #include "dialects/sinter/IR/SinterDialect.cpp.inc"
 #include "dialects/sinter/IR/SinterEnums.cpp.inc"

@@ -3,6 +3,7 @@
 #ifndef SINTER_DIALECTS_SINTER_IR_SINTERDIALECT_H
 #define SINTER_DIALECTS_SINTER_IR_SINTERDIALECT_H
 
+#include "dialects/sinter/IR/MLIR.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Dialect.h"
 

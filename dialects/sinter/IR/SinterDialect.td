@@ -13,7 +13,7 @@ include "mlir/IR/AttrTypeBase.td"
 
 def Sinter_Dialect : Dialect {
   let name = "sinter";
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
   let summary = "Static tensor graphs for ahead-of-time compilation";
   let description = [{
     The `sinter` dialect describes a model as a graph of tensor operations on

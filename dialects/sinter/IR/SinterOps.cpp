@@ -17,7 +17,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
 //===----------------------------------------------------------------------===//
 // custom<SameOrFunctionalType>: `: T` when every type is T, otherwise
@@ -127,7 +127,7 @@ static void printOperandsThenComma(OpAsmPrinter &p, Operation *,
       ops, p, [&](Value v) { p << v << ","; }, " ");
 }
 
-LogicalResult mlir::sinter::inferSameTypeElementwise(
+LogicalResult sinter::inferSameTypeElementwise(
     std::optional<Location> loc, StringRef opName, ValueRange operands,
     SmallVectorImpl<Type> &types) {
   FailureOr<Type> t = inferElementwise(loc, opName, operands.getTypes());

@@ -12,7 +12,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-namespace mlir::sinter {
+namespace sinter {
 /// Result type of an elementwise op whose operands must all share one type.
 /// Emits (when `loc` is set) a diagnostic naming every operand type if not.
 LogicalResult inferSameTypeElementwise(std::optional<Location> loc,
@@ -58,7 +58,7 @@ public:
     return cast<ConcreteType>(op).verifyShapes();
   }
 };
-} // namespace mlir::sinter
+} // namespace sinter
 
 #define GET_OP_CLASSES
 #include "dialects/sinter/IR/SinterOps.h.inc"

@@ -30,14 +30,14 @@ include "mlir/Interfaces/ControlFlowInterfaces.td"
 // returned types". Sinter_InferTypeOpAdaptor runs the shape function first,
 // so its message (constraint number and shapes) is the one reported.
 def Sinter_VerifyInferredTypesFirst : NativeOpTrait<"VerifyInferredTypesFirst"> {
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
 }
 def Sinter_InferTypeOpAdaptor
     : TraitList<[Sinter_VerifyInferredTypesFirst, InferTypeOpAdaptor]>;
 // Same ordering for ops whose result type is not inferred: calls the op's
 // `verifyShapes()` ahead of the traits listed after it.
 def Sinter_VerifyShapesFirst : NativeOpTrait<"VerifyShapesFirst"> {
-  let cppNamespace = "::mlir::sinter";
+  let cppNamespace = "::sinter";
 }
 
 // Shared inference: one shape and element type for all operands and result.

@@ -16,7 +16,7 @@
 #include <optional>
 
 using namespace mlir;
-using namespace mlir::sinter;
+using namespace sinter;
 
 namespace {
 
@@ -80,13 +80,13 @@ LogicalResult requireTensors(Diag d, ArrayRef<std::pair<StringRef, Type>> args) 
 
 } // namespace
 
-bool mlir::sinter::isSinterElementType(Type type) {
+bool sinter::isSinterElementType(Type type) {
   return type.isF32() || type.isF16() || type.isBF16() ||
          type.isSignlessInteger(1) || type.isSignlessInteger(32) ||
          type.isSignlessInteger(64);
 }
 
-FailureOr<Type> mlir::sinter::inferElementwise(OptLoc loc, StringRef opName,
+FailureOr<Type> sinter::inferElementwise(OptLoc loc, StringRef opName,
                                                TypeRange operands) {
   Diag d{loc, opName};
   if (operands.empty()) {
@@ -107,7 +107,7 @@ FailureOr<Type> mlir::sinter::inferElementwise(OptLoc loc, StringRef opName,
   return operands.front();
 }
 
-FailureOr<Type> mlir::sinter::inferCompare(OptLoc loc, Type lhs, Type rhs) {
+FailureOr<Type> sinter::inferCompare(OptLoc loc, Type lhs, Type rhs) {
   Diag d{loc, "sinter.compare"};
   if (failed(requireTensors(d, {{"lhs", lhs}, {"rhs", rhs}}))) {
     return failure();
@@ -121,7 +121,7 @@ FailureOr<Type> mlir::sinter::inferCompare(OptLoc loc, Type lhs, Type rhs) {
                                     IntegerType::get(t.getContext(), 1)));
 }
 
-FailureOr<Type> mlir::sinter::inferSelect(OptLoc loc, Type pred, Type onTrue,
+FailureOr<Type> sinter::inferSelect(OptLoc loc, Type pred, Type onTrue,
                                           Type onFalse) {
   Diag d{loc, "sinter.select"};
   if (failed(requireTensors(
@@ -144,7 +144,7 @@ FailureOr<Type> mlir::sinter::inferSelect(OptLoc loc, Type pred, Type onTrue,
   return onTrue;
 }
 
-LogicalResult mlir::sinter::verifyBroadcastInDim(OptLoc loc, Type operand,
+LogicalResult sinter::verifyBroadcastInDim(OptLoc loc, Type operand,
                                                  Type result,
                                                  ArrayRef<int64_t> dims) {
   Diag d{loc, "sinter.broadcast_in_dim"};
@@ -182,7 +182,7 @@ LogicalResult mlir::sinter::verifyBroadcastInDim(OptLoc loc, Type operand,
   return success();
 }
 
-LogicalResult mlir::sinter::verifyReshape(OptLoc loc, Type operand,
+LogicalResult sinter::verifyReshape(OptLoc loc, Type operand,
                                           Type result) {
   Diag d{loc, "sinter.reshape"};
   if (failed(requireTensors(d, {{"operand", operand}, {"result", result}}))) {
@@ -207,7 +207,7 @@ LogicalResult mlir::sinter::verifyReshape(OptLoc loc, Type operand,
   return success();
 }
 
-FailureOr<Type> mlir::sinter::inferTranspose(OptLoc loc, Type operand,
+FailureOr<Type> sinter::inferTranspose(OptLoc loc, Type operand,
                                              ArrayRef<int64_t> perm) {
   Diag d{loc, "sinter.transpose"};
   if (failed(requireTensors(d, {{"operand", operand}}))) {
@@ -235,7 +235,7 @@ FailureOr<Type> mlir::sinter::inferTranspose(OptLoc loc, Type operand,
   return Type(RankedTensorType::get(shape, in.getElementType()));
 }
 
-FailureOr<Type> mlir::sinter::inferSlice(OptLoc loc, Type operand,
+FailureOr<Type> sinter::inferSlice(OptLoc loc, Type operand,
                                          ArrayRef<int64_t> start,
                                          ArrayRef<int64_t> limit,
                                          ArrayRef<int64_t> strides) {
@@ -270,7 +270,7 @@ FailureOr<Type> mlir::sinter::inferSlice(OptLoc loc, Type operand,
   return Type(RankedTensorType::get(shape, in.getElementType()));
 }
 
-FailureOr<Type> mlir::sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
+FailureOr<Type> sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
                                                int64_t dim) {
   Diag d{loc, "sinter.concatenate"};
   if (inputs.empty()) {
@@ -305,7 +305,7 @@ FailureOr<Type> mlir::sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
   return Type(RankedTensorType::get(shape, first.getElementType()));
 }
 
-FailureOr<Type> mlir::sinter::inferGather(OptLoc loc, Type table,
+FailureOr<Type> sinter::inferGather(OptLoc loc, Type table,
                                           Type indices) {
   Diag d{loc, "sinter.gather"};
   if (failed(requireTensors(d, {{"table", table}, {"indices", indices}}))) {
@@ -324,7 +324,7 @@ FailureOr<Type> mlir::sinter::inferGather(OptLoc loc, Type table,
   return Type(RankedTensorType::get(shape, t.getElementType()));
 }
 
-LogicalResult mlir::sinter::verifyIota(OptLoc loc, Type result, int64_t dim) {
+LogicalResult sinter::verifyIota(OptLoc loc, Type result, int64_t dim) {
   Diag d{loc, "sinter.iota"};
   if (failed(requireTensors(d, {{"result", result}}))) {
     return failure();
@@ -336,7 +336,7 @@ LogicalResult mlir::sinter::verifyIota(OptLoc loc, Type result, int64_t dim) {
   return success();
 }
 
-FailureOr<Type> mlir::sinter::inferReduce(OptLoc loc, Type operand,
+FailureOr<Type> sinter::inferReduce(OptLoc loc, Type operand,
                                           ReduceKind kind,
                                           ArrayRef<int64_t> dims) {
   Diag d{loc, "sinter.reduce"};
@@ -363,7 +363,7 @@ FailureOr<Type> mlir::sinter::inferReduce(OptLoc loc, Type operand,
   return Type(RankedTensorType::get(shape, in.getElementType()));
 }
 
-FailureOr<Type> mlir::sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
+FailureOr<Type> sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
                                           bool transposeLhs, bool transposeRhs,
                                           Type accumulationType) {
   Diag d{loc, "sinter.matmul"};
@@ -413,7 +413,7 @@ FailureOr<Type> mlir::sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
   return Type(RankedTensorType::get(shape, elem));
 }
 
-FailureOr<Type> mlir::sinter::inferAxisOp(OptLoc loc, StringRef opName,
+FailureOr<Type> sinter::inferAxisOp(OptLoc loc, StringRef opName,
                                           Type operand, int64_t axis,
                                           bool dropsAxis) {
   Diag d{loc, opName};
@@ -433,7 +433,7 @@ FailureOr<Type> mlir::sinter::inferAxisOp(OptLoc loc, StringRef opName,
   return Type(RankedTensorType::get(shape, in.getElementType()));
 }
 
-FailureOr<Type> mlir::sinter::inferNorm(OptLoc loc, StringRef opName,
+FailureOr<Type> sinter::inferNorm(OptLoc loc, StringRef opName,
                                         Type operand, ArrayRef<Type> affine,
                                         int64_t axis, double epsilon) {
   Diag d{loc, opName};
@@ -465,7 +465,7 @@ FailureOr<Type> mlir::sinter::inferNorm(OptLoc loc, StringRef opName,
   return operand;
 }
 
-FailureOr<Type> mlir::sinter::inferAttention(OptLoc loc, Type query, Type key,
+FailureOr<Type> sinter::inferAttention(OptLoc loc, Type query, Type key,
                                              Type value, Type bias) {
   Diag d{loc, "sinter.attention"};
   if (failed(requireTensors(
@@ -512,7 +512,7 @@ FailureOr<Type> mlir::sinter::inferAttention(OptLoc loc, Type query, Type key,
   return Type(RankedTensorType::get(shape, q.getElementType()));
 }
 
-FailureOr<Type> mlir::sinter::inferRotaryEmbedding(OptLoc loc, Type operand,
+FailureOr<Type> sinter::inferRotaryEmbedding(OptLoc loc, Type operand,
                                                    Type cos, Type sin) {
   Diag d{loc, "sinter.rotary_embedding"};
   if (failed(requireTensors(

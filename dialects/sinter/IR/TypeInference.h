@@ -19,7 +19,7 @@
 
 #include <optional>
 
-namespace mlir::sinter {
+namespace sinter {
 
 using OptLoc = std::optional<Location>;
 
@@ -55,6 +55,6 @@ FailureOr<Type> inferAttention(OptLoc loc, Type query, Type key, Type value,
 FailureOr<Type> inferRotaryEmbedding(OptLoc loc, Type operand, Type cos,
                                      Type sin);
 
-} // namespace mlir::sinter
+} // namespace sinter
 
 #endif // SINTER_DIALECTS_SINTER_IR_TYPEINFERENCE_H

@@ -26,7 +26,7 @@
 using namespace sinter;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-namespace ms = mlir::sinter;
+namespace ms = ::sinter;
 
 namespace {
 

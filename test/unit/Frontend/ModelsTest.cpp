@@ -33,7 +33,7 @@ mlir::func::FuncOp mainOf(mlir::ModuleOp m) {
   return m.lookupSymbol<mlir::func::FuncOp>("main");
 }
 
-std::string dtypeTag(DType d) { return mlir::sinter::dtypeName(d).str(); }
+std::string dtypeTag(DType d) { return sinter::dtypeName(d).str(); }
 
 using Param = std::tuple<DType, CompositeMode>;
 
@@ -62,7 +62,7 @@ TEST_P(ModelsTest, Mlp) {
     ModelStats s = computeModelStats(**m);
     EXPECT_EQ(s.numParameters, 128 * 512 + 512 + 512 * 128 + 128);
     EXPECT_EQ(s.parameterBytes,
-              s.numParameters * mlir::sinter::dtypeByteSize(dtype()));
+              s.numParameters * sinter::dtypeByteSize(dtype()));
     EXPECT_EQ(s.count("sinter.matmul"), 2);
     EXPECT_EQ(s.count("sinter.gelu"), composite() ? 1 : 0);
   }
@@ -113,8 +113,8 @@ TEST_P(ModelsTest, BertBlock) {
     EXPECT_EQ(s.count("sinter.layer_norm"), composite() ? 2 : 0);
     EXPECT_EQ(s.count("sinter.attention"), composite() ? 1 : 0);
     if (composite()) {
-      mlir::sinter::AttentionOp attn;
-      (*m)->walk([&](mlir::sinter::AttentionOp op) { attn = op; });
+      sinter::AttentionOp attn;
+      (*m)->walk([&](sinter::AttentionOp op) { attn = op; });
       ASSERT_TRUE(attn);
       EXPECT_FALSE(attn.getCausal());
       EXPECT_EQ(static_cast<bool>(attn.getBias()), mask != BertMask::kNone);
@@ -171,8 +171,8 @@ TEST(ModelsSizeTest, Gpt2SmallBlockBuilds) {
     // 7.08M parameters per GPT-2 small block.
     EXPECT_EQ(s.numParameters, 7087872);
     EXPECT_EQ(s.parameterBytes, 7087872 * 4);
-    mlir::sinter::AttentionOp attn;
-    (*m)->walk([&](mlir::sinter::AttentionOp op) { attn = op; });
+    sinter::AttentionOp attn;
+    (*m)->walk([&](sinter::AttentionOp op) { attn = op; });
     if (mode == CompositeMode::kComposite) {
       ASSERT_TRUE(attn);
       EXPECT_DOUBLE_EQ(attn.getScale().convertToDouble(), 0.125); // 1/sqrt(64)
@@ -186,7 +186,7 @@ TEST(ModelsSizeTest, ParametersAreNamedLikeHuggingFace) {
   auto m = buildGpt(ctx, defaultSmallGptConfig());
   ASSERT_TRUE(m.ok()) << m.status();
   std::set<std::string> names;
-  (*m)->walk([&](mlir::sinter::ConstantOp op) {
+  (*m)->walk([&](sinter::ConstantOp op) {
     if (auto n = op->getAttrOfType<mlir::StringAttr>(kNameAttr)) {
       names.insert(n.str());
     }

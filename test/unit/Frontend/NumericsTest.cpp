@@ -40,7 +40,7 @@ std::vector<HostTensor> randomArgs(mlir::ModuleOp module) {
   std::vector<HostTensor> args;
   for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
     auto t = mlir::cast<mlir::RankedTensorType>(type);
-    std::optional<DType> dtype = mlir::sinter::dtypeOf(t.getElementType());
+    std::optional<DType> dtype = sinter::dtypeOf(t.getElementType());
     args.push_back(HostTensor::random(
         *dtype, std::vector<int64_t>(t.getShape().begin(), t.getShape().end()),
         /*seed=*/1000 + i));

@@ -72,7 +72,7 @@ void expectNear(const HostTensor &t, std::vector<double> expected,
 class InterpreterTest : public ::testing::Test {
 protected:
   InterpreterTest() {
-    context.loadDialect<mlir::sinter::SinterDialect, mlir::func::FuncDialect>();
+    context.loadDialect<sinter::SinterDialect, mlir::func::FuncDialect>();
   }
 
   absl::StatusOr<std::vector<HostTensor>>

@@ -30,12 +30,15 @@ struct Case {
   double tolerance; // max |a - b| / (1 + |b|)
 };
 
+// Names the case in ctest's listing instead of dumping its bytes.
+void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
+
 std::vector<HostTensor> seededInputs(func::FuncOp fn) {
   std::vector<HostTensor> inputs;
   for (BlockArgument arg : fn.getArguments()) {
     auto type = cast<RankedTensorType>(arg.getType());
     inputs.push_back(HostTensor::random(
-        *mlir::sinter::dtypeOf(type.getElementType()),
+        *sinter::dtypeOf(type.getElementType()),
         std::vector<int64_t>(type.getShape()), 100 + arg.getArgNumber()));
   }
   return inputs;
@@ -45,7 +48,7 @@ class DecomposeCompositesTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DecomposeCompositesTest, MatchesComposite) {
   MLIRContext context;
-  context.loadDialect<mlir::sinter::SinterDialect, func::FuncDialect>();
+  context.loadDialect<sinter::SinterDialect, func::FuncDialect>();
   auto module = parseSourceString<ModuleOp>(GetParam().ir, &context);
   ASSERT_TRUE(module);
   auto fn = *module->getOps<func::FuncOp>().begin();
@@ -54,14 +57,14 @@ TEST_P(DecomposeCompositesTest, MatchesComposite) {
   ASSERT_TRUE(composite.ok()) << composite.status();
 
   PassManager pm(&context);
-  pm.addPass(mlir::sinter::createDecomposeCompositesPass());
+  pm.addPass(sinter::createDecomposeCompositesPass());
   ASSERT_TRUE(succeeded(pm.run(*module)));
   fn = *module->getOps<func::FuncOp>().begin();
   fn.walk([&](Operation *op) {
     bool composite =
-        isa<mlir::sinter::SoftmaxOp, mlir::sinter::LogSoftmaxOp, mlir::sinter::LogSumExpOp,
-            mlir::sinter::LayerNormOp, mlir::sinter::RmsNormOp, mlir::sinter::GeluOp,
-            mlir::sinter::AttentionOp, mlir::sinter::RotaryEmbeddingOp>(op);
+        isa<sinter::SoftmaxOp, sinter::LogSoftmaxOp, sinter::LogSumExpOp,
+            sinter::LayerNormOp, sinter::RmsNormOp, sinter::GeluOp,
+            sinter::AttentionOp, sinter::RotaryEmbeddingOp>(op);
     EXPECT_FALSE(composite)
         << "left a composite: " << op->getName().getStringRef().str();
   });
