@@ -2,9 +2,10 @@
 //
 // Rewrites each composite sinter op into the primitive graph a model author
 // would write by hand. It is the inverse of the pattern-fusion passes: their
-// tests decompose and recognise again, the graph builder's decomposed mode is
-// built on it, and the reference interpreter is cross-checked composite
-// against decomposed.
+// tests decompose and recognise again, and the reference interpreter is
+// cross-checked composite against decomposed. (The graph builder's
+// decomposed mode writes PyTorch's spellings of the same maths; fusion must
+// recognise both.)
 //
 //===----------------------------------------------------------------------===//
 

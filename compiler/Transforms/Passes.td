@@ -11,8 +11,10 @@ def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::ModuleO
     Replaces `softmax`, `log_softmax`, `logsumexp`, `layer_norm`, `rms_norm`,
     `gelu`, `attention` and `rotary_embedding` by the primitive graphs models
     write by hand (the forms the fusion passes must recognise). The graph
-    builder's decomposed mode uses the same patterns, so there is one
-    definition of each decomposition.
+    builder's decomposed mode spells some of them the way PyTorch code does
+    (`x / sqrt(2)`, `pow(x, 3)`, an i32 causal mask); this pass spells them
+    with multiplications by constants and an i64 mask. Recognition must
+    accept both, so the two spellings are kept deliberately.
 
     Before:
     ```mlir
