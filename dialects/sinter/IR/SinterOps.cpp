@@ -8,8 +8,10 @@
 
 #include "dialects/sinter/IR/SinterOps.h"
 
+#include "dialects/sinter/IR/ElementTypes.h"
 #include "dialects/sinter/IR/TypeInference.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
@@ -522,6 +524,32 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult ConstantOp::verify() {
+  // A truncated or padded weight blob (a broken model file) must be caught
+  // here, not read past its end by whoever evaluates or lowers it.
+  auto resource = dyn_cast<DenseResourceElementsAttr>(getValue());
+  if (!resource) {
+    return success();
+  }
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob) {
+    return success(); // elided or not yet attached: nothing to check
+  }
+  std::optional<DType> dtype = dtypeOf(getType().getElementType());
+  if (!dtype) {
+    return success(); // (C1) reports the element type
+  }
+  int64_t expected = getType().getNumElements() * dtypeByteSize(*dtype);
+  int64_t actual = static_cast<int64_t>(blob->getData().size());
+  if (actual != expected) {
+    return emitOpError() << "(C2) dense_resource blob '"
+                         << resource.getRawHandle().getKey() << "' holds "
+                         << actual << " bytes but " << getType() << " needs "
+                         << expected;
+  }
+  return success();
+}
 
 LogicalResult FusionOp::verifyRegions() {
   Block &body = getBody().front();

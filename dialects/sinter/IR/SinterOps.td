@@ -393,7 +393,7 @@ def Sinter_IotaOp : Sinter_Op<"iota", [Pure]> {
     ```
   }];
   let arguments = (ins I64Attr:$dimension);
-  let results = (outs Sinter_Tensor:$result);
+  let results = (outs Sinter_NumericTensor:$result);
   let assemblyFormat = "`dim` `=` $dimension attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
@@ -646,11 +646,13 @@ def Sinter_ConstantOp : Sinter_Op<"constant",
   let summary = "a constant tensor";
   let description = [{
     Holds `dense<...>` values or, for large weights, a `dense_resource` blob
-    (not uniqued in the context, cheap to carry). An optional `sym_name`-like
-    `name` attribute records the parameter it came from.
+    (not uniqued in the context, cheap to carry). The graph builder tags
+    parameters with a discardable `sinter.name` attribute.
 
     Constraints:
     (C1) the value is a statically shaped tensor of a sinter element type.
+    (C2) a `dense_resource` blob, when its data is present, holds exactly
+         `numElements * bytes(element type)` bytes (i1: one byte each).
 
     ```mlir
     %c = sinter.constant dense<1.0> : tensor<4xf32>
@@ -661,6 +663,7 @@ def Sinter_ConstantOp : Sinter_Op<"constant",
   let results = (outs Sinter_Tensor:$result);
   let assemblyFormat = "$value attr-dict";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Sinter_FusionOp : Sinter_Op<"fusion", [IsolatedFromAbove,

@@ -644,3 +644,27 @@ func.func @fusion_c2_count(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
   }
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+// A weight blob of the wrong size (a truncated model file) is refused.
+func.func @constant_c2() -> tensor<4xf32> {
+  // expected-error @+1 {{(C2) dense_resource blob 'short' holds 8 bytes but 'tensor<4xf32>' needs 16}}
+  %0 = sinter.constant dense_resource<short> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      short: "0x040000000000803F0000803F"
+    }
+  }
+#-}
+
+// -----
+
+func.func @iota_i1() -> tensor<4xi1> {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = sinter.iota dim = 0 : tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
