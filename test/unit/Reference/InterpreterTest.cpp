@@ -896,7 +896,10 @@ TEST_F(InterpreterTest, DenseResourceConstants) {
 }
 
 TEST_F(InterpreterTest, DenseResourceOfWrongSizeIsAnError) {
-  expectError(R"mlir(
+  // Parse without verifying, as a caller holding unverified IR would: the
+  // interpreter verifies first and reports the constant's (C2) message.
+  mlir::ParserConfig config(&context, /*verifyAfterParse=*/false);
+  auto unverified = mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
     func.func @main() -> tensor<2xf32> {
       %a = sinter.constant dense_resource<short> : tensor<2xf32>
       return %a : tensor<2xf32>
@@ -904,7 +907,14 @@ TEST_F(InterpreterTest, DenseResourceOfWrongSizeIsAnError) {
     {-#
       dialect_resources: { builtin: { short: "0x040000000000803F" } }
     #-})mlir",
-              {}, "holds 4 bytes but 2 elements of f32 need 8");
+                                                             config);
+  ASSERT_TRUE(unverified);
+  auto results = evaluate(*unverified, {});
+  ASSERT_FALSE(results.ok());
+  EXPECT_NE(results.status().message().find(
+                "(C2) dense_resource blob 'short' holds 4 bytes"),
+            std::string::npos)
+      << "message: " << results.status().message();
 }
 
 TEST_F(InterpreterTest, FusionRegion) {
