@@ -199,7 +199,10 @@ GraphBuilder::GraphBuilder(MLIRContext &ctx, std::string funcName,
   ctx.loadDialect<SinterDialect, func::FuncDialect>();
   Location unknown = UnknownLoc::get(&ctx);
   module = ModuleOp::create(unknown);
-  StringRef symName = this->funcName.empty() ? "main" : this->funcName;
+  // Both arms StringRef: a "main" : std::string ternary would make a
+  // temporary std::string and leave symName dangling.
+  StringRef symName = this->funcName.empty() ? StringRef("main")
+                                             : StringRef(this->funcName);
   func =
       func::FuncOp::create(unknown, symName, FunctionType::get(&ctx, {}, {}));
   module->push_back(func);
@@ -466,8 +469,10 @@ ElementsAttr GraphBuilder::makeElements(StringRef op, DType dtype,
       bytes[i * bytesPerElem + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
     }
   }
+  // Mutable: MLIR 19's allocateAndCopyWithAlign copies through
+  // getMutableData(), which asserts on an immutable blob.
   AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, static_cast<size_t>(bytesPerElem), /*dataIsMutable=*/false);
+      bytes, static_cast<size_t>(bytesPerElem), /*dataIsMutable=*/true);
   // The blob manager makes the key unique (suffixing it) if already taken.
   return DenseResourceElementsAttr::get(
       type, resourceKey(resourceName.empty() ? "constant" : resourceName),
