@@ -1,5 +1,4 @@
-//===- HostTensor.cpp - Host tensors and rounding to element types -*- C++
-//-*-===//
+//===- HostTensor.cpp - Host tensors and rounding ---------------*- C++ -*-===//
 //
 // The value side of the reference interpreter: HostTensor, the exact rounding
 // of an f64 value to each element type, and the deterministic random fill.
@@ -7,7 +6,9 @@
 // out: f32 through the C++ cast (round to nearest even) with the overflow
 // range handled explicitly (a cast that overflows is undefined behaviour);
 // f16 and bf16 through llvm::APFloat, which rounds once, exactly, from the
-// double (going through float first could round twice).
+// double (going through float first could round twice). The one value that
+// can still round twice is an i64 beyond 2^53 converted to a float: it is
+// already held as the nearest double, and that double is rounded again.
 //
 //===----------------------------------------------------------------------===//
 
@@ -119,6 +120,12 @@ int64_t HostTensor::numElements() const { return numElementsOf(shape); }
 absl::StatusOr<HostTensor> HostTensor::create(DType dtype,
                                               std::vector<int64_t> shape,
                                               std::vector<double> values) {
+  // roundToDType cannot fail, so an out-of-range dtype (cast from a bad
+  // integer) is stopped here, where tensors enter from callers.
+  if (!parseDType(dtypeName(dtype))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HostTensor::create: invalid DType value ", static_cast<int>(dtype)));
+  }
   HostTensor t;
   t.dtype = dtype;
   t.shape = std::move(shape);

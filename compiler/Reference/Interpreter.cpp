@@ -1,12 +1,12 @@
-//===- Interpreter.cpp - The reference interpreter (numerics oracle) -*- C++
-//-*-===//
+//===- Interpreter.cpp - The reference interpreter --------------*- C++ -*-===//
 //
 // Walks a func.func op by op: reads each op's operands from an environment of
 // HostTensors, calls the op family's kernel (Kernels.cpp) in f64, and rounds
 // the results to the declared element types. The function is verified first,
 // so the kernels may rely on the dialect's shape constraints; every failure
-// a caller can cause (bad arguments, invalid IR, ops it does not know) comes
-// back as a status, never a crash.
+// a caller can cause (bad arguments, invalid IR, ops it does not know, enum
+// attributes holding values outside their enum) comes back as a status,
+// never a crash or a silent result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -215,17 +215,30 @@ std::optional<BinaryFn> binaryFnOf(Operation *op) {
   return std::nullopt;
 }
 
-std::optional<UnaryFn> unaryFnOf(Operation *op) {
-  if (auto gelu = dyn_cast<GeluOp>(op)) {
-    switch (gelu.getApproximate()) {
-    case GeluApproximation::none:
-      return UnaryFn::GeluErf;
-    case GeluApproximation::tanh:
-      return UnaryFn::GeluTanh;
-    case GeluApproximation::sigmoid:
-      return UnaryFn::GeluSigmoid;
-    }
+/// The status of a kernel failure, with the op's name in front.
+absl::Status withOpName(Operation *op, const absl::Status &status) {
+  return absl::Status(status.code(),
+                      absl::StrCat("'", op->getName().getStringRef().str(),
+                                   "': ", status.message()));
+}
+
+absl::StatusOr<UnaryFn> geluFnOf(GeluOp op) {
+  // Every case returns: an out-of-range value falls out of the switch.
+  switch (op.getApproximate()) {
+  case GeluApproximation::none:
+    return UnaryFn::GeluErf;
+  case GeluApproximation::tanh:
+    return UnaryFn::GeluTanh;
+  case GeluApproximation::sigmoid:
+    return UnaryFn::GeluSigmoid;
   }
+  return withOpName(op, absl::InternalError(absl::StrCat(
+                            "invalid GeluApproximation value ",
+                            static_cast<int64_t>(op.getApproximate()))));
+}
+
+/// The function of an elementwise unary op other than gelu, or nullopt.
+std::optional<UnaryFn> unaryFnOf(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::optional<UnaryFn>>(op)
       .Case<NegOp>([](auto) { return UnaryFn::Neg; })
       .Case<AbsOp>([](auto) { return UnaryFn::Abs; })
@@ -344,8 +357,16 @@ absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
     }
     in.push_back(*t);
   }
-  auto resultShape =
-      cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  // Only now is the result known to be a ranked tensor: an op from another
+  // dialect may produce anything (a function, an index, a token).
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!resultType) {
+    return absl::UnimplementedError(absl::StrCat(
+        "reference interpreter: unsupported op '",
+        op->getName().getStringRef().str(), "' (its result has type ",
+        toString(op->getResult(0).getType()), ", not a ranked tensor)"));
+  }
+  ArrayRef<int64_t> resultShape = resultType.getShape();
 
   if (std::optional<BinaryFn> fn = binaryFnOf(op)) {
     const HostTensor &lhs = *in[0], &rhs = *in[1];
@@ -355,7 +376,15 @@ absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
     }
     return out;
   }
-  if (std::optional<UnaryFn> fn = unaryFnOf(op)) {
+  std::optional<UnaryFn> unaryFn = unaryFnOf(op);
+  if (auto gelu = dyn_cast<GeluOp>(op)) {
+    absl::StatusOr<UnaryFn> fn = geluFnOf(gelu);
+    if (!fn.ok()) {
+      return fn.status();
+    }
+    unaryFn = *fn;
+  }
+  if (std::optional<UnaryFn> fn = unaryFn) {
     const HostTensor &x = *in[0];
     std::vector<double> out(x.values.size());
     for (size_t i = 0; i < out.size(); ++i) {
@@ -365,9 +394,16 @@ absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
   }
   if (auto compare = dyn_cast<CompareOp>(op)) {
     std::vector<double> out(in[0]->values.size());
+    ComparePredicate predicate = compare.getPredicate();
+    // Checked once up front, so an empty tensor reports a bad predicate too.
+    if (absl::StatusOr<bool> probe = applyCompare(predicate, 0.0, 0.0);
+        !probe.ok()) {
+      return withOpName(op, probe.status());
+    }
     for (size_t i = 0; i < out.size(); ++i) {
-      out[i] = applyCompare(compare.getPredicate(), in[0]->values[i],
-                            in[1]->values[i]);
+      out[i] = *applyCompare(predicate, in[0]->values[i], in[1]->values[i])
+                   ? 1.0
+                   : 0.0;
     }
     return out;
   }
@@ -405,7 +441,12 @@ absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
     return gather(*in[0], *in[1]);
   }
   if (auto r = dyn_cast<ReduceOp>(op)) {
-    return reduce(*in[0], r.getKind(), r.getDimensions());
+    absl::StatusOr<std::vector<double>> out =
+        reduce(*in[0], r.getKind(), r.getDimensions());
+    if (!out.ok()) {
+      return withOpName(op, out.status());
+    }
+    return out;
   }
   if (auto m = dyn_cast<MatmulOp>(op)) {
     return matmul(*in[0], *in[1], m.getTransposeLhs(), m.getTransposeRhs(),

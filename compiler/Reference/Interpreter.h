@@ -1,4 +1,4 @@
-//===- Interpreter.h - The reference interpreter (numerics oracle) -*- C++ -*-===//
+//===- Interpreter.h - The reference interpreter (oracle) -------*- C++ -*-===//
 //
 // Evaluates a func.func of `sinter` ops on host buffers, one op at a time, in
 // f64 arithmetic, rounding every op's result to its declared element type
@@ -44,10 +44,10 @@ struct HostTensor {
   std::vector<double> values;
 
   int64_t numElements() const;
-  /// Rounds `values` to `dtype`; fails if the count does not match `shape`.
-  static absl::StatusOr<HostTensor> create(DType dtype,
-                                           std::vector<int64_t> shape,
-                                           std::vector<double> values);
+  /// Rounds `values` to `dtype`; fails if the count does not match `shape`,
+  /// a dimension is negative or `dtype` is not one of the six DTypes.
+  static absl::StatusOr<HostTensor>
+  create(DType dtype, std::vector<int64_t> shape, std::vector<double> values);
   /// Deterministic values in [-1, 1) (floats) or [0, 10) (integers), or 0/1
   /// for i1, from a seed: the same on every machine.
   static HostTensor random(DType dtype, std::vector<int64_t> shape,

@@ -1,4 +1,4 @@
-//===- Kernels.cpp - The reference interpreter's op kernels ----*- C++ -*-===//
+//===- Kernels.cpp - The reference interpreter's op kernels -----*- C++ -*-===//
 //
 // Straight loops over row-major indices, in f64, in the order the maths in
 // SinterOps.td reads. Integer arithmetic that could leave 2^53 (add, sub,
@@ -10,9 +10,12 @@
 
 #include "compiler/Reference/Kernels.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace sinter::reference {
 
@@ -219,10 +222,11 @@ double applyUnary(UnaryFn fn, DType dtype, double x) {
   return kNaN;
 }
 
-bool applyCompare(ComparePredicate predicate, double lhs, double rhs) {
-  if (std::isnan(lhs) || std::isnan(rhs)) {
-    return predicate == ComparePredicate::ne;
-  }
+absl::StatusOr<bool> applyCompare(ComparePredicate predicate, double lhs,
+                                  double rhs) {
+  // C++'s operators are IEEE's: a NaN operand makes every comparison false
+  // but `!=`. Every case returns, so an out-of-range predicate falls out of
+  // the switch, and -Wswitch still flags an enum case missing here.
   switch (predicate) {
   case ComparePredicate::eq:
     return lhs == rhs;
@@ -237,7 +241,8 @@ bool applyCompare(ComparePredicate predicate, double lhs, double rhs) {
   case ComparePredicate::ge:
     return lhs >= rhs;
   }
-  return false;
+  return absl::InternalError(absl::StrCat("invalid ComparePredicate value ",
+                                          static_cast<int64_t>(predicate)));
 }
 
 double applyConvert(DType from, DType to, double x) {
@@ -357,7 +362,34 @@ std::vector<double> iota(Shape resultShape, int64_t dim) {
 // Reductions and contractions
 //===----------------------------------------------------------------------===//
 
-std::vector<double> reduce(const HostTensor &x, ReduceKind kind, Shape dims) {
+/// The accumulator's starting value, or nullopt for a kind outside the enum.
+static std::optional<double> reduceInit(ReduceKind kind, DType dtype) {
+  bool isInt = !isFloat(dtype);
+  int bits = intWidth(dtype);
+  switch (kind) {
+  case ReduceKind::sum:
+  case ReduceKind::mean:
+    // -0.0 is the additive identity (-0 + x == x for x = +-0 too); starting
+    // from +0.0 would turn a sum of -0.0 terms into +0.0.
+    return -0.0;
+  case ReduceKind::max:
+    return isInt ? -std::ldexp(1.0, bits - 1) : -kInf;
+  case ReduceKind::min:
+    return isInt ? largestIntAsDouble(bits) : kInf;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<double>> reduce(const HostTensor &x, ReduceKind kind,
+                                           Shape dims) {
+  std::optional<double> init = reduceInit(kind, x.dtype);
+  if (!init) {
+    return absl::InternalError(
+        absl::StrCat("invalid ReduceKind value ", static_cast<int64_t>(kind)));
+  }
+  if (dims.empty()) {
+    return x.values; // reducing over no dimension is the identity, exactly
+  }
   // Map each operand index to its result index by the strides of the kept
   // dimensions; reduced dimensions contribute stride 0.
   std::vector<int64_t> keptShape;
@@ -379,40 +411,32 @@ std::vector<double> reduce(const HostTensor &x, ReduceKind kind, Shape dims) {
   int64_t resultSize = numElementsOf(keptShape);
   bool isInt = !isFloat(x.dtype);
   int bits = intWidth(x.dtype);
+  bool isSum = kind == ReduceKind::sum || kind == ReduceKind::mean;
 
-  double init = 0.0;
-  if (kind == ReduceKind::max) {
-    init = isInt ? -std::ldexp(1.0, bits - 1) : -kInf;
-  } else if (kind == ReduceKind::min) {
-    init = isInt ? largestIntAsDouble(bits) : kInf;
-  }
-  std::vector<double> acc(resultSize, init);
+  std::vector<double> acc(resultSize, *init);
   std::vector<uint64_t> intSum(resultSize, 0);
   int64_t linear = 0;
   forEachIndex(x.shape, [&](Shape index) {
     int64_t r = linearIndex(index, toResult);
     double v = x.values[linear++];
-    switch (kind) {
-    case ReduceKind::sum:
-    case ReduceKind::mean:
-      if (isInt) {
-        intSum[r] += asBits(v);
-      } else {
-        acc[r] += v;
-      }
-      break;
-    case ReduceKind::max:
+    if (isSum && isInt) {
+      intSum[r] += asBits(v);
+    } else if (isSum) {
+      acc[r] += v;
+    } else if (kind == ReduceKind::max) {
       acc[r] = maxOf(acc[r], v);
-      break;
-    case ReduceKind::min:
+    } else {
       acc[r] = minOf(acc[r], v);
-      break;
     }
   });
-  if (kind == ReduceKind::sum && isInt) {
+  if (isSum && isInt) {
     for (int64_t r = 0; r < resultSize; ++r) {
       acc[r] = wrapBits(intSum[r], bits);
     }
+  } else if (isSum && reducedCount == 0) {
+    // The sum of no terms is +0.0 (numpy agrees), not the -0.0 the
+    // accumulator started from.
+    std::fill(acc.begin(), acc.end(), 0.0);
   }
   if (kind == ReduceKind::mean) {
     for (double &a : acc) {

@@ -1,10 +1,13 @@
-//===- Kernels.h - The reference interpreter's op kernels ------*- C++ -*-===//
+//===- Kernels.h - The reference interpreter's op kernels -------*- C++ -*-===//
 //
 // One plain function per op family, on HostTensors and plain attribute
 // values, computing in f64. They return unrounded values in row-major order;
 // the interpreter rounds them to the result's element type. Kept free of
 // MLIR operations so each reads as the maths in SinterOps.td. Inputs are
-// assumed verified (the interpreter runs the dialect verifier first).
+// assumed verified (the interpreter runs the dialect verifier first). The
+// verifier accepts any value of a dialect enum attribute, so a kernel that
+// switches over one (ReduceKind, ComparePredicate) returns a status: an
+// out-of-range value, cast from a bad integer, must not read as a result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +18,8 @@
 #include "dialects/sinter/IR/SinterDialect.h"
 
 #include "llvm/ADT/ArrayRef.h"
+
+#include "absl/status/statusor.h"
 
 #include <cstdint>
 #include <vector>
@@ -87,8 +92,10 @@ enum class UnaryFn {
 /// arithmetic, floats plain f64.
 double applyBinary(BinaryFn fn, DType dtype, double lhs, double rhs);
 double applyUnary(UnaryFn fn, DType dtype, double x);
-/// Ordered for floats: false when either side is NaN, except `ne`.
-bool applyCompare(ComparePredicate predicate, double lhs, double rhs);
+/// Ordered for floats: false when either side is NaN, except `ne`. Fails
+/// (InternalError) for a predicate outside the enum.
+absl::StatusOr<bool> applyCompare(ComparePredicate predicate, double lhs,
+                                  double rhs);
 /// Element conversion `from` -> `to`: float to integer truncates toward
 /// zero and saturates (NaN gives 0); to i1 is x != 0; otherwise the value is
 /// rounded (floats) or wrapped (integers) to `to`.
@@ -112,7 +119,11 @@ std::vector<double> iota(Shape resultShape, int64_t dim);
 // Reductions and contractions
 //===----------------------------------------------------------------------===//
 
-std::vector<double> reduce(const HostTensor &x, ReduceKind kind, Shape dims);
+/// `dims = []` copies `x` exactly. Float sums start from -0.0, the additive
+/// identity (so the sum of -0.0 terms stays -0.0); a sum over zero elements
+/// is +0.0. Fails (InternalError) for a kind outside the enum.
+absl::StatusOr<std::vector<double>> reduce(const HostTensor &x, ReduceKind kind,
+                                           Shape dims);
 /// `resultShape` is [batch..., M, N].
 std::vector<double> matmul(const HostTensor &lhs, const HostTensor &rhs,
                            bool transposeLhs, bool transposeRhs,

@@ -30,6 +30,10 @@ using namespace sinter;
 
 namespace {
 
+const llvm::StringLiteral kCompositeNames[] = {
+    "softmax",  "log_softmax", "logsumexp", "layer_norm",
+    "rms_norm", "gelu",        "attention", "rotary_embedding"};
+
 /// Small helpers that build primitive sinter ops at one location.
 struct Emitter {
   PatternRewriter &rewriter;
@@ -301,6 +305,11 @@ struct DecomposeRotaryEmbedding : CompositePattern<RotaryEmbeddingOp> {
     Value x = op.getOperand();
     auto type = e.typeOf(x);
     int64_t rank = type.getRank(), d = type.getShape().back(), half = d / 2;
+    if (d == 0) {
+      // No feature pairs to rotate; the odd-lane slice x[..., 1::2] would
+      // also start past the end of an empty dimension.
+      return x;
+    }
     SmallVector<int64_t> halfShape(type.getShape());
     halfShape.back() = half;
     Value first, second;
@@ -337,14 +346,19 @@ struct DecomposeCompositesPass
   using DecomposeCompositesPassBase::DecomposeCompositesPassBase;
 
   void runOnOperation() override {
-    SmallVector<std::string> only;
-    if (ops != "all") {
-      for (StringRef name : llvm::split(ops, ',')) {
-        only.push_back(name.trim().str());
+    // A misspelt name would otherwise silently decompose nothing.
+    for (const std::string &name : ops) {
+      if (!llvm::is_contained(kCompositeNames, name)) {
+        getOperation().emitError()
+            << "sinter-decompose-composites: unknown composite '" << name
+            << "' in ops= (expected one of "
+            << llvm::join(ArrayRef<llvm::StringLiteral>(kCompositeNames), ", ")
+            << ")";
+        return signalPassFailure();
       }
     }
     RewritePatternSet patterns(&getContext());
-    populateDecomposeCompositesPatterns(patterns, only);
+    populateDecomposeCompositesPatterns(patterns, ops);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns)))) {
       getOperation().emitError("decomposing composites did not converge");

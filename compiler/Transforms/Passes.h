@@ -4,6 +4,7 @@
 #define SINTER_COMPILER_TRANSFORMS_PASSES_H
 
 #include "dialects/sinter/IR/SinterDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

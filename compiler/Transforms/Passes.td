@@ -5,7 +5,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::ModuleOp"> {
+def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::func::FuncOp"> {
   let summary = "Rewrite composite ops into their primitive sinter forms";
   let description = [{
     Replaces `softmax`, `log_softmax`, `logsumexp`, `layer_norm`, `rms_norm`,
@@ -33,12 +33,16 @@ def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::ModuleO
 
     Numerics: the decompositions subtract the max like the composites, but a
     row that is entirely `-inf` gives NaN where the composite softmax and
-    attention give zeros. Norms on f16/bf16 are computed in f32 (a `convert`
+    attention give zeros (as the same code gives NaN in PyTorch); recognising
+    a decomposed form may therefore turn such NaNs into zeros, never the
+    reverse. Norms on f16/bf16 are computed in f32 (a `convert`
     in and out), as mixed-precision models write them.
   }];
   let options = [
-    Option<"ops", "ops", "std::string", /*default=*/"\"all\"",
-           "comma-separated composite mnemonics to decompose, or 'all'">
+    ListOption<"ops", "ops", "std::string",
+               "composite mnemonics to decompose (softmax, log_softmax, "
+               "logsumexp, layer_norm, rms_norm, gelu, attention, "
+               "rotary_embedding); all when empty">
   ];
   let dependentDialects = ["sinter::SinterDialect"];
 }

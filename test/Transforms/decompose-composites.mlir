@@ -1,5 +1,8 @@
 // RUN: sinter-opt %s -split-input-file -sinter-decompose-composites | FileCheck %s
 // RUN: sinter-opt %s -split-input-file -sinter-decompose-composites="ops=gelu" | FileCheck %s --check-prefix=ONLY
+// RUN: not sinter-opt %s -split-input-file -sinter-decompose-composites="ops=gelu,sofmax" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: unknown composite 'sofmax' in ops= (expected one of softmax, log_softmax
 
 // CHECK-LABEL: func.func @softmax
 // CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
@@ -140,6 +143,20 @@ func.func @rotary_half(%x: tensor<2x4x8xf32>, %c: tensor<4x4xf32>, %s: tensor<4x
 func.func @rotary_interleaved(%x: tensor<2x4x8xf32>, %c: tensor<4x4xf32>, %s: tensor<4x4xf32>) -> tensor<2x4x8xf32> {
   %0 = sinter.rotary_embedding %x, %c, %s interleaved : (tensor<2x4x8xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<2x4x8xf32>
   return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+// An empty feature dimension has nothing to rotate. The odd-lane slice used
+// to start past the end (start 1, limit 0), and building it aborted with
+// "LLVM ERROR: Failed to infer result type(s)".
+// CHECK-LABEL: func.func @rotary_interleaved_no_features
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x0xf32>
+// CHECK-NOT: sinter.slice
+// CHECK: return %[[X]]
+func.func @rotary_interleaved_no_features(%x: tensor<2x4x0xf32>, %c: tensor<4x0xf32>) -> tensor<2x4x0xf32> {
+  %0 = sinter.rotary_embedding %x, %c, %c interleaved : (tensor<2x4x0xf32>, tensor<4x0xf32>, tensor<4x0xf32>) -> tensor<2x4x0xf32>
+  return %0 : tensor<2x4x0xf32>
 }
 
 // -----

@@ -1,18 +1,19 @@
 //===- sinter-opt.cpp - Sinter's pass driver for lit tests -----*- C++ -*-===//
 //
 // mlir-opt with only what Sinter uses registered: the sinter and func
-// dialects, Sinter's passes and the upstream passes our pipelines run. No
+// dialects, Sinter's passes and the upstream passes our tests run
+// (canonicalize, cse). No
 // InitAll headers (each costs ~40 s to compile and bloats the binary).
 // Verification after every pass stays on (the MlirOptMain default).
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/Passes.h"
 #include "dialects/sinter/IR/SinterDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
-#include "compiler/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -20,8 +21,6 @@ int main(int argc, char **argv) {
 
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
-  mlir::registerSymbolDCEPass();
-  mlir::registerInlinerPass();
   sinter::registerSinterTransformsPasses();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(

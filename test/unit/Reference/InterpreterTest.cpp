@@ -11,6 +11,7 @@
 #include "compiler/Reference/Interpreter.h"
 
 #include "dialects/sinter/IR/SinterDialect.h"
+#include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -415,6 +416,22 @@ TEST_F(InterpreterTest, ConvertZeroToBool) {
   expectExact(r[0], DType::I1, {3}, {0, 0, 1});
 }
 
+TEST_F(InterpreterTest, I64ToFloatBeyond2To53RoundsTwice) {
+  // The documented exception to "rounds once". x = 2^62 + 2^38 + 1 is held
+  // as the nearest double, 2^62 + 2^38 (a double's ulp there is 2^10), which
+  // is exactly halfway between the f32 neighbours 2^62 and 2^62 + 2^39, so
+  // it ties to the even 2^62. Rounding x once would give 2^62 + 2^39.
+  auto r = eval(R"mlir(
+    func.func @main() -> tensor<1xf32> {
+      %x = sinter.constant dense<4611686293305294849> : tensor<1xi64>
+      %f = sinter.convert %x : tensor<1xi64> -> tensor<1xf32>
+      return %f : tensor<1xf32>
+    })mlir",
+                {});
+  ASSERT_EQ(r.size(), 1u);
+  expectExact(r[0], DType::F32, {1}, {0x1p62});
+}
+
 //===----------------------------------------------------------------------===//
 // Shape
 //===----------------------------------------------------------------------===//
@@ -559,6 +576,54 @@ TEST_F(InterpreterTest, ReduceMaxMinPropagateNaNAndIntegersWrap) {
   expectExact(r[2], DType::I32, {},
               {2147483643}); // 2^31 - 1 + 1 - 5 wraps back
   expectExact(r[3], DType::I32, {}, {2147483647});
+}
+
+TEST_F(InterpreterTest, ReduceOverNoDimensionsCopiesExactly) {
+  // A float sum starting at +0.0 would turn -0.0 into +0.0 here.
+  auto r = eval(R"mlir(
+    func.func @main(%x: tensor<3xf32>, %i: tensor<2xi64>)
+        -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<2xi64>) {
+      %s = sinter.reduce sum %x, dims = [] : (tensor<3xf32>) -> tensor<3xf32>
+      %m = sinter.reduce mean %x, dims = [] : (tensor<3xf32>) -> tensor<3xf32>
+      %x1 = sinter.reduce max %x, dims = [] : (tensor<3xf32>) -> tensor<3xf32>
+      %n = sinter.reduce min %i, dims = [] : (tensor<2xi64>) -> tensor<2xi64>
+      return %s, %m, %x1, %n : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>,
+          tensor<2xi64>
+    })mlir",
+                {f32({3}, {-0.0, 1.5, kNaN}),
+                 tensor(DType::I64, {2}, {-9007199254740992.0, 7})});
+  ASSERT_EQ(r.size(), 4u);
+  for (int k = 0; k < 3; ++k) {
+    expectExact(r[k], DType::F32, {3}, {-0.0, 1.5, kNaN});
+    EXPECT_TRUE(std::signbit(r[k].values[0])) << "result " << k;
+  }
+  expectExact(r[3], DType::I64, {2}, {-9007199254740992.0, 7});
+}
+
+TEST_F(InterpreterTest, ReduceSumSignedZerosAndEmptySums) {
+  // Sums of -0.0 terms are -0.0 (IEEE: -0 + -0 = -0); a sum of no terms is
+  // +0.0 and a mean of none is NaN.
+  auto r = eval(R"mlir(
+    func.func @main(%x: tensor<2x2xf32>, %e: tensor<2x0xf32>)
+        -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {
+      %s = sinter.reduce sum %x, dims = [1] : (tensor<2x2xf32>) -> tensor<2xf32>
+      %m = sinter.reduce mean %x, dims = [1] : (tensor<2x2xf32>) -> tensor<2xf32>
+      %es = sinter.reduce sum %e, dims = [1] : (tensor<2x0xf32>) -> tensor<2xf32>
+      %em = sinter.reduce mean %e, dims = [1] : (tensor<2x0xf32>) -> tensor<2xf32>
+      return %s, %m, %es, %em : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>,
+          tensor<2xf32>
+    })mlir",
+                {f32({2, 2}, {-0.0, -0.0, -0.0, 0.0}), f32({2, 0}, {})});
+  ASSERT_EQ(r.size(), 4u);
+  expectExact(r[0], DType::F32, {2}, {0, 0});
+  EXPECT_TRUE(std::signbit(r[0].values[0]));  // -0 + -0
+  EXPECT_FALSE(std::signbit(r[0].values[1])); // -0 + +0
+  expectExact(r[1], DType::F32, {2}, {0, 0});
+  EXPECT_TRUE(std::signbit(r[1].values[0]));
+  expectExact(r[2], DType::F32, {2}, {0, 0});
+  EXPECT_FALSE(std::signbit(r[2].values[0]));
+  EXPECT_FALSE(std::signbit(r[2].values[1]));
+  expectExact(r[3], DType::F32, {2}, {kNaN, kNaN});
 }
 
 TEST_F(InterpreterTest, MatmulPlainAndTransposed) {
@@ -798,6 +863,23 @@ TEST_F(InterpreterTest, CausalAttentionWithMoreKeysThanQueries) {
   expectExact(r[0], DType::F32, {1, 1, 2, 1}, {1.5, 3});
 }
 
+TEST_F(InterpreterTest, CausalAttentionWithMoreQueriesThanKeys) {
+  // S = 4, T = 2: query s sees key t iff t <= s - 2, so queries 0 and 1 see
+  // no key and give zeros (their NaN scores take no part), query 2 sees key
+  // 0 and gives v[0], query 3 sees both keys with equal scores (k = 0) and
+  // gives their mean: ([1, 10] + [3, 30]) / 2 = [2, 20].
+  auto r = eval(R"mlir(
+    func.func @main(%q: tensor<1x1x4x1xf32>, %k: tensor<1x1x2x1xf32>,
+                    %v: tensor<1x1x2x2xf32>) -> tensor<1x1x4x2xf32> {
+      %o = sinter.attention %q, %k, %v scale = 1.0 causal : tensor<1x1x4x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x2xf32> -> tensor<1x1x4x2xf32>
+      return %o : tensor<1x1x4x2xf32>
+    })mlir",
+                {f32({1, 1, 4, 1}, {kNaN, kNaN, 1, 1}),
+                 f32({1, 1, 2, 1}, {0, 0}), f32({1, 1, 2, 2}, {1, 10, 3, 30})});
+  ASSERT_EQ(r.size(), 1u);
+  expectExact(r[0], DType::F32, {1, 1, 4, 2}, {0, 0, 0, 0, 1, 10, 2, 20});
+}
+
 TEST_F(InterpreterTest, RotaryEmbeddingBothLayouts) {
   // Pair 0 rotates by 90 degrees (cos 0, sin 1), pair 1 by 0.
   auto r = eval(
@@ -979,7 +1061,7 @@ TEST_F(InterpreterTest, ArgumentsAreRoundedOnEntry) {
   HostTensor unrounded{DType::F32, {2, 3}, {0.1, 0, 0, 0, 0, 0}};
   auto r = eval(kAddSource, {unrounded, f32({2, 3}, {0, 0, 0, 0, 0, 0})});
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].values[0], static_cast<double>(0.1f));
+  EXPECT_EQ(r[0].values[0], 0x1.99999ap-4); // f32 0x3dcccccd, nearest to 0.1
 }
 
 TEST_F(InterpreterTest, InvalidIRIsReportedNotEvaluated) {
@@ -1005,6 +1087,68 @@ TEST_F(InterpreterTest, UnsupportedOpIsNamed) {
       return %r : tensor<2xf32>
     })mlir",
               {f32({2}, {1, 2})}, "unsupported op 'func.call'");
+}
+
+TEST_F(InterpreterTest, UnsupportedOpWithNonTensorResultIsNamed) {
+  // func.constant yields a function, not a tensor: reported by name and
+  // type, never cast to a tensor type (which asserts, or is undefined
+  // behaviour without assertions).
+  expectError(R"mlir(
+    func.func private @helper(%a: tensor<2xf32>) -> tensor<2xf32>
+    func.func @main(%a: tensor<2xf32>) -> tensor<2xf32> {
+      %f = func.constant @helper : (tensor<2xf32>) -> tensor<2xf32>
+      return %a : tensor<2xf32>
+    })mlir",
+              {f32({2}, {1, 2})},
+              "unsupported op 'func.constant' (its result has type "
+              "(tensor<2xf32>) -> tensor<2xf32>, not a ranked tensor)");
+}
+
+TEST_F(InterpreterTest, OutOfRangeEnumsAreErrors) {
+  // The verifier accepts any value in an enum attribute, so an op built with
+  // a bad integer reaches the interpreter. Each must be an error naming the
+  // op and the value, not zeros or false.
+  auto expectEnumError = [&](const char *source, auto breakOp,
+                             const std::string &needle) {
+    module = mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+    ASSERT_TRUE(module);
+    module->walk(breakOp);
+    auto fn = *module->getOps<mlir::func::FuncOp>().begin();
+    absl::StatusOr<std::vector<HostTensor>> r =
+        evaluate(fn, {f32({2}, {1, kNaN})});
+    ASSERT_FALSE(r.ok()) << needle;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
+    EXPECT_NE(r.status().message().find(needle), std::string::npos)
+        << "message: " << r.status().message();
+  };
+  expectEnumError(R"mlir(
+    func.func @main(%x: tensor<2xf32>) -> tensor<f32> {
+      %r = sinter.reduce sum %x, dims = [0] : (tensor<2xf32>) -> tensor<f32>
+      return %r : tensor<f32>
+    })mlir",
+                  [](sinter::ReduceOp op) {
+                    op.setKind(static_cast<sinter::ReduceKind>(99));
+                  },
+                  "'sinter.reduce': invalid ReduceKind value 99");
+  expectEnumError(R"mlir(
+    func.func @main(%x: tensor<2xf32>) -> tensor<2xi1> {
+      %r = sinter.compare eq, %x, %x : tensor<2xf32>
+      return %r : tensor<2xi1>
+    })mlir",
+                  [](sinter::CompareOp op) {
+                    op.setPredicate(static_cast<sinter::ComparePredicate>(99));
+                  },
+                  "'sinter.compare': invalid ComparePredicate value 99");
+  expectEnumError(R"mlir(
+    func.func @main(%x: tensor<2xf32>) -> tensor<2xf32> {
+      %r = sinter.gelu none %x : tensor<2xf32>
+      return %r : tensor<2xf32>
+    })mlir",
+                  [](sinter::GeluOp op) {
+                    op.setApproximate(
+                        static_cast<sinter::GeluApproximation>(99));
+                  },
+                  "'sinter.gelu': invalid GeluApproximation value 99");
 }
 
 TEST_F(InterpreterTest, EntryFunctionSelection) {

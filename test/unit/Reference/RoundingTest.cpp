@@ -27,7 +27,9 @@ TEST(RoundingTest, F32TiesToEven) {
   // 1 + 3 * 2^-24 is halfway between 1 + 2^-23 (odd) and 1 + 2^-22 (even).
   EXPECT_EQ(roundToDType(DType::F32, 0x1.000003p0), 0x1.000004p0);
   EXPECT_EQ(roundToDType(DType::F32, 0x1.0000011p0), 0x1.000002p0);
-  EXPECT_EQ(roundToDType(DType::F32, 0.1), static_cast<double>(0.1f));
+  // 0.1 = 1.1001 1001 1001 1001 1001 100|1100... * 2^-4: the dropped bits
+  // are above half, so the fraction rounds up to 0x4ccccd (f32 0x3dcccccd).
+  EXPECT_EQ(roundToDType(DType::F32, 0.1), 0x1.99999ap-4);
 }
 
 TEST(RoundingTest, F32OverflowAndSubnormals) {
@@ -118,6 +120,32 @@ TEST(RoundingTest, ConvertRules) {
   EXPECT_EQ(applyConvert(DType::I32, DType::F32, 16777217.0), 16777216.0);
 }
 
+TEST(KernelTest, OutOfRangeEnumsAreErrors) {
+  // Even with a NaN operand, which every valid predicate but `ne` answers
+  // without looking at the predicate.
+  absl::StatusOr<bool> compare =
+      applyCompare(static_cast<ComparePredicate>(99), kNaN, 1.0);
+  ASSERT_FALSE(compare.ok());
+  EXPECT_EQ(compare.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(
+      compare.status().message().find("invalid ComparePredicate value 99"),
+      std::string::npos)
+      << compare.status();
+
+  HostTensor x;
+  x.shape = {2};
+  x.values = {1, 2};
+  // `dims = []` is a copy, but the kind is still checked.
+  for (std::vector<int64_t> dims : {std::vector<int64_t>{0}, {}}) {
+    absl::StatusOr<std::vector<double>> r =
+        reduce(x, static_cast<ReduceKind>(99), dims);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("invalid ReduceKind value 99"),
+              std::string::npos)
+        << r.status();
+  }
+}
+
 TEST(HostTensorTest, CreateRoundsAndChecksCount) {
   absl::StatusOr<HostTensor> t =
       HostTensor::create(DType::BF16, {2}, {0x1.01p0, 0x1.03p0});
@@ -134,6 +162,14 @@ TEST(HostTensorTest, CreateRoundsAndChecksCount) {
       bad.status().message().find("tensor<2x3xf32> needs 6 values, got 3"),
       std::string::npos)
       << bad.status();
+
+  absl::StatusOr<HostTensor> badDType =
+      HostTensor::create(static_cast<DType>(99), {1}, {1});
+  ASSERT_FALSE(badDType.ok());
+  EXPECT_EQ(badDType.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(badDType.status().message().find("invalid DType value 99"),
+            std::string::npos)
+      << badDType.status();
 
   absl::StatusOr<HostTensor> scalar = HostTensor::create(DType::I64, {}, {7});
   ASSERT_TRUE(scalar.ok());
