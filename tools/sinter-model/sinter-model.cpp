@@ -35,8 +35,8 @@ static cl::opt<bool> decomposed(
 static cl::opt<bool> gpt2Small(
     "gpt2-small", cl::desc("GPT-2-small sizes (d=768, 12 heads, MLP 3072)"),
     cl::init(false));
-static cl::opt<int64_t> seqLen("seq", cl::desc("sequence length (0: model default)"),
-                               cl::init(0));
+static cl::opt<int64_t> seqLen(
+    "seq", cl::desc("sequence length (0: the model's default)"), cl::init(0));
 static cl::opt<uint64_t> seed("seed", cl::desc("weight and input seed"),
                               cl::init(0));
 static cl::opt<bool> evaluate("evaluate",
@@ -77,6 +77,16 @@ int main(int argc, char **argv) {
   auto dtype = sinter::parseDType(dtypeName);
   if (!dtype || !sinter::isFloat(*dtype)) {
     return fail("--dtype must be f32, bf16 or f16, got '" + dtypeName + "'");
+  }
+  // Refuse flags the chosen model would silently ignore.
+  if (seqLen < 0) {
+    return fail("--seq must be positive, got " + llvm::Twine(seqLen));
+  }
+  if (modelName == "mlp" && seqLen > 0) {
+    return fail("--seq does not apply to --model=mlp");
+  }
+  if ((modelName == "mlp" || modelName == "bert-block") && gpt2Small) {
+    return fail("--gpt2-small applies to --model=gpt and --model=gpt2-block");
   }
   MLIRContext context;
   context.loadDialect<sinter::SinterDialect, func::FuncDialect>();

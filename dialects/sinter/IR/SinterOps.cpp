@@ -17,6 +17,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace sinter;
@@ -540,7 +541,17 @@ LogicalResult ConstantOp::verify() {
   if (!dtype) {
     return success(); // (C1) reports the element type
   }
-  int64_t expected = getType().getNumElements() * dtypeByteSize(*dtype);
+  // getNumElements() would wrap for shapes near int64's limit and name a
+  // bogus size; no blob can hold such a tensor.
+  int64_t expected = dtypeByteSize(*dtype);
+  for (int64_t dim : getType().getShape()) {
+    if (llvm::MulOverflow(expected, dim, expected)) {
+      return emitOpError() << "(C2) dense_resource blob '"
+                           << resource.getRawHandle().getKey()
+                           << "' cannot hold " << getType()
+                           << ": its size in bytes overflows int64";
+    }
+  }
   int64_t actual = static_cast<int64_t>(blob->getData().size());
   if (actual != expected) {
     return emitOpError() << "(C2) dense_resource blob '"

@@ -29,17 +29,40 @@ RankedTensorType asTensor(Type type) {
   return t;
 }
 
-/// Emits "'sinter.<op>' op <message>" at `loc` (if any) and returns failure.
+/// A diagnostic that may have nowhere to go (no location) but is a failure
+/// either way. (An empty InFlightDiagnostic converts to *success*, which
+/// would let invalid input through when a caller passes no location.)
+class Failure {
+public:
+  explicit Failure(std::optional<InFlightDiagnostic> diag)
+      : diag(std::move(diag)) {}
+  template <typename T> Failure &operator<<(T &&arg) & {
+    if (diag) {
+      *diag << std::forward<T>(arg);
+    }
+    return *this;
+  }
+  template <typename T> Failure &&operator<<(T &&arg) && {
+    return std::move(*this << std::forward<T>(arg));
+  }
+  operator LogicalResult() const { return failure(); }
+  template <typename T> operator FailureOr<T>() const { return failure(); }
+
+private:
+  std::optional<InFlightDiagnostic> diag;
+};
+
+/// Emits "'sinter.<op>' op <message>" at `loc` (if any); always a failure.
 struct Diag {
   OptLoc loc;
   StringRef opName;
-  InFlightDiagnostic emit() {
+  Failure emit() {
     if (!loc) {
-      return InFlightDiagnostic();
+      return Failure(std::nullopt);
     }
     auto diag = emitError(*loc);
     diag << "'" << opName << "' op ";
-    return diag;
+    return Failure(std::move(diag));
   }
 };
 
@@ -300,7 +323,10 @@ FailureOr<Type> sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
                       << " does not match input 0 " << inputs.front()
                       << " outside dimension " << dim;
     }
-    shape[dim] += ti.getDimSize(dim);
+    if (llvm::AddOverflow(shape[dim], ti.getDimSize(dim), shape[dim])) {
+      return d.emit() << "(C3) result size along dimension " << dim
+                      << " overflows int64 (input " << i << " " << t << ")";
+    }
   }
   return Type(RankedTensorType::get(shape, first.getElementType()));
 }

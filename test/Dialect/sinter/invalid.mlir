@@ -349,6 +349,16 @@ func.func @concatenate_c3(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) -> tensor<2x
 
 // -----
 
+// The summed size used to wrap to a negative dimension ('tensor<-2xf32>') in
+// the message.
+func.func @concatenate_c3_size_overflow(%a: tensor<9223372036854775807xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'sinter.concatenate' op (C3) result size along dimension 0 overflows int64 (input 1 'tensor<9223372036854775807xf32>')}}
+  %0 = sinter.concatenate %a, %a, dim = 0 : (tensor<9223372036854775807xf32>, tensor<9223372036854775807xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
 func.func @gather_c1(%t: tensor<f32>, %i: tensor<3xi32>) -> tensor<3xf32> {
   // expected-error @+1 {{'sinter.gather' op (C1) table must have rank >= 1, got 'tensor<f32>'}}
   %0 = sinter.gather %t[%i] : (tensor<f32>, tensor<3xi32>) -> tensor<3xf32>
@@ -657,6 +667,23 @@ func.func @constant_c2() -> tensor<4xf32> {
   dialect_resources: {
     builtin: {
       short: "0x040000000000803F0000803F"
+    }
+  }
+#-}
+
+// -----
+
+// The byte count used to wrap, and the message claimed the tensor needs 0
+// bytes.
+func.func @constant_c2_size_overflow() -> tensor<4611686018427387904x4xf32> {
+  // expected-error @+1 {{(C2) dense_resource blob 'huge' cannot hold 'tensor<4611686018427387904x4xf32>': its size in bytes overflows int64}}
+  %0 = sinter.constant dense_resource<huge> : tensor<4611686018427387904x4xf32>
+  return %0 : tensor<4611686018427387904x4xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      huge: "0x040000000000803F"
     }
   }
 #-}
