@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build ccache g++ pkg-config
-  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 clang-format-19
   libabsl-dev libgtest-dev libgmock-dev
   python3
 )

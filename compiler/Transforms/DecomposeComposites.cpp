@@ -52,7 +52,8 @@ struct Emitter {
                                        SplatElementsAttr::get(type, element));
   }
   Value broadcast(Value v, RankedTensorType to, ArrayRef<int64_t> dims) {
-    auto type = RankedTensorType::get(to.getShape(), typeOf(v).getElementType());
+    auto type =
+        RankedTensorType::get(to.getShape(), typeOf(v).getElementType());
     if (type == v.getType()) {
       return v;
     }
@@ -119,8 +120,7 @@ struct Emitter {
 
 /// Shared filter: a pattern applies only to the composites named in the
 /// pass option (all when empty).
-template <typename OpTy>
-struct CompositePattern : OpRewritePattern<OpTy> {
+template <typename OpTy> struct CompositePattern : OpRewritePattern<OpTy> {
   CompositePattern(MLIRContext *context, ArrayRef<std::string> only)
       : OpRewritePattern<OpTy>(context),
         enabled(only.empty() ||
@@ -250,15 +250,15 @@ struct DecomposeGelu : CompositePattern<GeluOp> {
       // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
       Value cube = e.binary<MulOp>(e.binary<MulOp>(x, x), x);
       Value inner = e.binary<AddOp>(x, e.binary<MulOp>(cube, c(0.044715)));
-      Value t = e.unary<TanhOp>(
-          e.binary<MulOp>(inner, c(std::sqrt(2.0 / M_PI))));
+      Value t =
+          e.unary<TanhOp>(e.binary<MulOp>(inner, c(std::sqrt(2.0 / M_PI))));
       Value half = e.binary<MulOp>(x, c(0.5));
       return e.binary<MulOp>(half, e.binary<AddOp>(t, c(1.0)));
     }
     case GeluApproximation::sigmoid:
       // x * sigmoid(1.702 * x)
-      return e.binary<MulOp>(
-          x, e.unary<SigmoidOp>(e.binary<MulOp>(x, c(1.702))));
+      return e.binary<MulOp>(x,
+                             e.unary<SigmoidOp>(e.binary<MulOp>(x, c(1.702))));
     }
     llvm_unreachable("unknown GELU approximation");
   }
@@ -271,8 +271,8 @@ struct DecomposeAttention : CompositePattern<AttentionOp> {
         e.loc, op.getQuery(), op.getKey(), /*transpose_lhs=*/false,
         /*transpose_rhs=*/true, /*accumulation_type=*/nullptr);
     auto type = e.typeOf(scores); // [B, H, S, T]
-    scores = e.binary<MulOp>(scores,
-                             e.splat(type, op.getScale().convertToDouble()));
+    scores =
+        e.binary<MulOp>(scores, e.splat(type, op.getScale().convertToDouble()));
     if (Value bias = op.getBias()) {
       scores = e.binary<AddOp>(scores, e.broadcast(bias, type, {0, 1, 2, 3}));
     }
@@ -287,10 +287,9 @@ struct DecomposeAttention : CompositePattern<AttentionOp> {
                                                 ComparePredicate::le);
       auto maskType =
           RankedTensorType::get(type.getShape(), e.rewriter.getI1Type());
-      keep = e.rewriter.create<BroadcastInDimOp>(
-          e.loc, maskType, keep, ArrayRef<int64_t>{2, 3});
-      Value negInf =
-          e.splat(type, -std::numeric_limits<double>::infinity());
+      keep = e.rewriter.create<BroadcastInDimOp>(e.loc, maskType, keep,
+                                                 ArrayRef<int64_t>{2, 3});
+      Value negInf = e.splat(type, -std::numeric_limits<double>::infinity());
       scores = e.rewriter.create<SelectOp>(e.loc, keep, scores, negInf);
     }
     Value probs = e.softmax(scores, 3);

@@ -1,4 +1,5 @@
-//===- sinter-model.cpp - Build an example model, report, evaluate -*- C++ -*-===//
+//===- sinter-model.cpp - Build an example model, report, evaluate -*- C++
+//-*-===//
 //
 // Builds one of the example models with the graph builder, prints its size
 // (ops, parameters, bytes), optionally evaluates it in the reference
@@ -24,19 +25,22 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> modelName("model",
-                                      cl::desc("gpt | gpt2-block | bert-block | mlp"),
-                                      cl::init("gpt"));
+static cl::opt<std::string>
+    modelName("model", cl::desc("gpt | gpt2-block | bert-block | mlp"),
+              cl::init("gpt"));
 static cl::opt<std::string> dtypeName("dtype", cl::desc("f32 | bf16 | f16"),
                                       cl::init("f32"));
-static cl::opt<bool> decomposed(
-    "decomposed", cl::desc("emit composites as their primitive decomposition"),
-    cl::init(false));
-static cl::opt<bool> gpt2Small(
-    "gpt2-small", cl::desc("GPT-2-small sizes (d=768, 12 heads, MLP 3072)"),
-    cl::init(false));
-static cl::opt<int64_t> seqLen(
-    "seq", cl::desc("sequence length (0: the model's default)"), cl::init(0));
+static cl::opt<bool>
+    decomposed("decomposed",
+               cl::desc("emit composites as their primitive decomposition"),
+               cl::init(false));
+static cl::opt<bool>
+    gpt2Small("gpt2-small",
+              cl::desc("GPT-2-small sizes (d=768, 12 heads, MLP 3072)"),
+              cl::init(false));
+static cl::opt<int64_t>
+    seqLen("seq", cl::desc("sequence length (0: the model's default)"),
+           cl::init(0));
 static cl::opt<uint64_t> seed("seed", cl::desc("weight and input seed"),
                               cl::init(0));
 static cl::opt<bool> evaluate("evaluate",
@@ -98,8 +102,8 @@ int main(int argc, char **argv) {
   int64_t vocab = 1;
   // One config drives the GPT and the GPT-2 block: the small default, or the
   // GPT-2-small sizes.
-  models::GptConfig gpt = gpt2Small ? models::gpt2SmallConfig()
-                                    : models::defaultSmallGptConfig();
+  models::GptConfig gpt =
+      gpt2Small ? models::gpt2SmallConfig() : models::defaultSmallGptConfig();
   if (gpt2Small && seqLen == 0) {
     gpt.seq = 64; // GPT-2 small's 1024 positions make the interpreter slow
   }
@@ -134,8 +138,8 @@ int main(int argc, char **argv) {
                 "' (expected gpt, gpt2-block, bert-block or mlp)");
   }
   if (!module.ok()) {
-    return fail("building " + modelName + " failed: " +
-                std::string(module.status().message()));
+    return fail("building " + modelName +
+                " failed: " + std::string(module.status().message()));
   }
 
   ::sinter::ModelStats stats = ::sinter::computeModelStats(**module);
@@ -165,9 +169,9 @@ int main(int argc, char **argv) {
   }
   auto start = std::chrono::steady_clock::now();
   auto results = ::sinter::reference::evaluate(fn, inputs);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!results.ok()) {
     return fail("reference evaluation failed: " +
                 std::string(results.status().message()));

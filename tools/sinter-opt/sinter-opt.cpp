@@ -23,6 +23,6 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   sinter::registerSinterTransformsPasses();
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "Sinter optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Sinter optimizer driver\n", registry));
 }

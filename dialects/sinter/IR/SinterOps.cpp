@@ -11,8 +11,8 @@
 #include "dialects/sinter/IR/ElementTypes.h"
 #include "dialects/sinter/IR/TypeInference.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
@@ -126,13 +126,13 @@ parseOperandsThenComma(OpAsmParser &parser,
 
 static void printOperandsThenComma(OpAsmPrinter &p, Operation *,
                                    OperandRange ops) {
-  llvm::interleave(
-      ops, p, [&](Value v) { p << v << ","; }, " ");
+  llvm::interleave(ops, p, [&](Value v) { p << v << ","; }, " ");
 }
 
-LogicalResult sinter::inferSameTypeElementwise(
-    std::optional<Location> loc, StringRef opName, ValueRange operands,
-    SmallVectorImpl<Type> &types) {
+LogicalResult sinter::inferSameTypeElementwise(std::optional<Location> loc,
+                                               StringRef opName,
+                                               ValueRange operands,
+                                               SmallVectorImpl<Type> &types) {
   FailureOr<Type> t = inferElementwise(loc, opName, operands.getTypes());
   if (failed(t)) {
     return failure();
@@ -216,9 +216,9 @@ LogicalResult CompareOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
-  return push(inferCompare(loc, adaptor.getLhs().getType(),
-                           adaptor.getRhs().getType()),
-              types);
+  return push(
+      inferCompare(loc, adaptor.getLhs().getType(), adaptor.getRhs().getType()),
+      types);
 }
 
 LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
@@ -300,7 +300,8 @@ struct FoldReshapeChain : OpRewritePattern<ReshapeOp> {
     if (!inner) {
       return rewriter.notifyMatchFailure(op, "operand is not a reshape");
     }
-    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), inner.getOperand());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(),
+                                           inner.getOperand());
     return success();
   }
 };
@@ -464,12 +465,12 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  return push(inferNorm(loc, getOperationName(), adaptor.getOperand().getType(),
-                        {typeOrNull(adaptor.getGamma()),
-                         typeOrNull(adaptor.getBeta())},
-                        static_cast<int64_t>(adaptor.getAxis()),
-                        adaptor.getEpsilon().convertToDouble()),
-              types);
+  return push(
+      inferNorm(loc, getOperationName(), adaptor.getOperand().getType(),
+                {typeOrNull(adaptor.getGamma()), typeOrNull(adaptor.getBeta())},
+                static_cast<int64_t>(adaptor.getAxis()),
+                adaptor.getEpsilon().convertToDouble()),
+      types);
 }
 
 LogicalResult RmsNormOp::inferReturnTypes(MLIRContext *,
@@ -487,16 +488,16 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  return push(inferAttention(loc, adaptor.getQuery().getType(),
-                             adaptor.getKey().getType(),
-                             adaptor.getValue().getType(),
-                             typeOrNull(adaptor.getBias())),
+  return push(inferAttention(
+                  loc, adaptor.getQuery().getType(), adaptor.getKey().getType(),
+                  adaptor.getValue().getType(), typeOrNull(adaptor.getBias())),
               types);
 }
 
-LogicalResult RotaryEmbeddingOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult
+RotaryEmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
   return push(inferRotaryEmbedding(loc, adaptor.getOperand().getType(),
                                    adaptor.getCos().getType(),
                                    adaptor.getSin().getType()),
@@ -516,8 +517,9 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
   if (!type || !type.hasStaticShape() ||
       !isSinterElementType(type.getElementType())) {
     return emitOptionalError(
-        loc, "'sinter.constant' op (C1) value must be a statically shaped "
-             "tensor of f32, f16, bf16, i1, i32 or i64, got ",
+        loc,
+        "'sinter.constant' op (C1) value must be a statically shaped "
+        "tensor of f32, f16, bf16, i1, i32 or i64, got ",
         value ? value.getType() : Type());
   }
   types.push_back(type);

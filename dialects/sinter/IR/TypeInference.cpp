@@ -86,10 +86,12 @@ std::string shapeString(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
-LogicalResult requireTensors(Diag d, ArrayRef<std::pair<StringRef, Type>> args) {
+LogicalResult requireTensors(Diag d,
+                             ArrayRef<std::pair<StringRef, Type>> args) {
   for (auto [name, type] : args) {
     if (!asTensor(type)) {
-      return d.emit() << name << " must be a statically shaped ranked tensor, got "
+      return d.emit() << name
+                      << " must be a statically shaped ranked tensor, got "
                       << type;
     }
     if (!isSinterElementType(asTensor(type).getElementType())) {
@@ -110,14 +112,15 @@ bool sinter::isSinterElementType(Type type) {
 }
 
 FailureOr<Type> sinter::inferElementwise(OptLoc loc, StringRef opName,
-                                               TypeRange operands) {
+                                         TypeRange operands) {
   Diag d{loc, opName};
   if (operands.empty()) {
     return failure();
   }
   for (Type t : operands) {
     if (!asTensor(t)) {
-      return d.emit() << "operands must be statically shaped tensors, got " << t;
+      return d.emit() << "operands must be statically shaped tensors, got "
+                      << t;
     }
   }
   for (Type t : operands.drop_front()) {
@@ -140,12 +143,12 @@ FailureOr<Type> sinter::inferCompare(OptLoc loc, Type lhs, Type rhs) {
                     << rhs;
   }
   auto t = asTensor(lhs);
-  return Type(RankedTensorType::get(t.getShape(),
-                                    IntegerType::get(t.getContext(), 1)));
+  return Type(
+      RankedTensorType::get(t.getShape(), IntegerType::get(t.getContext(), 1)));
 }
 
 FailureOr<Type> sinter::inferSelect(OptLoc loc, Type pred, Type onTrue,
-                                          Type onFalse) {
+                                    Type onFalse) {
   Diag d{loc, "sinter.select"};
   if (failed(requireTensors(
           d, {{"pred", pred}, {"on_true", onTrue}, {"on_false", onFalse}}))) {
@@ -168,8 +171,8 @@ FailureOr<Type> sinter::inferSelect(OptLoc loc, Type pred, Type onTrue,
 }
 
 LogicalResult sinter::verifyBroadcastInDim(OptLoc loc, Type operand,
-                                                 Type result,
-                                                 ArrayRef<int64_t> dims) {
+                                           Type result,
+                                           ArrayRef<int64_t> dims) {
   Diag d{loc, "sinter.broadcast_in_dim"};
   if (failed(requireTensors(d, {{"operand", operand}, {"result", result}}))) {
     return failure();
@@ -205,8 +208,7 @@ LogicalResult sinter::verifyBroadcastInDim(OptLoc loc, Type operand,
   return success();
 }
 
-LogicalResult sinter::verifyReshape(OptLoc loc, Type operand,
-                                          Type result) {
+LogicalResult sinter::verifyReshape(OptLoc loc, Type operand, Type result) {
   Diag d{loc, "sinter.reshape"};
   if (failed(requireTensors(d, {{"operand", operand}, {"result", result}}))) {
     return failure();
@@ -231,7 +233,7 @@ LogicalResult sinter::verifyReshape(OptLoc loc, Type operand,
 }
 
 FailureOr<Type> sinter::inferTranspose(OptLoc loc, Type operand,
-                                             ArrayRef<int64_t> perm) {
+                                       ArrayRef<int64_t> perm) {
   Diag d{loc, "sinter.transpose"};
   if (failed(requireTensors(d, {{"operand", operand}}))) {
     return failure();
@@ -259,9 +261,9 @@ FailureOr<Type> sinter::inferTranspose(OptLoc loc, Type operand,
 }
 
 FailureOr<Type> sinter::inferSlice(OptLoc loc, Type operand,
-                                         ArrayRef<int64_t> start,
-                                         ArrayRef<int64_t> limit,
-                                         ArrayRef<int64_t> strides) {
+                                   ArrayRef<int64_t> start,
+                                   ArrayRef<int64_t> limit,
+                                   ArrayRef<int64_t> strides) {
   Diag d{loc, "sinter.slice"};
   if (failed(requireTensors(d, {{"operand", operand}}))) {
     return failure();
@@ -278,9 +280,8 @@ FailureOr<Type> sinter::inferSlice(OptLoc loc, Type operand,
   for (size_t i = 0; i < rank; ++i) {
     if (start[i] < 0 || start[i] > limit[i] || limit[i] > in.getDimSize(i)) {
       return d.emit() << "(C2) dimension " << i << ": need 0 <= start ("
-                      << start[i] << ") <= limit (" << limit[i]
-                      << ") <= size (" << in.getDimSize(i) << ") of "
-                      << operand;
+                      << start[i] << ") <= limit (" << limit[i] << ") <= size ("
+                      << in.getDimSize(i) << ") of " << operand;
     }
     if (strides[i] <= 0) {
       return d.emit() << "(C3) dimension " << i << ": stride " << strides[i]
@@ -294,7 +295,7 @@ FailureOr<Type> sinter::inferSlice(OptLoc loc, Type operand,
 }
 
 FailureOr<Type> sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
-                                               int64_t dim) {
+                                         int64_t dim) {
   Diag d{loc, "sinter.concatenate"};
   if (inputs.empty()) {
     return d.emit() << "(C1) needs at least one input";
@@ -331,8 +332,7 @@ FailureOr<Type> sinter::inferConcatenate(OptLoc loc, TypeRange inputs,
   return Type(RankedTensorType::get(shape, first.getElementType()));
 }
 
-FailureOr<Type> sinter::inferGather(OptLoc loc, Type table,
-                                          Type indices) {
+FailureOr<Type> sinter::inferGather(OptLoc loc, Type table, Type indices) {
   Diag d{loc, "sinter.gather"};
   if (failed(requireTensors(d, {{"table", table}, {"indices", indices}}))) {
     return failure();
@@ -362,9 +362,8 @@ LogicalResult sinter::verifyIota(OptLoc loc, Type result, int64_t dim) {
   return success();
 }
 
-FailureOr<Type> sinter::inferReduce(OptLoc loc, Type operand,
-                                          ReduceKind kind,
-                                          ArrayRef<int64_t> dims) {
+FailureOr<Type> sinter::inferReduce(OptLoc loc, Type operand, ReduceKind kind,
+                                    ArrayRef<int64_t> dims) {
   Diag d{loc, "sinter.reduce"};
   if (failed(requireTensors(d, {{"operand", operand}}))) {
     return failure();
@@ -390,8 +389,8 @@ FailureOr<Type> sinter::inferReduce(OptLoc loc, Type operand,
 }
 
 FailureOr<Type> sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
-                                          bool transposeLhs, bool transposeRhs,
-                                          Type accumulationType) {
+                                    bool transposeLhs, bool transposeRhs,
+                                    Type accumulationType) {
   Diag d{loc, "sinter.matmul"};
   if (failed(requireTensors(d, {{"lhs", lhs}, {"rhs", rhs}}))) {
     return failure();
@@ -410,12 +409,13 @@ FailureOr<Type> sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
   int64_t kr = r.getDimSize(transposeRhs ? rr - 1 : rr - 2);
   int64_t n = r.getDimSize(transposeRhs ? rr - 2 : rr - 1);
   if (kl != kr) {
-    return d.emit() << "(C2) contracting sizes differ: lhs " << lhs << " has K="
-                    << kl << (transposeLhs ? " (transposed)" : "") << ", rhs "
-                    << rhs << " has K=" << kr
+    return d.emit() << "(C2) contracting sizes differ: lhs " << lhs
+                    << " has K=" << kl << (transposeLhs ? " (transposed)" : "")
+                    << ", rhs " << rhs << " has K=" << kr
                     << (transposeRhs ? " (transposed)" : "");
   }
-  ArrayRef<int64_t> lb = l.getShape().drop_back(2), rb = r.getShape().drop_back(2);
+  ArrayRef<int64_t> lb = l.getShape().drop_back(2),
+                    rb = r.getShape().drop_back(2);
   if (!lb.empty() && !rb.empty() && lb != rb) {
     return d.emit() << "(C3) batch dimensions differ: lhs " << lhs << " has "
                     << shapeString(lb) << ", rhs " << rhs << " has "
@@ -439,9 +439,8 @@ FailureOr<Type> sinter::inferMatmul(OptLoc loc, Type lhs, Type rhs,
   return Type(RankedTensorType::get(shape, elem));
 }
 
-FailureOr<Type> sinter::inferAxisOp(OptLoc loc, StringRef opName,
-                                          Type operand, int64_t axis,
-                                          bool dropsAxis) {
+FailureOr<Type> sinter::inferAxisOp(OptLoc loc, StringRef opName, Type operand,
+                                    int64_t axis, bool dropsAxis) {
   Diag d{loc, opName};
   if (failed(requireTensors(d, {{"operand", operand}}))) {
     return failure();
@@ -459,9 +458,9 @@ FailureOr<Type> sinter::inferAxisOp(OptLoc loc, StringRef opName,
   return Type(RankedTensorType::get(shape, in.getElementType()));
 }
 
-FailureOr<Type> sinter::inferNorm(OptLoc loc, StringRef opName,
-                                        Type operand, ArrayRef<Type> affine,
-                                        int64_t axis, double epsilon) {
+FailureOr<Type> sinter::inferNorm(OptLoc loc, StringRef opName, Type operand,
+                                  ArrayRef<Type> affine, int64_t axis,
+                                  double epsilon) {
   Diag d{loc, opName};
   if (failed(requireTensors(d, {{"operand", operand}}))) {
     return failure();
@@ -492,7 +491,7 @@ FailureOr<Type> sinter::inferNorm(OptLoc loc, StringRef opName,
 }
 
 FailureOr<Type> sinter::inferAttention(OptLoc loc, Type query, Type key,
-                                             Type value, Type bias) {
+                                       Type value, Type bias) {
   Diag d{loc, "sinter.attention"};
   if (failed(requireTensors(
           d, {{"query", query}, {"key", key}, {"value", value}}))) {
@@ -529,17 +528,17 @@ FailureOr<Type> sinter::inferAttention(OptLoc loc, Type query, Type key,
         (b.getDimSize(0) != 1 && b.getDimSize(0) != qs[0]) ||
         (b.getDimSize(1) != 1 && b.getDimSize(1) != qs[1]) ||
         b.getDimSize(2) != qs[2] || b.getDimSize(3) != ks[2]) {
-      return d.emit() << "(C3) bias " << bias << " must have shape ["
-                      << qs[0] << "|1, " << qs[1] << "|1, " << qs[2] << ", "
-                      << ks[2] << "] and element type " << q.getElementType();
+      return d.emit() << "(C3) bias " << bias << " must have shape [" << qs[0]
+                      << "|1, " << qs[1] << "|1, " << qs[2] << ", " << ks[2]
+                      << "] and element type " << q.getElementType();
     }
   }
   SmallVector<int64_t> shape{qs[0], qs[1], qs[2], vs[3]};
   return Type(RankedTensorType::get(shape, q.getElementType()));
 }
 
-FailureOr<Type> sinter::inferRotaryEmbedding(OptLoc loc, Type operand,
-                                                   Type cos, Type sin) {
+FailureOr<Type> sinter::inferRotaryEmbedding(OptLoc loc, Type operand, Type cos,
+                                             Type sin) {
   Diag d{loc, "sinter.rotary_embedding"};
   if (failed(requireTensors(
           d, {{"operand", operand}, {"cos", cos}, {"sin", sin}}))) {
@@ -555,8 +554,7 @@ FailureOr<Type> sinter::inferRotaryEmbedding(OptLoc loc, Type operand,
   for (Type t : {cos, sin}) {
     auto ti = asTensor(t);
     if (ti.getRank() != 2 || ti.getDimSize(0) != s ||
-        ti.getDimSize(1) != half ||
-        ti.getElementType() != x.getElementType()) {
+        ti.getDimSize(1) != half || ti.getElementType() != x.getElementType()) {
       return d.emit() << "(C2) cos/sin " << t << " must be "
                       << RankedTensorType::get({s, half}, x.getElementType())
                       << " for " << operand;

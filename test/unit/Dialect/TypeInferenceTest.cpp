@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/sinter/IR/TypeInference.h"
 #include "dialects/sinter/IR/ElementTypes.h"
 #include "dialects/sinter/IR/SinterOps.h"
-#include "dialects/sinter/IR/TypeInference.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -62,17 +62,17 @@ TEST_F(TypeInferenceTest, DTypeRoundTrips) {
 }
 
 TEST_F(TypeInferenceTest, ValidInputsGiveTypes) {
-  auto mm = inferMatmul(std::nullopt, tensor({2, 3, 4}), tensor({4, 5}),
-                        false, false, Type());
+  auto mm = inferMatmul(std::nullopt, tensor({2, 3, 4}), tensor({4, 5}), false,
+                        false, Type());
   ASSERT_TRUE(succeeded(mm));
   EXPECT_EQ(*mm, tensor({2, 3, 5}));
-  auto red = inferReduce(std::nullopt, tensor({2, 3, 4}), ReduceKind::sum,
-                         {0, 2});
+  auto red =
+      inferReduce(std::nullopt, tensor({2, 3, 4}), ReduceKind::sum, {0, 2});
   ASSERT_TRUE(succeeded(red));
   EXPECT_EQ(*red, tensor({3}));
-  auto att = inferAttention(std::nullopt, tensor({1, 2, 5, 8}),
-                            tensor({1, 2, 7, 8}), tensor({1, 2, 7, 4}),
-                            tensor({1, 1, 5, 7}));
+  auto att =
+      inferAttention(std::nullopt, tensor({1, 2, 5, 8}), tensor({1, 2, 7, 8}),
+                     tensor({1, 2, 7, 4}), tensor({1, 1, 5, 7}));
   ASSERT_TRUE(succeeded(att));
   EXPECT_EQ(*att, tensor({1, 2, 5, 4}));
 }
@@ -90,10 +90,10 @@ TEST_F(TypeInferenceTest, InvalidInputsFailWithoutLocation) {
   // Not a tensor at all, and a dynamic shape.
   EXPECT_TRUE(failed(inferAxisOp(std::nullopt, "sinter.softmax",
                                  builder.getF32Type(), 0, false)));
-  EXPECT_TRUE(failed(inferAxisOp(std::nullopt, "sinter.softmax",
-                                 RankedTensorType::get({ShapedType::kDynamic},
-                                                       builder.getF32Type()),
-                                 0, false)));
+  EXPECT_TRUE(failed(inferAxisOp(
+      std::nullopt, "sinter.softmax",
+      RankedTensorType::get({ShapedType::kDynamic}, builder.getF32Type()), 0,
+      false)));
 }
 
 TEST_F(TypeInferenceTest, MessagesNameTheShapesAndConstraint) {
@@ -119,8 +119,8 @@ TEST_F(TypeInferenceTest, MessagesNameTheShapesAndConstraint) {
   EXPECT_NE(m.find("tensor<3xf32>"), std::string::npos) << m;
 
   m = diagnosticOf([&](OptLoc loc) {
-    return inferNorm(loc, "sinter.layer_norm", tensor({4, 8}),
-                     {tensor({4})}, 1, 1e-5);
+    return inferNorm(loc, "sinter.layer_norm", tensor({4, 8}), {tensor({4})}, 1,
+                     1e-5);
   });
   EXPECT_NE(m.find("(C2)"), std::string::npos) << m;
   EXPECT_NE(m.find("[8]"), std::string::npos) << m;

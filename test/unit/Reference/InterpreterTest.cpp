@@ -989,7 +989,7 @@ TEST_F(InterpreterTest, DenseResourceOfWrongSizeIsAnError) {
     {-#
       dialect_resources: { builtin: { short: "0x040000000000803F" } }
     #-})mlir",
-                                                             config);
+                                                            config);
   ASSERT_TRUE(unverified);
   auto results = evaluate(*unverified, {});
   ASSERT_FALSE(results.ok());
@@ -1121,34 +1121,36 @@ TEST_F(InterpreterTest, OutOfRangeEnumsAreErrors) {
     EXPECT_NE(r.status().message().find(needle), std::string::npos)
         << "message: " << r.status().message();
   };
-  expectEnumError(R"mlir(
+  expectEnumError(
+      R"mlir(
     func.func @main(%x: tensor<2xf32>) -> tensor<f32> {
       %r = sinter.reduce sum %x, dims = [0] : (tensor<2xf32>) -> tensor<f32>
       return %r : tensor<f32>
     })mlir",
-                  [](sinter::ReduceOp op) {
-                    op.setKind(static_cast<sinter::ReduceKind>(99));
-                  },
-                  "'sinter.reduce': invalid ReduceKind value 99");
-  expectEnumError(R"mlir(
+      [](sinter::ReduceOp op) {
+        op.setKind(static_cast<sinter::ReduceKind>(99));
+      },
+      "'sinter.reduce': invalid ReduceKind value 99");
+  expectEnumError(
+      R"mlir(
     func.func @main(%x: tensor<2xf32>) -> tensor<2xi1> {
       %r = sinter.compare eq, %x, %x : tensor<2xf32>
       return %r : tensor<2xi1>
     })mlir",
-                  [](sinter::CompareOp op) {
-                    op.setPredicate(static_cast<sinter::ComparePredicate>(99));
-                  },
-                  "'sinter.compare': invalid ComparePredicate value 99");
-  expectEnumError(R"mlir(
+      [](sinter::CompareOp op) {
+        op.setPredicate(static_cast<sinter::ComparePredicate>(99));
+      },
+      "'sinter.compare': invalid ComparePredicate value 99");
+  expectEnumError(
+      R"mlir(
     func.func @main(%x: tensor<2xf32>) -> tensor<2xf32> {
       %r = sinter.gelu none %x : tensor<2xf32>
       return %r : tensor<2xf32>
     })mlir",
-                  [](sinter::GeluOp op) {
-                    op.setApproximate(
-                        static_cast<sinter::GeluApproximation>(99));
-                  },
-                  "'sinter.gelu': invalid GeluApproximation value 99");
+      [](sinter::GeluOp op) {
+        op.setApproximate(static_cast<sinter::GeluApproximation>(99));
+      },
+      "'sinter.gelu': invalid GeluApproximation value 99");
 }
 
 TEST_F(InterpreterTest, EntryFunctionSelection) {

@@ -38,9 +38,9 @@ std::vector<HostTensor> seededInputs(func::FuncOp fn) {
   std::vector<HostTensor> inputs;
   for (BlockArgument arg : fn.getArguments()) {
     auto type = cast<RankedTensorType>(arg.getType());
-    inputs.push_back(HostTensor::random(
-        *sinter::dtypeOf(type.getElementType()),
-        std::vector<int64_t>(type.getShape()), 100 + arg.getArgNumber()));
+    inputs.push_back(HostTensor::random(*sinter::dtypeOf(type.getElementType()),
+                                        std::vector<int64_t>(type.getShape()),
+                                        100 + arg.getArgNumber()));
   }
   return inputs;
 }
@@ -77,11 +77,11 @@ TEST_P(DecomposeCompositesTest, MatchesComposite) {
     const HostTensor &a = (*composite)[r], &b = (*decomposed)[r];
     ASSERT_EQ(a.shape, b.shape);
     for (size_t i = 0; i < a.values.size(); ++i) {
-      double err = std::abs(a.values[i] - b.values[i]) /
-                   (1.0 + std::abs(a.values[i]));
+      double err =
+          std::abs(a.values[i] - b.values[i]) / (1.0 + std::abs(a.values[i]));
       ASSERT_LE(err, GetParam().tolerance)
-          << "result " << r << " element " << i << ": composite "
-          << a.values[i] << " vs decomposed " << b.values[i];
+          << "result " << r << " element " << i << ": composite " << a.values[i]
+          << " vs decomposed " << b.values[i];
     }
   }
 }
