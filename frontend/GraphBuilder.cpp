@@ -63,6 +63,28 @@ bool isValidDType(DType dtype) {
   return false;
 }
 
+/// An empty string if `value` is a valid enumerant, else "<op>: invalid
+/// <enumName> (enum value N; expected a, b, ...)". Enum values cast from
+/// arbitrary integers would otherwise reach the IR and print unparseably.
+template <typename EnumT>
+std::string invalidEnumMessage(StringRef op, StringRef enumName, EnumT value,
+                               std::optional<EnumT> (*symbolize)(uint32_t),
+                               StringRef (*stringify)(EnumT),
+                               unsigned maxValue) {
+  auto raw = static_cast<uint32_t>(value);
+  if (symbolize(raw)) {
+    return "";
+  }
+  std::vector<std::string> valid;
+  for (unsigned i = 0; i <= maxValue; ++i) {
+    if (std::optional<EnumT> e = symbolize(i)) {
+      valid.push_back(stringify(*e).str());
+    }
+  }
+  return absl::StrCat(op.str(), ": invalid ", enumName.str(), " (enum value ",
+                      raw, "; expected ", absl::StrJoin(valid, ", "), ")");
+}
+
 /// Captures the first diagnostic emitted while alive, so a shape function's
 /// message can become the builder's status instead of reaching stderr.
 class DiagCapture {
@@ -201,8 +223,8 @@ GraphBuilder::GraphBuilder(MLIRContext &ctx, std::string funcName,
   module = ModuleOp::create(unknown);
   // Both arms StringRef: a "main" : std::string ternary would make a
   // temporary std::string and leave symName dangling.
-  StringRef symName = this->funcName.empty() ? StringRef("main")
-                                             : StringRef(this->funcName);
+  StringRef symName =
+      this->funcName.empty() ? StringRef("main") : StringRef(this->funcName);
   func =
       func::FuncOp::create(unknown, symName, FunctionType::get(&ctx, {}, {}));
   module->push_back(func);
@@ -392,6 +414,23 @@ Tensor GraphBuilder::input(StringRef name, DType dtype,
   return Tensor(arg);
 }
 
+bool GraphBuilder::reserveConstantBytes(StringRef op, DType dtype,
+                                        ArrayRef<int64_t> shape,
+                                        int64_t numElements) {
+  // checkShape bounds numElements by 2^48, so this cannot overflow.
+  int64_t bytes = numElements * dtypeByteSize(dtype);
+  if (bytes > maxConstantBytes - constantBytes) {
+    fail(op + ": shape " + shapeStr(shape) + " of " + dtypeName(dtype) +
+         " needs " + Twine(bytes) + " bytes, over the builder's limit of " +
+         Twine(maxConstantBytes) + " bytes of parameter and constant data (" +
+         Twine(constantBytes) +
+         " already used; raise it with setMaxConstantBytes)");
+    return false;
+  }
+  constantBytes += bytes;
+  return true;
+}
+
 ElementsAttr GraphBuilder::makeElements(StringRef op, DType dtype,
                                         ArrayRef<int64_t> shape,
                                         ArrayRef<double> values,
@@ -424,14 +463,22 @@ ElementsAttr GraphBuilder::makeElements(StringRef op, DType dtype,
   bool splat = llvm::all_equal(values);
   unsigned width = dtype == DType::I1 ? 1 : dtypeByteSize(dtype) * 8;
 
-  // Dense: splats (of unnamed constants) and small tensors. Parameters above
-  // the threshold always get their own blob, even when splat, so that
-  // constant uniquing in the folders cannot merge two distinct parameters.
-  if (!allowResource || n <= kMaxDenseParameterElements ||
-      (splat && resourceName.empty())) {
+  // Named parameters are always blobs, even when small or splat: each
+  // blob has its own key, so constant uniquing in the folders cannot merge
+  // two equal parameters and no folder sees through a parameter's value
+  // (mul by a ones gamma stays). Unnamed constants are dense when splat or
+  // small.
+  bool dense =
+      !allowResource || (resourceName.empty() &&
+                         (n <= kMaxDenseConstantElements || (splat && n > 0)));
+  if (dense) {
     ArrayRef<double> used = splat ? values.take_front(1) : values;
     if (n == 0) {
       used = {};
+    }
+    if (!reserveConstantBytes(op, dtype, shape,
+                              static_cast<int64_t>(used.size()))) {
+      return {};
     }
     if (isFloat(dtype)) {
       SmallVector<APFloat> elems;
@@ -452,9 +499,18 @@ ElementsAttr GraphBuilder::makeElements(StringRef op, DType dtype,
     return DenseElementsAttr::get(type, elems);
   }
 
-  // Raw little-endian bytes, independent of the host's byte order.
+  if (!reserveConstantBytes(op, dtype, shape, n)) {
+    return {};
+  }
+  // Raw little-endian bytes, independent of the host's byte order, written
+  // straight into a mutable heap blob (no intermediate copy). Mutable also
+  // because MLIR 19's copying helpers go through getMutableData(), which
+  // asserts on an immutable blob.
   int64_t bytesPerElem = dtypeByteSize(dtype);
-  std::vector<char> bytes(static_cast<size_t>(n * bytesPerElem));
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      static_cast<size_t>(n * bytesPerElem), static_cast<size_t>(bytesPerElem),
+      /*dataIsMutable=*/true);
+  MutableArrayRef<char> bytes = blob.getMutableData();
   for (int64_t i = 0; i < n; ++i) {
     double v = values.size() == 1 ? values[0] : values[i];
     uint64_t bits;
@@ -469,10 +525,6 @@ ElementsAttr GraphBuilder::makeElements(StringRef op, DType dtype,
       bytes[i * bytesPerElem + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
     }
   }
-  // Mutable: MLIR 19's allocateAndCopyWithAlign copies through
-  // getMutableData(), which asserts on an immutable blob.
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, static_cast<size_t>(bytesPerElem), /*dataIsMutable=*/true);
   // The blob manager makes the key unique (suffixing it) if already taken.
   return DenseResourceElementsAttr::get(
       type, resourceKey(resourceName.empty() ? "constant" : resourceName),
@@ -500,7 +552,8 @@ Tensor GraphBuilder::parameter(StringRef name, DType dtype,
 Tensor GraphBuilder::parameter(StringRef name, DType dtype,
                                ArrayRef<int64_t> shape, ParamInit init) {
   std::string op = ("parameter '" + name + "'").str();
-  if (!check("parameter", {}) || !checkShape(op, shape)) {
+  if (!check("parameter", {}) || !checkNewName("parameter", name) ||
+      !checkDType(op, dtype) || !checkShape(op, shape)) {
     return Tensor();
   }
   if (!(std::isfinite(init.scale))) {
@@ -509,6 +562,12 @@ Tensor GraphBuilder::parameter(StringRef name, DType dtype,
   int64_t n = 1;
   for (int64_t d : shape) {
     n *= d;
+  }
+  // Check the limit before generating the values: a huge but valid shape
+  // must be a status, not an out-of-memory abort in the vector below.
+  if (n * dtypeByteSize(dtype) > maxConstantBytes - constantBytes) {
+    reserveConstantBytes(op, dtype, shape, n);
+    return Tensor();
   }
   return parameter(name, dtype, shape,
                    initialParameterValues(init, name, seed, n));
@@ -528,6 +587,9 @@ Tensor GraphBuilder::constant(DType dtype, ArrayRef<int64_t> shape,
 }
 
 Tensor GraphBuilder::scalar(DType dtype, double value) {
+  if (!check("scalar", {}) || !checkDType("scalar", dtype)) {
+    return Tensor();
+  }
   return constant(dtype, {}, {value});
 }
 
@@ -741,6 +803,12 @@ Tensor GraphBuilder::gelu(Tensor x, GeluApproximation approx,
   if (!check("gelu", {x}) || !requireFloat("gelu", x)) {
     return Tensor();
   }
+  if (std::string m = invalidEnumMessage(
+          "gelu", "GeluApproximation", approx, &symbolizeGeluApproximation,
+          &stringifyGeluApproximation, getMaxEnumValForGeluApproximation());
+      !m.empty()) {
+    return fail(m);
+  }
   if (modeOr(mode) == CompositeMode::kComposite) {
     return Tensor(builder.create<GeluOp>(loc(), x.type(), x.value, approx));
   }
@@ -763,6 +831,12 @@ Tensor GraphBuilder::gelu(Tensor x, GeluApproximation approx,
 Tensor GraphBuilder::compare(ComparePredicate pred, Tensor lhs, Tensor rhs) {
   if (!check("compare", {lhs, rhs})) {
     return Tensor();
+  }
+  if (std::string m = invalidEnumMessage(
+          "compare", "ComparePredicate", pred, &symbolizeComparePredicate,
+          &stringifyComparePredicate, getMaxEnumValForComparePredicate());
+      !m.empty()) {
+    return fail(m);
   }
   Tensor operands[2] = {lhs, rhs};
   if (!broadcastOperands("compare", operands, /*sameElementType=*/true)) {
@@ -996,7 +1070,8 @@ Tensor GraphBuilder::iota(DType dtype, ArrayRef<int64_t> shape, int64_t dim) {
     return Tensor();
   }
   if (dtype == DType::I1) {
-    return fail("iota: element type i1 cannot hold indices");
+    return fail("iota: element type i1 cannot hold indices (iota results "
+                "must be numeric: f32, f16, bf16, i32 or i64)");
   }
   std::optional<int64_t> d =
       normalizeAxis("iota", dim, static_cast<int64_t>(shape.size()));
@@ -1020,6 +1095,12 @@ Tensor GraphBuilder::reduce(ReduceKind kind, Tensor x, ArrayRef<int64_t> dims,
                             bool keepDims) {
   if (!check("reduce", {x}) || !requireNumeric("reduce", x)) {
     return Tensor();
+  }
+  if (std::string m = invalidEnumMessage(
+          "reduce", "ReduceKind", kind, &symbolizeReduceKind,
+          &stringifyReduceKind, getMaxEnumValForReduceKind());
+      !m.empty()) {
+    return fail(m);
   }
   SmallVector<int64_t> sorted;
   for (int64_t d : dims) {
@@ -1068,20 +1149,27 @@ Tensor GraphBuilder::reduceMean(Tensor x, ArrayRef<int64_t> dims,
 }
 
 Tensor GraphBuilder::matmul(Tensor lhs, Tensor rhs, bool transposeLhs,
-                            bool transposeRhs) {
+                            bool transposeRhs,
+                            std::optional<DType> accumulationType) {
   if (!check("matmul", {lhs, rhs}) || !requireNumeric("matmul", lhs) ||
       !requireNumeric("matmul", rhs)) {
     return Tensor();
   }
+  if (accumulationType &&
+      !checkDType("matmul accumulation_type", *accumulationType)) {
+    return Tensor();
+  }
+  Type accType =
+      accumulationType ? getMlirType(&ctx, *accumulationType) : Type();
   Type type =
       SINTER_INFER("matmul", inferMatmul(loc(), lhs.type(), rhs.type(),
-                                         transposeLhs, transposeRhs, Type()));
+                                         transposeLhs, transposeRhs, accType));
   if (!type) {
     return Tensor();
   }
-  return Tensor(builder.create<MatmulOp>(loc(), type, lhs.value, rhs.value,
-                                         transposeLhs, transposeRhs,
-                                         TypeAttr()));
+  return Tensor(builder.create<MatmulOp>(
+      loc(), type, lhs.value, rhs.value, transposeLhs, transposeRhs,
+      accType ? TypeAttr::get(accType) : TypeAttr()));
 }
 
 //===----------------------------------------------------------------------===//

@@ -65,8 +65,7 @@ struct Tensor {
   int64_t rank() const { return valid() ? type().getRank() : -1; }
   int64_t dim(int64_t i) const; // Python-style negative i; -1 if out of range
   std::optional<DType> dtype() const {
-    return valid() ? sinter::dtypeOf(type().getElementType())
-                   : std::nullopt;
+    return valid() ? sinter::dtypeOf(type().getElementType()) : std::nullopt;
   }
 };
 
@@ -97,9 +96,21 @@ struct ParamInit {
 /// parameters (a discardable attribute on sinter.constant).
 inline constexpr llvm::StringLiteral kNameAttr = "sinter.name";
 
-/// Parameters with at most this many elements are stored as dense attributes;
-/// larger ones as dense_resource blobs.
-inline constexpr int64_t kMaxDenseParameterElements = 16;
+/// Unnamed constants with at most this many elements (or splat) are stored
+/// as dense attributes; larger ones as dense_resource blobs. Named
+/// parameters are always blobs, whatever their size: trainable weights keep
+/// their identity, so the folders' constant uniquing cannot merge two equal
+/// parameters (two LayerNorm gammas of ones) and no pattern folds
+/// `mul(x, <ones parameter>)` away.
+inline constexpr int64_t kMaxDenseConstantElements = 16;
+/// The former name, kept for source compatibility; it no longer applies to
+/// parameters (always blobs).
+inline constexpr int64_t kMaxDenseParameterElements = kMaxDenseConstantElements;
+
+/// Default of `GraphBuilder::setMaxConstantBytes`: 16 GiB of parameter and
+/// constant data per graph, well above GPT-2 XL in f32 (6.2 GB) yet below
+/// what a typo in a size (seq = 100000000) would try to allocate.
+inline constexpr int64_t kDefaultMaxConstantBytes = int64_t(16) << 30;
 
 /// The values `ParamInit` gives a parameter named `name` of `numElements`
 /// elements under builder seed `seed` (exposed for tests and tools).
@@ -125,6 +136,17 @@ public:
   bool ok() const { return firstError.ok(); }
 
   void setCompositeMode(CompositeMode mode) { compositeMode = mode; }
+
+  /// Limit on the bytes of parameter and constant data the whole graph may
+  /// hold (element size times elements; a splat constant counts one
+  /// element). Checked before anything is allocated, so an oversized
+  /// parameter is a status naming it, its shape and its byte count rather
+  /// than an out-of-memory abort. Building needs transiently about
+  /// 8 bytes per element more (initial values are generated as doubles).
+  void setMaxConstantBytes(int64_t bytes) { maxConstantBytes = bytes; }
+  int64_t getMaxConstantBytes() const { return maxConstantBytes; }
+  /// Bytes of parameter and constant data created so far.
+  int64_t getConstantBytes() const { return constantBytes; }
   CompositeMode getCompositeMode() const { return compositeMode; }
 
   /// Ops created while a scope is alive get NameLoc "outer/inner" locations,
@@ -243,8 +265,11 @@ public:
                    bool keepDims = false);
   Tensor reduceMean(Tensor x, llvm::ArrayRef<int64_t> dims,
                     bool keepDims = false);
+  /// `accumulationType` sets the op's `accumulation_type` (C4: f32 for
+  /// float operands; an integer at least as wide for integer operands).
   Tensor matmul(Tensor lhs, Tensor rhs, bool transposeLhs = false,
-                bool transposeRhs = false);
+                bool transposeRhs = false,
+                std::optional<DType> accumulationType = std::nullopt);
 
   //===--------------------------------------------------------------------===//
   // Composites (each honours the composite mode)
@@ -288,6 +313,11 @@ private:
   bool checkDType(llvm::StringRef op, DType dtype);
   bool checkShape(llvm::StringRef op, llvm::ArrayRef<int64_t> shape);
   bool checkNewName(llvm::StringRef op, llvm::StringRef name);
+  /// Reserves `numElements` elements of `dtype` against the constant-data
+  /// limit (`dtype` must be valid); records an error naming `op` (which
+  /// names the parameter), the shape and the byte count if over.
+  bool reserveConstantBytes(llvm::StringRef op, DType dtype,
+                            llvm::ArrayRef<int64_t> shape, int64_t numElements);
   /// Requires `x`'s element type to be float (or numeric, i.e. not i1).
   bool requireFloat(llvm::StringRef op, Tensor x);
   bool requireNumeric(llvm::StringRef op, Tensor x);
@@ -299,9 +329,11 @@ private:
   mlir::Location loc();
   mlir::RankedTensorType tensorType(llvm::ArrayRef<int64_t> shape,
                                     mlir::Type elementType);
-  /// Makes the (possibly resource-backed) elements attribute for `values`;
-  /// `forceResource` keeps parameters distinct from each other even when
-  /// splat (folders unique constants by value).
+  /// Makes the elements attribute for `values`: a dense_resource blob when
+  /// `resourceName` is set (a named parameter: blobs keep parameters distinct
+  /// from each other, since folders unique constants by value), dense for
+  /// splats and small unnamed constants (or whenever `allowResource` is
+  /// false), a blob for larger unnamed ones. Reserves the bytes it stores.
   mlir::ElementsAttr makeElements(llvm::StringRef op, DType dtype,
                                   llvm::ArrayRef<int64_t> shape,
                                   llvm::ArrayRef<double> values,
@@ -329,6 +361,8 @@ private:
   CompositeMode compositeMode = CompositeMode::kComposite;
   absl::Status firstError;
   bool built = false;
+  int64_t maxConstantBytes = kDefaultMaxConstantBytes;
+  int64_t constantBytes = 0;
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::func::FuncOp func;

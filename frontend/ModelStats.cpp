@@ -36,8 +36,8 @@ ModelStats computeModelStats(ModuleOp module) {
     std::optional<DType> dtype = sinter::dtypeOf(type.getElementType());
     ++stats.numParameterTensors;
     stats.numParameters += type.getNumElements();
-    stats.parameterBytes += type.getNumElements() *
-                            (dtype ? sinter::dtypeByteSize(*dtype) : 0);
+    stats.parameterBytes +=
+        type.getNumElements() * (dtype ? sinter::dtypeByteSize(*dtype) : 0);
   });
   return stats;
 }

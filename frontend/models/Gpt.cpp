@@ -12,8 +12,6 @@
 
 namespace sinter::models {
 
-absl::Status validateGptConfig(const GptConfig &config);
-
 GptConfig defaultSmallGptConfig() {
   GptConfig c;
   c.batch = 1;
@@ -40,7 +38,7 @@ GptConfig gpt2SmallConfig() {
 }
 
 ModuleOrError buildGpt(mlir::MLIRContext &ctx, const GptConfig &config) {
-  if (absl::Status s = validateGptConfig(config); !s.ok()) {
+  if (absl::Status s = validateGptConfig(config, "gpt"); !s.ok()) {
     return s;
   }
   const GptConfig &c = config;

@@ -14,30 +14,25 @@
 
 namespace sinter::models {
 
-namespace {
-absl::Status validate(const GptConfig &c) {
+absl::Status validateGptConfig(const GptConfig &c, llvm::StringRef model) {
+  std::string m = model.str();
   if (c.batch <= 0 || c.seq <= 0 || c.dModel <= 0 || c.heads <= 0 ||
       c.mlp <= 0 || c.layers < 0 || c.vocab <= 0 || c.maxPositions < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "gpt: sizes must be positive (batch %d, seq %d, d_model %d, heads %d, "
+        "%s: sizes must be positive (batch %d, seq %d, d_model %d, heads %d, "
         "mlp %d, layers %d, vocab %d, max_positions %d)",
-        c.batch, c.seq, c.dModel, c.heads, c.mlp, c.layers, c.vocab,
+        m, c.batch, c.seq, c.dModel, c.heads, c.mlp, c.layers, c.vocab,
         c.maxPositions));
   }
   if (c.dModel % c.heads != 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "gpt: d_model %d is not divisible by heads %d", c.dModel, c.heads));
+        "%s: d_model %d is not divisible by heads %d", m, c.dModel, c.heads));
   }
   if (c.maxPositions != 0 && c.maxPositions < c.seq) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "gpt: seq %d exceeds max_positions %d", c.seq, c.maxPositions));
+        "%s: seq %d exceeds max_positions %d", m, c.seq, c.maxPositions));
   }
-  return checkModelDType("gpt", c.dtype);
-}
-} // namespace
-
-absl::Status validateGptConfig(const GptConfig &config) {
-  return validate(config);
+  return checkModelDType(model, c.dtype);
 }
 
 Tensor gpt2Block(GraphBuilder &b, Tensor x, const GptConfig &c,
@@ -71,7 +66,7 @@ Tensor gpt2Block(GraphBuilder &b, Tensor x, const GptConfig &c,
 }
 
 ModuleOrError buildGpt2Block(mlir::MLIRContext &ctx, const GptConfig &config) {
-  if (absl::Status s = validate(config); !s.ok()) {
+  if (absl::Status s = validateGptConfig(config, "gpt2-block"); !s.ok()) {
     return s;
   }
   GraphBuilder b(ctx, "main", config.seed);

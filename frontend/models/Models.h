@@ -97,6 +97,12 @@ ModuleOrError buildGpt(mlir::MLIRContext &ctx,
 
 /// OK for f32, bf16 and f16; an error naming `model` and the dtype otherwise.
 absl::Status checkModelDType(llvm::StringRef model, DType dtype);
+/// OK if `config` describes a buildable GPT (positive sizes, d_model
+/// divisible by heads, seq within max_positions, a float dtype); otherwise
+/// an InvalidArgument status whose message starts with "<model>: ", the
+/// model being built ("gpt" for buildGpt, "gpt2-block" for buildGpt2Block).
+absl::Status validateGptConfig(const GptConfig &config,
+                               llvm::StringRef model = "gpt");
 
 //===----------------------------------------------------------------------===//
 // Layers, for building other models

@@ -1,5 +1,4 @@
-//===- GraphBuilderTest.cpp - GraphBuilder on good and bad input -*- C++
-//-*-===//
+//===- GraphBuilderTest.cpp - GraphBuilder on good, bad input ---*- C++ -*-===//
 //
 // Good input: each method creates the expected op with the expected result
 // type. Bad input: each returns an invalid Tensor and a status whose message
@@ -16,12 +15,18 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <numeric>
 
 using namespace sinter;
 using ::testing::AllOf;
@@ -45,6 +50,38 @@ protected:
     return t.valid() ? t.value.getDefiningOp<OpT>() : OpT();
   }
   std::string error() { return std::string(b.status().message()); }
+  /// The raw bytes of a parameter's dense_resource blob (empty if it is not
+  /// a blob-backed constant).
+  llvm::ArrayRef<char> blobBytes(Tensor t) {
+    auto c = def<ms::ConstantOp>(t);
+    if (!c) {
+      return {};
+    }
+    auto res = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(c.getValue());
+    if (!res || !res.getRawHandle().getBlob()) {
+      return {};
+    }
+    return res.getRawHandle().getBlob()->getData();
+  }
+  /// Runs `body` on a fresh builder and expects it to fail: an invalid
+  /// Tensor, an InvalidArgument status containing every substring.
+  void expectRejected(const std::function<Tensor(GraphBuilder &)> &body,
+                      std::vector<std::string> substrings) {
+    GraphBuilder g(ctx);
+    Tensor t = body(g);
+    EXPECT_FALSE(t.valid());
+    EXPECT_EQ(g.status().code(), absl::StatusCode::kInvalidArgument);
+    std::string message(g.status().message());
+    for (const std::string &sub : substrings) {
+      EXPECT_THAT(message, HasSubstr(sub));
+    }
+  }
+  /// Runs the canonicalizer on `module`; false if it failed.
+  bool canonicalize(mlir::ModuleOp module) {
+    mlir::PassManager pm(module->getContext());
+    pm.addPass(mlir::createCanonicalizerPass());
+    return mlir::succeeded(pm.run(module));
+  }
   /// The module prints and parses back (dense_resource blobs included).
   void expectRoundTrip(mlir::ModuleOp module) {
     std::string text;
@@ -95,14 +132,77 @@ TEST_F(GraphBuilderTest, CustomFunctionName) {
   EXPECT_TRUE((*module)->lookupSymbol<mlir::func::FuncOp>("forward"));
 }
 
-TEST_F(GraphBuilderTest, SmallParameterIsDense) {
+TEST_F(GraphBuilderTest, SmallParameterIsResourceBlob) {
+  // Named parameters are blobs whatever their size (trainable weights keep
+  // their identity); only unnamed constants may be dense.
   Tensor p = b.parameter("p", DType::F32, {2, 2}, {1, 2, 3, 4});
   auto c = def<ms::ConstantOp>(p);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->getAttrOfType<mlir::StringAttr>(kNameAttr).getValue(), "p");
-  auto dense = mlir::dyn_cast<mlir::DenseElementsAttr>(c.getValue());
-  ASSERT_TRUE(dense);
-  EXPECT_EQ(dense.getValues<float>()[3], 4.0f);
+  EXPECT_FALSE(mlir::isa<mlir::DenseElementsAttr>(c.getValue()));
+  llvm::ArrayRef<char> bytes = blobBytes(p);
+  ASSERT_EQ(bytes.size(), 16u);
+  float f;
+  std::memcpy(&f, bytes.data() + 4 * 3, 4);
+  EXPECT_EQ(f, 4.0f);
+  // A one-element splat and an empty parameter are blobs too, and the
+  // module round-trips.
+  Tensor one = b.parameter("one", DType::BF16, {1}, ParamInit::ones());
+  EXPECT_EQ(blobBytes(one).size(), 2u);
+  Tensor empty = b.parameter("empty", DType::F32, {0, 4}, ParamInit::zeros());
+  ASSERT_TRUE(empty.valid()) << b.status();
+  EXPECT_TRUE(mlir::isa<mlir::DenseResourceElementsAttr>(
+      def<ms::ConstantOp>(empty).getValue()));
+  // Unnamed small constants stay dense.
+  EXPECT_TRUE(mlir::isa<mlir::DenseElementsAttr>(
+      def<ms::ConstantOp>(b.constant(DType::F32, {2}, {1, 2})).getValue()));
+  b.output("p_out", p);
+  b.output("one_out", one);
+  b.output("empty_out", empty);
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  expectRoundTrip(**module);
+}
+
+TEST_F(GraphBuilderTest, EqualSmallParametersSurviveCanonicalize) {
+  // Two LayerNorm-style gammas of ones: the canonicalizer's constant
+  // uniquing must not merge them, and mul by a ones parameter must not fold.
+  Tensor x = b.input("x", DType::F32, {2, 4});
+  Tensor g1 = b.parameter("ln_1.weight", DType::F32, {4}, ParamInit::ones());
+  Tensor g2 = b.parameter("ln_2.weight", DType::F32, {4}, ParamInit::ones());
+  Tensor one = b.parameter("scale", DType::F32, {2, 4}, ParamInit::ones());
+  b.output("y1", b.mul(x, g1));
+  b.output("y2", b.mul(x, g2));
+  b.output("y3", b.mul(x, one)); // same shape: no broadcast in between
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  ASSERT_TRUE(canonicalize(**module));
+  std::vector<std::string> names;
+  int muls = 0;
+  (*module)->walk([&](mlir::Operation *op) {
+    if (auto c = mlir::dyn_cast<ms::ConstantOp>(op)) {
+      if (auto n = c->getAttrOfType<mlir::StringAttr>(kNameAttr)) {
+        names.push_back(n.str());
+      }
+    }
+    muls += mlir::isa<ms::MulOp>(op);
+  });
+  llvm::sort(names);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"ln_1.weight", "ln_2.weight", "scale"}));
+  EXPECT_EQ(muls, 3);
+
+  // Control: the same graph with an unnamed ones constant does fold, so the
+  // check above would notice parameters losing their identity.
+  GraphBuilder g(ctx);
+  Tensor gx = g.input("x", DType::F32, {2, 4});
+  g.output("y", g.mul(gx, g.constant(DType::F32, {2, 4}, {1.0})));
+  auto control = g.build();
+  ASSERT_TRUE(control.ok()) << control.status();
+  ASSERT_TRUE(canonicalize(**control));
+  int controlMuls = 0;
+  (*control)->walk([&](ms::MulOp) { ++controlMuls; });
+  EXPECT_EQ(controlMuls, 0);
 }
 
 TEST_F(GraphBuilderTest, LargeParameterIsResourceBlob) {
@@ -204,12 +304,8 @@ TEST_F(GraphBuilderTest, ParamInitIsDeterministicAndOrderIndependent) {
   g1.parameter("first", DType::F32, {4}, ParamInit::normal());
   Tensor w1 = g1.parameter("w", DType::F32, {4}, ParamInit::normal());
   Tensor w2 = g2.parameter("w", DType::F32, {4}, ParamInit::normal());
-  auto d1 =
-      mlir::cast<mlir::DenseElementsAttr>(def<ms::ConstantOp>(w1).getValue());
-  auto d2 =
-      mlir::cast<mlir::DenseElementsAttr>(def<ms::ConstantOp>(w2).getValue());
-  EXPECT_EQ(llvm::to_vector(d1.getValues<float>()),
-            llvm::to_vector(d2.getValues<float>()));
+  ASSERT_EQ(blobBytes(w1).size(), 16u);
+  EXPECT_EQ(llvm::to_vector(blobBytes(w1)), llvm::to_vector(blobBytes(w2)));
 }
 
 TEST_F(GraphBuilderTest, LargeSplatParametersStayDistinct) {
@@ -856,6 +952,404 @@ TEST_F(GraphBuilderTest, BuildTwice) {
   auto again = b.build();
   ASSERT_FALSE(again.ok());
   EXPECT_THAT(std::string(again.status().message()), HasSubstr("already"));
+}
+
+//===----------------------------------------------------------------------===//
+// Limit on parameter and constant data
+//===----------------------------------------------------------------------===//
+
+TEST_F(GraphBuilderTest, ConstantBytesLimitCountsTheWholeGraph) {
+  EXPECT_EQ(b.getMaxConstantBytes(), kDefaultMaxConstantBytes);
+  b.setMaxConstantBytes(1000);
+  EXPECT_TRUE(b.parameter("a", DType::F32, {10, 10}, ParamInit::normal()));
+  EXPECT_TRUE(b.parameter("b", DType::F16, {200}, ParamInit::zeros()));
+  EXPECT_EQ(b.getConstantBytes(), 800);
+  // An unnamed splat counts one element, however large its shape.
+  EXPECT_TRUE(b.constant(DType::F32, {1000, 1000}, {0.5}));
+  EXPECT_EQ(b.getConstantBytes(), 804);
+  EXPECT_TRUE(b.ok()) << b.status();
+  EXPECT_FALSE(b.parameter("c", DType::F32, {7, 8}, ParamInit::normal()));
+  EXPECT_THAT(error(),
+              AllOf(HasSubstr("parameter 'c'"), HasSubstr("[7, 8]"),
+                    HasSubstr("f32"), HasSubstr("224 bytes"),
+                    HasSubstr("limit of 1000"), HasSubstr("804 already used"),
+                    HasSubstr("setMaxConstantBytes")));
+}
+
+TEST_F(GraphBuilderTest, ConstantBytesLimitOnEveryConstantPath) {
+  // Explicit values, unnamed non-splat constants and fullLike are counted.
+  expectRejected(
+      [](GraphBuilder &g) {
+        g.setMaxConstantBytes(15);
+        return g.parameter("w", DType::F32, {4}, {1, 2, 3, 4});
+      },
+      {"parameter 'w'", "[4]", "16 bytes", "limit of 15"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        g.setMaxConstantBytes(100);
+        std::vector<double> ramp(13);
+        std::iota(ramp.begin(), ramp.end(), 0.0);
+        return g.constant(DType::I64, {13}, ramp);
+      },
+      {"constant", "[13]", "104 bytes"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        g.setMaxConstantBytes(0);
+        return g.fullLike(g.input("x", DType::F32, {2}), 1.0);
+      },
+      {"fullLike", "4 bytes", "limit of 0"});
+}
+
+TEST_F(GraphBuilderTest, HugeParameterFailsBeforeAllocating) {
+  // 10^8 x 768 f32 is 307 GB: under the default limit this must be a status
+  // naming the parameter, not an out-of-memory abort while generating it.
+  Tensor p =
+      b.parameter("wpe", DType::F32, {100000000, 768}, ParamInit::normal());
+  EXPECT_FALSE(p.valid());
+  EXPECT_THAT(error(),
+              AllOf(HasSubstr("parameter 'wpe'"), HasSubstr("[100000000, 768]"),
+                    HasSubstr("307200000000 bytes")));
+  EXPECT_EQ(b.getConstantBytes(), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Out-of-range enum values
+//===----------------------------------------------------------------------===//
+
+TEST_F(GraphBuilderTest, InvalidReduceKind) {
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.reduce(static_cast<ReduceKind>(77),
+                        g.input("x", DType::F32, {2, 3}), {0});
+      },
+      {"reduce", "ReduceKind", "77", "sum"});
+}
+
+TEST_F(GraphBuilderTest, InvalidComparePredicate) {
+  expectRejected(
+      [](GraphBuilder &g) {
+        Tensor x = g.input("x", DType::F32, {2});
+        return g.compare(static_cast<ComparePredicate>(42), x, x);
+      },
+      {"compare", "ComparePredicate", "42", "eq, ne, lt, le, gt, ge"});
+}
+
+TEST_F(GraphBuilderTest, InvalidGeluApproximationInBothModes) {
+  for (auto mode : {CompositeMode::kComposite, CompositeMode::kDecomposed}) {
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          return g.gelu(g.input("x", DType::F32, {2}),
+                        static_cast<GeluApproximation>(9), mode);
+        },
+        {"gelu", "GeluApproximation", "9", "tanh"});
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Bad input for the calls not covered above (every call has both)
+//===----------------------------------------------------------------------===//
+
+TEST_F(GraphBuilderTest, ParameterInitBadInput) {
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.parameter("w", DType::F32, {2},
+                           ParamInit::normal(std::nan("")));
+      },
+      {"parameter 'w'", "scale must be finite"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.parameter("w", static_cast<DType>(13), {2},
+                           ParamInit::zeros());
+      },
+      {"parameter 'w'", "invalid dtype", "13"});
+  expectRejected(
+      [](GraphBuilder &g) { return g.parameter("w", DType::I32, {2}, {0.5}); },
+      {"parameter 'w'", "0.5", "not representable in i32"});
+}
+
+TEST_F(GraphBuilderTest, ScalarBadInput) {
+  EXPECT_EQ(typeStr(b.scalar(DType::I64, -3)), "tensor<i64>");
+  EXPECT_TRUE(b.ok()) << b.status();
+  expectRejected(
+      [](GraphBuilder &g) { return g.scalar(static_cast<DType>(42), 1.0); },
+      {"scalar", "invalid dtype", "42"});
+  for (double v : {std::numeric_limits<double>::quiet_NaN(),
+                   std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()}) {
+    expectRejected([v](GraphBuilder &g) { return g.scalar(DType::I32, v); },
+                   {"not representable in i32"});
+  }
+}
+
+TEST_F(GraphBuilderTest, FullLikeBadInput) {
+  Tensor i = b.input("i", DType::I64, {2, 2});
+  EXPECT_EQ(typeStr(b.fullLike(i, -7)), "tensor<2x2xi64>");
+  EXPECT_TRUE(b.ok()) << b.status();
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.fullLike(g.input("i", DType::I32, {2}), INFINITY);
+      },
+      {"fullLike", "inf", "not representable in i32"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.fullLike(g.input("i", DType::I64, {2}), std::nan(""));
+      },
+      {"fullLike", "not representable in i64"});
+  expectRejected([](GraphBuilder &g) { return g.fullLike(Tensor(), 1.0); },
+                 {"fullLike", "invalid Tensor"});
+}
+
+TEST_F(GraphBuilderTest, EveryBinaryOpRejectsIncompatibleShapes) {
+  using BinaryFn = Tensor (GraphBuilder::*)(Tensor, Tensor);
+  std::pair<const char *, BinaryFn> ops[] = {
+      {"add", &GraphBuilder::add}, {"sub", &GraphBuilder::sub},
+      {"mul", &GraphBuilder::mul}, {"div", &GraphBuilder::div},
+      {"max", &GraphBuilder::max}, {"min", &GraphBuilder::min},
+      {"pow", &GraphBuilder::pow}};
+  for (auto [name, fn] : ops) {
+    SCOPED_TRACE(name);
+    expectRejected(
+        [fn = fn](GraphBuilder &g) {
+          return (g.*fn)(g.input("x", DType::F32, {2, 3}),
+                         g.input("y", DType::F32, {2}));
+        },
+        {name, "cannot broadcast", "[2, 3]", "[2]"});
+  }
+}
+
+TEST_F(GraphBuilderTest, PowBadInput) {
+  expectRejected(
+      [](GraphBuilder &g) {
+        Tensor i = g.input("i", DType::I32, {3});
+        return g.pow(i, i);
+      },
+      {"pow", "float", "tensor<3xi32>"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.pow(g.input("x", DType::F32, {3}),
+                     g.input("y", DType::F16, {3}));
+      },
+      {"pow", "element types differ", "f32", "f16"});
+}
+
+TEST_F(GraphBuilderTest, EveryScalarOperandOverloadRejectsBadInput) {
+  using ScalarFn = Tensor (GraphBuilder::*)(Tensor, double);
+  std::pair<const char *, ScalarFn> ops[] = {{"add", &GraphBuilder::add},
+                                             {"sub", &GraphBuilder::sub},
+                                             {"mul", &GraphBuilder::mul},
+                                             {"div", &GraphBuilder::div}};
+  for (auto [name, fn] : ops) {
+    SCOPED_TRACE(name);
+    Tensor good =
+        (b.*fn)(b.input(std::string("x_") + name, DType::F32, {2}), 2.0);
+    EXPECT_EQ(typeStr(good), "tensor<2xf32>");
+    // 0.5 does not fit the integer operand's type.
+    expectRejected(
+        [fn = fn](GraphBuilder &g) {
+          return (g.*fn)(g.input("i", DType::I32, {2}), 0.5);
+        },
+        {"fullLike", "0.5", "i32"});
+  }
+  EXPECT_TRUE(b.ok()) << b.status();
+}
+
+TEST_F(GraphBuilderTest, EveryUnaryOpRejectsBadInput) {
+  using UnaryFn = Tensor (GraphBuilder::*)(Tensor);
+  std::pair<const char *, UnaryFn> floatOnly[] = {
+      {"exp", &GraphBuilder::exp},         {"log", &GraphBuilder::log},
+      {"sqrt", &GraphBuilder::sqrt},       {"rsqrt", &GraphBuilder::rsqrt},
+      {"tanh", &GraphBuilder::tanh},       {"erf", &GraphBuilder::erf},
+      {"sigmoid", &GraphBuilder::sigmoid}, {"silu", &GraphBuilder::silu}};
+  for (auto [name, fn] : floatOnly) {
+    SCOPED_TRACE(name);
+    expectRejected(
+        [fn = fn](GraphBuilder &g) {
+          return (g.*fn)(g.input("i", DType::I64, {3}));
+        },
+        {name, "float", "tensor<3xi64>"});
+  }
+  std::pair<const char *, UnaryFn> numeric[] = {{"neg", &GraphBuilder::neg},
+                                                {"abs", &GraphBuilder::abs},
+                                                {"relu", &GraphBuilder::relu}};
+  for (auto [name, fn] : numeric) {
+    SCOPED_TRACE(name);
+    expectRejected(
+        [fn = fn](GraphBuilder &g) {
+          return (g.*fn)(g.input("m", DType::I1, {3}));
+        },
+        {name, "numeric", "i1"});
+  }
+}
+
+TEST_F(GraphBuilderTest, GeluBadInput) {
+  expectRejected(
+      [](GraphBuilder &g) { return g.gelu(g.input("i", DType::I32, {3})); },
+      {"gelu", "float", "tensor<3xi32>"});
+}
+
+TEST_F(GraphBuilderTest, CompareBadInput) {
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.compare(ComparePredicate::eq, g.input("x", DType::F32, {2, 3}),
+                         g.input("y", DType::F32, {4}));
+      },
+      {"compare", "cannot broadcast", "[2, 3]", "[4]"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.compare(ComparePredicate::lt, g.input("x", DType::F32, {2}),
+                         g.input("y", DType::I32, {2}));
+      },
+      {"compare", "element types differ", "f32", "i32"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.compare(ComparePredicate::ne, Tensor(),
+                         g.input("y", DType::I32, {2}));
+      },
+      {"compare", "operand 0", "invalid Tensor"});
+}
+
+TEST_F(GraphBuilderTest, SliceAxisBadInput) {
+  Tensor x = b.input("x", DType::F32, {4, 6});
+  auto s = def<ms::SliceOp>(b.sliceAxis(x, 0, 1, 3));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.getStartIndices(), llvm::ArrayRef<int64_t>({1, 0}));
+  EXPECT_EQ(s.getLimitIndices(), llvm::ArrayRef<int64_t>({3, 6}));
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.sliceAxis(g.input("x", DType::F32, {4, 6}), 2, 0, 1);
+      },
+      {"sliceAxis", "axis 2", "rank 2"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.sliceAxis(g.input("x", DType::F32, {4, 6}), -1, 0, 7);
+      },
+      {"slice", "limit (7)", "size (6)"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.sliceAxis(g.input("x", DType::F32, {4, 6}), 0, 0, 4, 0);
+      },
+      {"slice"});
+}
+
+TEST_F(GraphBuilderTest, IotaBadInput) {
+  // i1 cannot hold indices: rejected by the builder with its own message,
+  // not left to the dialect's verifier at build().
+  expectRejected([](GraphBuilder &g) { return g.iota(DType::I1, {4}, 0); },
+                 {"iota", "i1", "numeric"});
+  expectRejected(
+      [](GraphBuilder &g) { return g.iota(static_cast<DType>(50), {4}, 0); },
+      {"iota", "invalid dtype", "50"});
+  expectRejected([](GraphBuilder &g) { return g.iota(DType::I32, {-4}, 0); },
+                 {"iota", "negative"});
+  EXPECT_EQ(typeStr(b.iota(DType::F16, {3}, 0)), "tensor<3xf16>");
+  EXPECT_TRUE(b.ok()) << b.status();
+}
+
+TEST_F(GraphBuilderTest, EveryReduceHelperRejectsBadAxes) {
+  using ReduceFn =
+      Tensor (GraphBuilder::*)(Tensor, llvm::ArrayRef<int64_t>, bool);
+  std::pair<const char *, ReduceFn> ops[] = {
+      {"sum", &GraphBuilder::reduceSum},
+      {"max", &GraphBuilder::reduceMax},
+      {"min", &GraphBuilder::reduceMin},
+      {"mean", &GraphBuilder::reduceMean}};
+  for (auto [name, fn] : ops) {
+    SCOPED_TRACE(name);
+    expectRejected(
+        [fn = fn](GraphBuilder &g) {
+          return (g.*fn)(g.input("x", DType::F32, {2, 3}), {-3}, false);
+        },
+        {"reduce", "axis -3", "rank 2"});
+  }
+  expectRejected(
+      [](GraphBuilder &g) {
+        return g.reduceSum(g.input("m", DType::I1, {2}), {0});
+      },
+      {"reduce", "numeric", "i1"});
+}
+
+TEST_F(GraphBuilderTest, MatmulAccumulationType) {
+  Tensor x = b.input("x", DType::BF16, {4, 8});
+  Tensor w = b.input("w", DType::BF16, {8, 2});
+  auto mm = def<ms::MatmulOp>(b.matmul(x, w, false, false, DType::F32));
+  ASSERT_TRUE(mm);
+  ASSERT_TRUE(mm.getAccumulationType());
+  EXPECT_TRUE(mm.getAccumulationType()->isF32());
+  EXPECT_EQ(typeStr(Tensor(mm.getResult())), "tensor<4x2xbf16>");
+  EXPECT_FALSE(def<ms::MatmulOp>(b.matmul(x, w)).getAccumulationType());
+  Tensor i = b.input("i", DType::I32, {2, 2});
+  EXPECT_TRUE(def<ms::MatmulOp>(b.matmul(i, i, false, false, DType::I64)));
+  b.output("y", Tensor(mm.getResult()));
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  expectRoundTrip(**module);
+
+  // (C4): f32 operands accumulate in f32, integers in at least their width.
+  expectRejected(
+      [](GraphBuilder &g) {
+        Tensor a = g.input("a", DType::F32, {2, 2});
+        return g.matmul(a, a, false, false, DType::F16);
+      },
+      {"matmul", "(C4)", "accumulation_type", "f16", "f32"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        Tensor a = g.input("a", DType::I64, {2, 2});
+        return g.matmul(a, a, false, false, DType::I32);
+      },
+      {"matmul", "(C4)", "i32", "i64"});
+  expectRejected(
+      [](GraphBuilder &g) {
+        Tensor a = g.input("a", DType::F32, {2, 2});
+        return g.matmul(a, a, false, false, static_cast<DType>(99));
+      },
+      {"matmul accumulation_type", "invalid dtype", "99"});
+}
+
+TEST_F(GraphBuilderTest, LogSumExpBadInput) {
+  EXPECT_EQ(typeStr(b.logSumExp(b.input("x", DType::F16, {2, 3}), -2)),
+            "tensor<3xf16>");
+  EXPECT_TRUE(b.ok()) << b.status();
+  for (auto mode : {CompositeMode::kComposite, CompositeMode::kDecomposed}) {
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          return g.logSumExp(g.input("x", DType::F32, {2, 3}), 2, mode);
+        },
+        {"logSumExp", "axis 2", "rank 2"});
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          return g.logSumExp(g.input("i", DType::I32, {2, 3}), -1, mode);
+        },
+        {"logSumExp", "float", "tensor<2x3xi32>"});
+  }
+}
+
+TEST_F(GraphBuilderTest, RmsNormBadInput) {
+  for (auto mode : {CompositeMode::kComposite, CompositeMode::kDecomposed}) {
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          Tensor x = g.input("x", DType::F32, {2, 8});
+          return g.rmsNorm(x, g.input("g", DType::F32, {4}), -1, 1e-6, mode);
+        },
+        {"rmsNorm", "(C2)", "tensor<4xf32>", "[8]"});
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          return g.rmsNorm(g.input("x", DType::F32, {2, 8}), std::nullopt, -1,
+                           -1.0, mode);
+        },
+        {"rmsNorm", "epsilon", "(C3)"});
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          return g.rmsNorm(g.input("x", DType::F32, {2, 8}), std::nullopt, 2,
+                           1e-6, mode);
+        },
+        {"rmsNorm", "axis 2", "rank 2"});
+    expectRejected(
+        [mode](GraphBuilder &g) {
+          return g.rmsNorm(g.input("i", DType::I32, {2, 8}), std::nullopt, -1,
+                           1e-6, mode);
+        },
+        {"rmsNorm", "float"});
+  }
 }
 
 } // namespace

@@ -181,6 +181,38 @@ TEST(ModelsSizeTest, Gpt2SmallBlockBuilds) {
   }
 }
 
+TEST(ModelsSizeTest, WholeGpt2SmallBuilds) {
+  // The whole GPT-2 small (124M parameters) at seq 8: builds, verifies (build()
+  // runs mlir::verify) and has GPT-2's known parameter count.
+  mlir::MLIRContext ctx;
+  GptConfig c = gpt2SmallConfig();
+  c.seq = 8;
+  auto m = buildGpt(ctx, c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ModelStats s = computeModelStats(**m);
+  // wte 50257x768 + wpe 1024x768 + 12 blocks x 7087872 + ln_f 2x768.
+  EXPECT_EQ(s.numParameters, 124439808);
+  EXPECT_EQ(s.parameterBytes, int64_t(124439808) * 4);
+  EXPECT_EQ(s.count("sinter.attention"), 12);
+  EXPECT_EQ(typeStr(mainOf(**m).getResultTypes()[0]), "tensor<1x8x50257xf32>");
+}
+
+TEST(ModelsSizeTest, HugeSequenceIsAStatusNotAnAbort) {
+  // seq 10^8 is a valid config whose position table (10^8 x 128 f32,
+  // 51.2 GB) exceeds the builder's constant-data limit: a status naming the
+  // parameter, not "LLVM ERROR: out of memory".
+  mlir::MLIRContext ctx;
+  GptConfig c = defaultSmallGptConfig();
+  c.seq = 100000000;
+  auto m = buildGpt(ctx, c);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(std::string(m.status().message()),
+              ::testing::AllOf(HasSubstr("parameter 'wpe'"),
+                               HasSubstr("[100000000, 128]"),
+                               HasSubstr("51200000000 bytes"),
+                               HasSubstr("setMaxConstantBytes")));
+}
+
 TEST(ModelsSizeTest, ParametersAreNamedLikeHuggingFace) {
   mlir::MLIRContext ctx;
   auto m = buildGpt(ctx, defaultSmallGptConfig());
@@ -206,9 +238,23 @@ TEST(ModelsSizeTest, BadConfigs) {
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(std::string(m.status().message()),
               HasSubstr("not divisible by heads 3"));
+  EXPECT_THAT(std::string(m.status().message()), HasSubstr("gpt: "));
   c = defaultSmallGptConfig();
   c.heads = 0;
-  EXPECT_FALSE(buildGpt2Block(ctx, c).ok());
+  // Errors name the model being built.
+  auto block = buildGpt2Block(ctx, c);
+  ASSERT_FALSE(block.ok());
+  EXPECT_THAT(std::string(block.status().message()),
+              ::testing::StartsWith("gpt2-block: sizes must be positive"));
+  c.heads = 4;
+  c.dtype = DType::I64;
+  block = buildGpt2Block(ctx, c);
+  ASSERT_FALSE(block.ok());
+  EXPECT_THAT(std::string(block.status().message()),
+              ::testing::StartsWith("gpt2-block: "));
+  EXPECT_THAT(std::string(validateGptConfig(c, "my-gpt").message()),
+              ::testing::StartsWith("my-gpt: "));
+  EXPECT_TRUE(validateGptConfig(defaultSmallGptConfig()).ok());
   c = defaultSmallGptConfig();
   c.maxPositions = 16;
   m = buildGpt(ctx, c);

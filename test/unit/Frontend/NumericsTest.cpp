@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstdio>
 #include <functional>
 
 using namespace sinter;
@@ -242,6 +243,172 @@ TEST(NumericsTest, BertBlockModel) {
       return buildBertBlock(ctx, c);
     });
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Low precision: each model in bf16 and f16 tracks the same model in f32
+//===----------------------------------------------------------------------===//
+
+/// Builds a model in a given dtype (parameters come from the same names and
+/// seed in every dtype, so the low-precision model is the f32 model with its
+/// weights rounded).
+using DTypeFactory = std::function<ModuleOrError(mlir::MLIRContext &, DType)>;
+
+struct LowPrecisionError {
+  double maxAbsError = 0; // over every output element
+  double maxAbsF32 = 0;   // largest |f32 output|
+  bool allFinite = true;
+};
+
+/// Evaluates the f32 and `dtype` builds on the same inputs (random f32
+/// values, rounded to `dtype` for float inputs; integer inputs unchanged).
+LowPrecisionError lowPrecisionError(const DTypeFactory &factory, DType dtype) {
+  mlir::MLIRContext ctx;
+  auto ref = factory(ctx, DType::F32);
+  auto low = factory(ctx, dtype);
+  EXPECT_TRUE(ref.ok()) << ref.status();
+  EXPECT_TRUE(low.ok()) << low.status();
+  LowPrecisionError e;
+  if (!ref.ok() || !low.ok()) {
+    e.allFinite = false;
+    return e;
+  }
+  std::vector<HostTensor> refArgs = randomArgs(**ref), lowArgs;
+  for (const HostTensor &a : refArgs) {
+    DType d = isFloat(a.dtype) ? dtype : a.dtype;
+    auto t = HostTensor::create(d, a.shape, a.values);
+    EXPECT_TRUE(t.ok()) << t.status();
+    lowArgs.push_back(t.ok() ? *t : a);
+  }
+  auto a = reference::evaluate(**ref, refArgs);
+  auto b = reference::evaluate(**low, lowArgs);
+  EXPECT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(b.ok()) << b.status();
+  if (!a.ok() || !b.ok() || a->size() != b->size()) {
+    e.allFinite = false;
+    return e;
+  }
+  for (size_t r = 0; r < a->size(); ++r) {
+    const HostTensor &x = (*a)[r], &y = (*b)[r];
+    EXPECT_EQ(y.dtype, dtype);
+    EXPECT_EQ(x.shape, y.shape);
+    for (size_t i = 0; i < x.values.size() && i < y.values.size(); ++i) {
+      e.allFinite &= std::isfinite(x.values[i]) && std::isfinite(y.values[i]);
+      e.maxAbsF32 = std::max(e.maxAbsF32, std::abs(x.values[i]));
+      e.maxAbsError =
+          std::max(e.maxAbsError, std::abs(x.values[i] - y.values[i]));
+    }
+  }
+  return e;
+}
+
+// Tolerance for a whole model, relative to the largest f32 output:
+//   max |low - f32| <= tol(dtype) * max |f32|.
+// Relative to the output's scale rather than an absolute "5e-2 * (1 + max)":
+// these models' outputs are small (the MLP's max |y| is about 0.1), and an
+// absolute bound of that size would accept a result that is half wrong.
+// Why the bound: every op's result is rounded to the dtype (relative error
+// <= 2^-9 = 2.0e-3 for bf16's 8-bit significand, 2^-12 = 2.4e-4 for f16's
+// 11 bits), and the weights and inputs are rounded too. The models are
+// shallow (<= 2 blocks of a handful of ops on the residual path) and the
+// rounding errors vary in sign, so they add up to a few units of 2^-9
+// (2^-12) relative to the output's scale. Measured worst cases over all the
+// models below: bf16 8.1e-3 (GPT), f16 1.1e-3 (GPT). The bounds leave
+// 3.7x (bf16) and 4.5x (f16) margin; a real bug changes outputs far more
+// (different weights: 0.3; even swapping GELU-tanh for GELU-sigmoid: 1e-2,
+// caught in f16), see LowPrecisionHarnessDetectsBugs.
+constexpr double kBf16Tol = 3e-2;
+constexpr double kF16Tol = 5e-3;
+
+double lowPrecisionTolerance(DType dtype) {
+  return dtype == DType::BF16 ? kBf16Tol : kF16Tol;
+}
+
+void expectLowPrecisionTracksF32(const DTypeFactory &factory) {
+  for (DType dtype : {DType::BF16, DType::F16}) {
+    SCOPED_TRACE(sinter::dtypeName(dtype).str());
+    LowPrecisionError e = lowPrecisionError(factory, dtype);
+    EXPECT_TRUE(e.allFinite);
+    EXPECT_GT(e.maxAbsF32, 0.0);
+    double ratio = e.maxAbsError / e.maxAbsF32;
+    std::printf("[ low precision ] %s: max abs error %.3g, max |f32| %.3g, "
+                "ratio %.3g (tolerance %.3g)\n",
+                sinter::dtypeName(dtype).str().c_str(), e.maxAbsError,
+                e.maxAbsF32, ratio, lowPrecisionTolerance(dtype));
+    EXPECT_LE(e.maxAbsError, lowPrecisionTolerance(dtype) * e.maxAbsF32)
+        << "ratio " << ratio;
+  }
+}
+
+TEST(NumericsTest, LowPrecisionMlp) {
+  for (auto approx : {GeluApproximation::none, GeluApproximation::tanh,
+                      GeluApproximation::sigmoid}) {
+    expectLowPrecisionTracksF32([approx](mlir::MLIRContext &ctx, DType d) {
+      MlpConfig c;
+      c.gelu = approx;
+      c.dtype = d;
+      return buildMlp(ctx, c);
+    });
+  }
+}
+
+TEST(NumericsTest, LowPrecisionGpt2Block) {
+  for (auto mode : {CompositeMode::kComposite, CompositeMode::kDecomposed}) {
+    expectLowPrecisionTracksF32([mode](mlir::MLIRContext &ctx, DType d) {
+      GptConfig c = defaultSmallGptConfig();
+      c.seq = 16;
+      c.dtype = d;
+      c.mode = mode;
+      return buildGpt2Block(ctx, c);
+    });
+  }
+}
+
+TEST(NumericsTest, LowPrecisionBertBlock) {
+  expectLowPrecisionTracksF32([](mlir::MLIRContext &ctx, DType d) {
+    BertConfig c;
+    c.seq = 16;
+    c.batch = 2;
+    c.mask = BertMask::kKeyPadding;
+    c.dtype = d;
+    return buildBertBlock(ctx, c);
+  });
+}
+
+TEST(NumericsTest, LowPrecisionGpt) {
+  for (auto mode : {CompositeMode::kComposite, CompositeMode::kDecomposed}) {
+    expectLowPrecisionTracksF32([mode](mlir::MLIRContext &ctx, DType d) {
+      GptConfig c = defaultSmallGptConfig();
+      c.dtype = d;
+      c.mode = mode;
+      return buildGpt(ctx, c);
+    });
+  }
+}
+
+// The tolerances are tight enough to notice real bugs: a low-precision model
+// that differs from the f32 one (another seed: different weights; another
+// GELU approximation, a subtle change) is outside them.
+TEST(NumericsTest, LowPrecisionHarnessDetectsBugs) {
+  LowPrecisionError seed = lowPrecisionError(
+      [](mlir::MLIRContext &ctx, DType d) {
+        GptConfig c = defaultSmallGptConfig();
+        c.dtype = d;
+        c.seed = d == DType::F32 ? 0 : 1;
+        return buildGpt2Block(ctx, c);
+      },
+      DType::BF16);
+  EXPECT_GT(seed.maxAbsError, kBf16Tol * seed.maxAbsF32);
+  LowPrecisionError gelu = lowPrecisionError(
+      [](mlir::MLIRContext &ctx, DType d) {
+        MlpConfig c;
+        c.dtype = d;
+        c.gelu = d == DType::F32 ? GeluApproximation::tanh
+                                 : GeluApproximation::sigmoid;
+        return buildMlp(ctx, c);
+      },
+      DType::F16);
+  EXPECT_GT(gelu.maxAbsError, kF16Tol * gelu.maxAbsF32);
 }
 
 TEST(NumericsTest, GptModel) {
