@@ -39,9 +39,13 @@ def Sinter_Float : AnyTypeOf<[F32, F16, BF16]>;
 def Sinter_Int : AnyTypeOf<[I32, I64]>;
 def Sinter_Element : AnyTypeOf<[F32, F16, BF16, I1, I32, I64]>;
 
+// Static shapes whose element count fits in int64 (the builtin tensor type
+// accepts 2^62 x 4, whose count would wrap in every size computation).
 class Sinter_StaticTensorOf<list<Type> allowed> :
-    Type<And<[TensorOf<allowed>.predicate, HasStaticShapePred]>,
-         "statically shaped " # TensorOf<allowed>.summary,
+    Type<And<[TensorOf<allowed>.predicate, HasStaticShapePred,
+              CPred<"::sinter::hasRepresentableElementCount("
+                    "::llvm::cast<::mlir::ShapedType>($_self))">]>,
+         "statically shaped (under 2^63 elements) " # TensorOf<allowed>.summary,
          "::mlir::RankedTensorType">;
 
 def Sinter_Tensor : Sinter_StaticTensorOf<[F32, F16, BF16, I1, I32, I64]>;

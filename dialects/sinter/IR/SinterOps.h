@@ -4,6 +4,7 @@
 #define SINTER_DIALECTS_SINTER_IR_SINTEROPS_H
 
 #include "dialects/sinter/IR/SinterDialect.h"
+#include "dialects/sinter/IR/TypeInference.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

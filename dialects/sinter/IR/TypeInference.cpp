@@ -562,3 +562,8 @@ FailureOr<Type> sinter::inferRotaryEmbedding(OptLoc loc, Type operand, Type cos,
   }
   return operand;
 }
+
+bool sinter::hasRepresentableElementCount(ShapedType type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && elementCount(tensor).has_value();
+}

@@ -25,6 +25,9 @@ using OptLoc = std::optional<Location>;
 
 /// True for f32, f16, bf16, i1, i32, i64.
 bool isSinterElementType(Type type);
+/// True for a ranked tensor whose element count fits in int64_t (used by the
+/// dialect's tensor type constraints).
+bool hasRepresentableElementCount(ShapedType type);
 
 FailureOr<Type> inferElementwise(OptLoc loc, StringRef opName,
                                  TypeRange operands);
