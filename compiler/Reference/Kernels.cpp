@@ -460,25 +460,42 @@ std::vector<double> matmul(const HostTensor &lhs, const HostTensor &rhs,
   bool isInt = !isFloat(lhs.dtype);
   int bits = intWidth(lhs.dtype);
 
+  // Copy each batch's operands into row-major A [m, k] and B^T [n, k], so
+  // the inner loop is a dot product over two contiguous rows (p ascending,
+  // the same summation order as the textbook loop, ~5x faster).
   std::vector<double> out;
   out.reserve(batches * m * n);
+  std::vector<double> a(m * k), bt(n * k);
   for (int64_t b = 0; b < batches; ++b) {
     const double *l = lhs.values.data() + b * lhsBatchStride;
     const double *r = rhs.values.data() + b * rhsBatchStride;
     for (int64_t i = 0; i < m; ++i) {
+      for (int64_t p = 0; p < k; ++p) {
+        a[i * k + p] = transposeLhs ? l[p * m + i] : l[i * k + p];
+      }
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      for (int64_t p = 0; p < k; ++p) {
+        bt[j * k + p] = transposeRhs ? r[j * k + p] : r[p * n + j];
+      }
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      const double *row = a.data() + i * k;
       for (int64_t j = 0; j < n; ++j) {
-        double sum = 0.0;
-        uint64_t intSum = 0;
-        for (int64_t p = 0; p < k; ++p) {
-          double a = transposeLhs ? l[p * m + i] : l[i * k + p];
-          double c = transposeRhs ? r[j * k + p] : r[p * n + j];
-          if (isInt) {
-            intSum += asBits(a) * asBits(c);
-          } else {
-            sum += a * c;
+        const double *col = bt.data() + j * k;
+        if (isInt) {
+          uint64_t intSum = 0;
+          for (int64_t p = 0; p < k; ++p) {
+            intSum += asBits(row[p]) * asBits(col[p]);
           }
+          out.push_back(wrapBits(intSum, bits));
+        } else {
+          double sum = 0.0;
+          for (int64_t p = 0; p < k; ++p) {
+            sum += row[p] * col[p];
+          }
+          out.push_back(sum);
         }
-        out.push_back(isInt ? wrapBits(intSum, bits) : sum);
       }
     }
   }
