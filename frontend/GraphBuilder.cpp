@@ -139,22 +139,11 @@ uint64_t fnv1a(StringRef s) {
   return h;
 }
 
-const llvm::fltSemantics &semanticsOf(DType dtype) {
-  switch (dtype) {
-  case DType::F16:
-    return APFloat::IEEEhalf();
-  case DType::BF16:
-    return APFloat::BFloat();
-  default:
-    return APFloat::IEEEsingle();
-  }
-}
-
 /// `value` rounded (to nearest even) to a float dtype, as raw bits.
 APInt floatBits(DType dtype, double value) {
   APFloat f(value);
   bool losesInfo = false;
-  f.convert(semanticsOf(dtype), APFloat::rmNearestTiesToEven, &losesInfo);
+  f.convert(floatSemantics(dtype), APFloat::rmNearestTiesToEven, &losesInfo);
   return f.bitcastToAPInt();
 }
 
@@ -485,7 +474,8 @@ ElementsAttr GraphBuilder::makeElements(StringRef op, DType dtype,
       for (double v : used) {
         APFloat f(v);
         bool losesInfo = false;
-        f.convert(semanticsOf(dtype), APFloat::rmNearestTiesToEven, &losesInfo);
+        f.convert(floatSemantics(dtype), APFloat::rmNearestTiesToEven,
+                  &losesInfo);
         elems.push_back(f);
       }
       return DenseElementsAttr::get(type, elems);

@@ -102,9 +102,9 @@ double roundToDType(DType dtype, double value) {
   case DType::F32:
     return roundToF32(value);
   case DType::F16:
-    return roundWithSemantics(llvm::APFloat::IEEEhalf(), value);
+    return roundWithSemantics(floatSemantics(dtype), value);
   case DType::BF16:
-    return roundWithSemantics(llvm::APFloat::BFloat(), value);
+    return roundWithSemantics(floatSemantics(dtype), value);
   case DType::I1:
     return value != 0.0 ? 1.0 : 0.0; // NaN != 0, so NaN is true
   case DType::I32:

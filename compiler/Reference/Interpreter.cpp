@@ -128,10 +128,8 @@ decodeResource(DenseResourceElementsAttr attr, DType dtype, int64_t count) {
     case DType::BF16: {
       uint16_t bits;
       std::memcpy(&bits, p, sizeof bits);
-      const llvm::fltSemantics &sem = dtype == DType::F16
-                                          ? llvm::APFloat::IEEEhalf()
-                                          : llvm::APFloat::BFloat();
-      values[i] = apFloatToDouble(llvm::APFloat(sem, llvm::APInt(16, bits)));
+      values[i] = apFloatToDouble(
+          llvm::APFloat(floatSemantics(dtype), llvm::APInt(16, bits)));
       break;
     }
     case DType::I1:

@@ -56,6 +56,17 @@ bool sinter::isFloat(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
+const llvm::fltSemantics &sinter::floatSemantics(DType dtype) {
+  switch (dtype) {
+  case DType::F16:
+    return llvm::APFloat::IEEEhalf();
+  case DType::BF16:
+    return llvm::APFloat::BFloat();
+  default:
+    return llvm::APFloat::IEEEsingle();
+  }
+}
+
 Type sinter::getMlirType(MLIRContext *ctx, DType dtype) {
   Builder b(ctx);
   switch (dtype) {

@@ -12,6 +12,7 @@
 #include "dialects/sinter/IR/MLIR.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Types.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -28,6 +29,8 @@ std::optional<DType> parseDType(llvm::StringRef name);
 /// Bytes per element in memory (i1 is stored as one byte).
 int64_t dtypeByteSize(DType dtype);
 bool isFloat(DType dtype);
+/// APFloat semantics of a float dtype (f32 for anything that is not a float).
+const llvm::fltSemantics &floatSemantics(DType dtype);
 
 Type getMlirType(MLIRContext *ctx, DType dtype);
 /// nullopt if `type` is not one of the six element types.
