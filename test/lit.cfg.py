@@ -15,5 +15,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit"]
 config.environment["PATH"] = os.pathsep.join(
     [config.sinter_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%sinter_src", config.sinter_src_root))
+# Test artifacts such as %sinter_lib/fake_add_one.so (test/unit/Runtime).
+config.substitutions.append(("%sinter_lib", config.sinter_lib_dir))
 # The interpreter running lit, for helper scripts (op-coverage.test).
 config.substitutions.append(("%python", sys.executable))

@@ -1,0 +1,216 @@
+//===- Passes.td - Sinter's lowering passes ----------------*- tablegen -*-===//
+//
+// From the sinter dialect to upstream MLIR (SinterToLinalg/) and from
+// bufferized linalg to CPU loops, kernels and the workspace (LinalgToCPU/).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_CONVERSION_PASSES_TD
+#define SINTER_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertSinterToLinalgPass
+    : Pass<"sinter-convert-sinter-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lower every sinter op to linalg, tensor, arith and math";
+  let description = [{
+    Composites are first rewritten into primitives (the patterns of
+    `sinter-decompose-composites`: stable softmax/logsumexp that subtract the
+    max, norms in f32), then each primitive becomes linalg on tensors:
+    elementwise ops one `linalg.generic` each, `reduce` a generic with
+    reduction iterators accumulating in f32, `matmul` `linalg.matmul` or
+    `linalg.batch_matmul` with f32 accumulation, reshapes
+    `tensor.collapse_shape`/`expand_shape`, slices `tensor.extract_slice`,
+    gather a generic with clamped `tensor.extract`. f16 and bf16 stay the
+    storage types; arithmetic widens to f32 inside each body.
+
+    Before:
+    ```mlir
+    %r = sinter.add %a, %b : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<4x8xf32>
+    %r = linalg.generic {indexing_maps = [#id, #id, #id], ...}
+        ins(%a, %b : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+      ^bb0(%x: f32, %y: f32, %o: f32):
+        %s = arith.addf %x, %y : f32
+        linalg.yield %s : f32
+    } -> tensor<4x8xf32>
+    ```
+    A `sinter.fusion` region is not lowered yet (the fusion issue does) and is
+    reported as an error.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
+    "sinter::SinterDialect"
+  ];
+}
+
+def CPUMatmulToVectorPass
+    : Pass<"sinter-cpu-matmul-to-vector", "mlir::func::FuncOp"> {
+  let summary = "Tile linalg.matmul/batch_matmul on memrefs for the caches "
+                "and registers, as vector FMAs";
+  let description = [{
+    Replaces each bufferized `linalg.matmul` and `linalg.batch_matmul` whose
+    accumulator is f32 by a loop nest that keeps an `mr x (nr * vw)` block of
+    C in vector registers (vw = the target's f32 vector width) while it walks
+    K, broadcasting one element of A and loading contiguous vectors of B per
+    step: `mr * nr` `vector.fma` per `nr` loads. Around it, K is blocked by
+    `kc` and N by `nc` so the panel of B being reused stays in L2, and the
+    outermost loop over row blocks of M is an `scf.parallel` the kernel
+    outliner turns into a thread-pool task. Shapes are static, so the edge
+    blocks get their own specialised kernels (fewer rows, fewer vectors, a
+    masked last vector) rather than a scalar tail. f16/bf16 inputs are
+    widened to f32 as they are loaded.
+
+    Before:
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>)
+                  outs(%c : memref<64x64xf32>)
+    ```
+    After (abridged):
+    ```mlir
+    scf.parallel (%mb) = (%c0) to (%c11) step (%c1) {
+      scf.for %k = ... iter_args(%acc0 = ..., %acc23 = ...) {
+        %b0 = vector.load %b[%k, %n] : memref<64x64xf32>, vector<16xf32>
+        %a0 = memref.load %a[%m, %k] : memref<64x64xf32>
+        %s0 = vector.broadcast %a0 : f32 to vector<16xf32>
+        %f0 = vector.fma %s0, %b0, %acc0 : vector<16xf32>
+        ...
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes per vector register (16 for AVX-512, 8 for AVX2)">,
+    Option<"rowsPerKernel", "mr", "int64_t", "6",
+           "rows of C held in registers">,
+    Option<"vectorsPerRow", "nr", "int64_t", "4",
+           "vector registers of C per row">,
+    Option<"kBlock", "kc", "int64_t", "256", "K block (B panel rows kept in L2)">,
+    Option<"nBlock", "nc", "int64_t", "512", "N block (B panel columns)">,
+    Option<"rowsPerTask", "rows-per-task", "int64_t", "48",
+           "rows of C one parallel task computes">
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
+def CPULowerCopiesPass : Pass<"sinter-cpu-lower-copies", "mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.copy as a linalg.generic copy";
+  let description = [{
+    `memref.copy` between non-contiguous memrefs lowers to a call into MLIR's
+    C runner library, which compiled artifacts do not link. As a generic it
+    becomes a loop nest like every other op (and is outlined and vectorized
+    with them).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def PlanWorkspacePass : Pass<"sinter-plan-workspace", "mlir::ModuleOp"> {
+  let summary = "Place every buffer in one workspace arena (liveness-based)";
+  let description = [{
+    After bufferization, each `memref.alloc` in a public function (all static)
+    is replaced by a `memref.view` into a new trailing argument
+    `memref<Nxi8>`, the workspace the runtime allocates once per execution
+    context. A buffer is live from its allocation to the last use of it or of
+    any view derived from it, in program order; buffers whose live ranges
+    overlap get disjoint, `alignment`-aligned byte ranges, placed greedily
+    largest first at the lowest offset that fits (the arena planner of
+    TFLite). N is recorded as `sinter.workspace_bytes` on the function.
+
+    Before:
+    ```mlir
+    func.func @f(%a: memref<64xf32>, %out: memref<64xf32>) {
+      %t = memref.alloc() : memref<64xf32>
+      ...
+    ```
+    After:
+    ```mlir
+    func.func @f(%a: memref<64xf32>, %out: memref<64xf32>, %ws: memref<256xi8>)
+        attributes {sinter.workspace_bytes = 256 : i64} {
+      %c0 = arith.constant 0 : index
+      %t = memref.view %ws[%c0][] : memref<256xi8> to memref<64xf32>
+      ...
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "64",
+           "byte alignment of every buffer (a cache line)">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def OutlineKernelsPass : Pass<"sinter-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Outline each top-level loop nest into a kernel function, "
+                "run the large parallel ones on the runtime's thread pool";
+  let description = [{
+    Every top-level `scf.parallel`/`scf.for` nest of a public function
+    becomes a private function `@<fn>_kernel<i>(%begin, %end, buffers...)`
+    whose buffer arguments are distinct (so they are marked `noalias` and
+    LLVM vectorizes and keeps accumulators in registers). The function gains
+    a trailing `!llvm.ptr` argument, the ABI environment
+    (`sinter_abi_environment_t`). A parallel nest whose work exceeds
+    `min-parallel-work` iterations is launched through the environment's
+    `parallel_for` with a task trampoline `@<fn>_kernel<i>_task(ctx, begin,
+    end)` that reads the buffers' base pointers from a context array; with
+    no environment it runs on the calling thread. The other nests are called
+    directly over their whole range.
+  }];
+  let options = [
+    Option<"minParallelWork", "min-parallel-work", "int64_t", "32768",
+           "innermost iterations below which a nest runs on one thread">
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect"
+  ];
+}
+
+def MarkKernelArgsNoAliasPass
+    : Pass<"sinter-mark-kernel-args-noalias", "mlir::ModuleOp"> {
+  let summary = "Put llvm.noalias on the pointer arguments of kernel functions";
+  let description = [{
+    Runs after conversion to the LLVM dialect: every `llvm.func` carrying
+    `sinter.kernel` gets `llvm.noalias` on each pointer argument. The kernel
+    outliner guarantees that the buffers passed to a kernel do not overlap.
+  }];
+}
+
+
+def CPUPrepareBufferizationPass
+    : Pass<"sinter-cpu-prepare-bufferization", "mlir::ModuleOp"> {
+  let summary = "Make public functions' inputs read-only and results distinct";
+  let description = [{
+    Inputs of a compiled model are caller-owned and const: one-shot
+    bufferization must never write into them in place. This pass puts
+    `bufferization.writable = false` on every argument of every public
+    function, so bufferization copies where it would otherwise reuse an
+    input's buffer. A returned input, or a value returned twice, is copied
+    into a fresh tensor (`bufferization.alloc_tensor() copy(...)`), so each
+    result becomes its own output buffer.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def CPUApproximateMathPass
+    : Pass<"sinter-cpu-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Replace transcendental math ops by polynomial approximations";
+  let description = [{
+    exp, log, tanh, erf (and pow, through exp and log) on f32 scalars and
+    vectors become MLIR's polynomial approximations: plain FMAs, compares
+    and bit casts that LLVM vectorizes, instead of libm calls that it cannot
+    and that an artifact would have to link. Accuracy is a few ulp, inside
+    the f32 tolerance the end-to-end tests hold compiled code to.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+#endif // SINTER_CONVERSION_PASSES_TD

@@ -1,0 +1,272 @@
+//===- Shape.cpp - Lower sinter shape ops and constants to linalg/tensor -===//
+//
+// Data movement lowers to the tensor ops bufferization understands best:
+// reshape to collapse/expand (views, no copy), slice to extract_slice,
+// concatenate to insert_slice chains, transpose to linalg.transpose and
+// broadcast_in_dim to a generic whose input map drops the broadcast
+// dimensions. gather clamps its indices, as the dialect defines, so a bad
+// token id cannot read outside the table.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/SinterToLinalg/LoweringUtils.h"
+#include "compiler/Conversion/SinterToLinalg/SinterToLinalg.h"
+#include "dialects/sinter/IR/SinterOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace sinter {
+namespace {
+
+struct BroadcastInDimToGeneric : OpConversionPattern<BroadcastInDimOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BroadcastInDimOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto operandType = cast<RankedTensorType>(op.getOperand().getType());
+    int64_t rank = resultType.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (auto [k, d] : llvm::enumerate(op.getBroadcastDimensions())) {
+      if (operandType.getDimSize(k) == 1 && resultType.getDimSize(d) != 1) {
+        exprs.push_back(rewriter.getAffineConstantExpr(0));
+      } else {
+        exprs.push_back(rewriter.getAffineDimExpr(d));
+      }
+    }
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank, 0, exprs, rewriter.getContext()),
+        rewriter.getMultiDimIdentityMap(rank)};
+    Value init = emptyTensor(rewriter, op.getLoc(), resultType);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        op.getLoc(), TypeRange{resultType}, adaptor.getOperand(),
+        ValueRange{init}, maps, parallelIterators(rank),
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          b.create<linalg::YieldOp>(loc, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+SmallVector<ReassociationIndices> allInOne(int64_t rank) {
+  if (rank == 0) {
+    return {};
+  }
+  ReassociationIndices all;
+  for (int64_t i = 0; i < rank; ++i) {
+    all.push_back(i);
+  }
+  return {all};
+}
+
+struct ReshapeToCollapseExpand : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value src = adaptor.getOperand();
+    auto srcType = cast<RankedTensorType>(src.getType());
+    if (srcType == resultType) {
+      rewriter.replaceOp(op, src);
+      return success();
+    }
+    // Row-major reshape = collapse everything to one dimension, then expand:
+    // both are views after bufferization. A rank-0 side needs every extent
+    // of the other to be 1, with an empty reassociation.
+    Location loc = op.getLoc();
+    if (srcType.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, resultType, src, SmallVector<ReassociationIndices>{});
+      return success();
+    }
+    if (resultType.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, resultType, src, SmallVector<ReassociationIndices>{});
+      return success();
+    }
+    Value flat = src;
+    if (srcType.getRank() != 1) {
+      auto flatType = RankedTensorType::get({srcType.getNumElements()},
+                                            srcType.getElementType());
+      flat = rewriter.create<tensor::CollapseShapeOp>(
+          loc, flatType, src, allInOne(srcType.getRank()));
+    }
+    if (resultType.getRank() == 1) {
+      rewriter.replaceOp(op, flat);
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, resultType, flat, allInOne(resultType.getRank()));
+    return success();
+  }
+};
+
+struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value init = emptyTensor(rewriter, op.getLoc(), resultType);
+    auto t = rewriter.create<linalg::TransposeOp>(
+        op.getLoc(), adaptor.getOperand(), init, op.getPermutation());
+    rewriter.replaceOp(op, t->getResult(0));
+    return success();
+  }
+};
+
+struct SliceToExtractSlice : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t i = 0, e = resultType.getRank(); i < e; ++i) {
+      offsets.push_back(rewriter.getIndexAttr(op.getStartIndices()[i]));
+      sizes.push_back(rewriter.getIndexAttr(resultType.getDimSize(i)));
+      strides.push_back(rewriter.getIndexAttr(op.getStrides()[i]));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, resultType, adaptor.getOperand(), offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct ConcatenateToInsertSlices : OpConversionPattern<ConcatenateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatenateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t dim = op.getDimension();
+    Value acc = emptyTensor(rewriter, op.getLoc(), resultType);
+    int64_t offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      auto inType = cast<RankedTensorType>(in.getType());
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      for (int64_t i = 0, e = resultType.getRank(); i < e; ++i) {
+        offsets.push_back(rewriter.getIndexAttr(i == dim ? offset : 0));
+        sizes.push_back(rewriter.getIndexAttr(inType.getDimSize(i)));
+        strides.push_back(rewriter.getIndexAttr(1));
+      }
+      acc = rewriter.create<tensor::InsertSliceOp>(op.getLoc(), in, acc,
+                                                   offsets, sizes, strides);
+      offset += inType.getDimSize(dim);
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+struct GatherToGeneric : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value table = adaptor.getTable();
+    auto tableType = cast<RankedTensorType>(table.getType());
+    Value indices = adaptor.getIndices();
+    auto indicesType = cast<RankedTensorType>(indices.getType());
+    int64_t rows = tableType.getDimSize(0);
+    if (rows == 0) {
+      // Nothing to clamp into: the dialect reads an empty table as zeros.
+      Value zero =
+          scalarConstant(rewriter, loc, resultType.getElementType(), 0);
+      rewriter.replaceOp(op, filledTensor(rewriter, loc, resultType, zero));
+      return success();
+    }
+    int64_t rank = resultType.getRank();
+    int64_t n = indicesType.getRank();
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t i = 0; i < n; ++i) {
+      indexExprs.push_back(rewriter.getAffineDimExpr(i));
+    }
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank, 0, indexExprs, rewriter.getContext()),
+        rewriter.getMultiDimIdentityMap(rank)};
+    Value init = emptyTensor(rewriter, loc, resultType);
+    Type intType = indicesType.getElementType();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{resultType}, indices, ValueRange{init}, maps,
+        parallelIterators(rank),
+        [&](OpBuilder &b, Location nloc, ValueRange args) {
+          Value idx = args[0];
+          Value lo = scalarConstant(b, nloc, intType, 0);
+          Value hi = scalarConstant(b, nloc, intType, double(rows - 1));
+          idx = b.create<arith::MaxSIOp>(nloc, idx, lo);
+          idx = b.create<arith::MinSIOp>(nloc, idx, hi);
+          SmallVector<Value> coords = {
+              b.create<arith::IndexCastOp>(nloc, b.getIndexType(), idx)};
+          for (int64_t d = n; d < rank; ++d) {
+            coords.push_back(b.create<linalg::IndexOp>(nloc, d));
+          }
+          Value v = b.create<tensor::ExtractOp>(nloc, table, coords);
+          b.create<linalg::YieldOp>(nloc, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct IotaToGeneric : OpConversionPattern<IotaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(IotaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type element = resultType.getElementType();
+    int64_t dim = op.getDimension();
+    Value r = buildElementwiseGeneric(
+        rewriter, op.getLoc(), resultType, ValueRange{},
+        [&](OpBuilder &b, Location loc, ValueRange) -> Value {
+          Value i = b.create<linalg::IndexOp>(loc, dim);
+          Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
+          if (isa<FloatType>(element)) {
+            return b.create<arith::SIToFPOp>(loc, computeTypeOf(element), i64);
+          }
+          if (element.isInteger(64)) {
+            return i64;
+          }
+          return b.create<arith::TruncIOp>(loc, element, i64);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct ConstantToLinalg : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto value = op.getValue();
+    if (auto dense = dyn_cast<DenseElementsAttr>(value);
+        dense && dense.isSplat()) {
+      // A fill, not a global: it costs no constant bytes and can fuse.
+      Value scalar = rewriter.create<arith::ConstantOp>(
+          op.getLoc(), dense.getSplatValue<TypedAttr>());
+      rewriter.replaceOp(op, filledTensor(rewriter, op.getLoc(), type, scalar));
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type,
+                                                   cast<TypedAttr>(value));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateShapeToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<BroadcastInDimToGeneric, ReshapeToCollapseExpand, TransposeToLinalg,
+           SliceToExtractSlice, ConcatenateToInsertSlices, GatherToGeneric,
+           IotaToGeneric, ConstantToLinalg>(patterns.getContext());
+}
+
+} // namespace sinter

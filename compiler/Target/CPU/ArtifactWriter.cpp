@@ -1,0 +1,666 @@
+//===- ArtifactWriter.cpp - LLVM IR, objects, shared objects, headers ----===//
+//
+// The ABI glue is written directly as LLVM IR: the entry point unpacks the
+// pointer arrays of sinter_abi_entry_fn into the memref descriptors the
+// lowered function takes, and the descriptor is a constant struct with the
+// layout of sinter_abi_model_t. Its checksum is computed here with the
+// runtime's own function from abi.h, so the two cannot disagree.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Target/CPU/ArtifactWriter.h"
+
+#include "compiler/Conversion/Passes.h"
+#include "runtime/include/sinter/abi.h"
+
+#include "absl/strings/str_cat.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <set>
+
+namespace sinter::cpu {
+
+//===----------------------------------------------------------------------===//
+// Signature
+//===----------------------------------------------------------------------===//
+
+std::string toCIdentifier(llvm::StringRef name) {
+  std::string id;
+  for (char c : name) {
+    id += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  }
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0]))) {
+    id = "_" + id;
+  }
+  return id;
+}
+
+static FailureOr<TensorSignature> tensorSignature(func::FuncOp fn, Type type,
+                                                  DictionaryAttr attrs,
+                                                  std::string fallback) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape()) {
+    fn.emitError("the entry function's ") << fallback << " has type " << type
+                                          << "; artifacts take static tensors";
+    return failure();
+  }
+  std::optional<DType> dtype = dtypeOf(tensor.getElementType());
+  if (!dtype) {
+    fn.emitError("the entry function's ")
+        << fallback << " has unsupported element type "
+        << tensor.getElementType();
+    return failure();
+  }
+  TensorSignature sig;
+  sig.name = fallback;
+  if (attrs) {
+    if (auto name = attrs.getAs<StringAttr>("sinter.name")) {
+      sig.name = name.str();
+    }
+  }
+  sig.dtype = *dtype;
+  sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  return sig;
+}
+
+FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {
+  ModelSignature sig;
+  sig.entry = fn.getName().str();
+  auto type = fn.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    auto t = tensorSignature(fn, type.getInput(i), fn.getArgAttrDict(i),
+                             "input" + std::to_string(i));
+    if (failed(t)) {
+      return failure();
+    }
+    sig.inputs.push_back(*t);
+  }
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    auto t = tensorSignature(fn, type.getResult(i), fn.getResultAttrDict(i),
+                             "output" + std::to_string(i));
+    if (failed(t)) {
+      return failure();
+    }
+    sig.outputs.push_back(*t);
+  }
+  std::set<std::string> names;
+  for (const auto *list : {&sig.inputs, &sig.outputs}) {
+    for (const TensorSignature &t : *list) {
+      if (!names.insert(t.name).second) {
+        fn.emitError("two inputs/outputs are both named '") << t.name << "'";
+        return failure();
+      }
+    }
+  }
+  return sig;
+}
+
+static uint32_t abiDType(DType d) {
+  switch (d) {
+  case DType::F32:
+    return SINTER_ABI_DTYPE_F32;
+  case DType::F16:
+    return SINTER_ABI_DTYPE_F16;
+  case DType::BF16:
+    return SINTER_ABI_DTYPE_BF16;
+  case DType::I1:
+    return SINTER_ABI_DTYPE_I1;
+  case DType::I32:
+    return SINTER_ABI_DTYPE_I32;
+  case DType::I64:
+    return SINTER_ABI_DTYPE_I64;
+  }
+  return SINTER_ABI_DTYPE_COUNT;
+}
+
+static uint64_t byteSizeOf(const TensorSignature &t) {
+  uint64_t n = dtypeByteSize(t.dtype);
+  for (int64_t d : t.shape) {
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
+}
+
+//===----------------------------------------------------------------------===//
+// Target
+//===----------------------------------------------------------------------===//
+
+absl::StatusOr<ResolvedTarget> resolveTarget(const TargetOptions &options) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ResolvedTarget t;
+  t.triple = llvm::sys::getDefaultTargetTriple();
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(t.triple, error);
+  if (!target) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no LLVM target for ", t.triple, ": ", error));
+  }
+  llvm::SmallVector<std::string> features;
+  if (options.cpu == "native" || options.cpu.empty()) {
+    t.cpu = llvm::sys::getHostCPUName().str();
+    for (auto &f : llvm::sys::getHostCPUFeatures()) {
+      features.push_back((f.second ? "+" : "-") + f.first().str());
+    }
+  } else {
+    t.cpu = options.cpu;
+  }
+  if (!options.features.empty()) {
+    features.push_back(options.features);
+  }
+  t.features = llvm::join(features, ",");
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(
+      target->createMCSubtargetInfo(t.triple, t.cpu, t.features));
+  if (!sti || !sti->isCPUStringValid(t.cpu)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown CPU '", t.cpu,
+                     "' (try native, x86-64, x86-64-v2, x86-64-v3, x86-64-v4, "
+                     "skylake-avx512, sapphirerapids, znver4)"));
+  }
+  llvm::TargetOptions to;
+  auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                       : llvm::CodeGenOptLevel::None;
+  t.machine.reset(target->createTargetMachine(
+      t.triple, t.cpu, t.features, to, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!t.machine) {
+    return absl::InternalError("cannot create an LLVM target machine");
+  }
+  const llvm::MCSubtargetInfo *mc = t.machine->getMCSubtargetInfo();
+  struct {
+    const char *name;
+    uint64_t bit;
+  } known[] = {{"sse4.2", SINTER_ABI_CPU_SSE42},
+               {"avx", SINTER_ABI_CPU_AVX},
+               {"avx2", SINTER_ABI_CPU_AVX2},
+               {"fma", SINTER_ABI_CPU_FMA},
+               {"f16c", SINTER_ABI_CPU_F16C},
+               {"avx512f", SINTER_ABI_CPU_AVX512F},
+               {"avx512bw", SINTER_ABI_CPU_AVX512BW},
+               {"avx512dq", SINTER_ABI_CPU_AVX512DQ},
+               {"avx512vl", SINTER_ABI_CPU_AVX512VL},
+               {"avx512bf16", SINTER_ABI_CPU_AVX512BF16},
+               {"avx512fp16", SINTER_ABI_CPU_AVX512FP16}};
+  for (auto &k : known) {
+    if (mc->checkFeatures(std::string("+") + k.name)) {
+      t.abiFeatures |= k.bit;
+    }
+  }
+  if (t.abiFeatures & SINTER_ABI_CPU_AVX512F) {
+    t.vectorWidth = 16;
+    t.matmulVectors = 4; // 6 x 4 zmm accumulators of 32 registers
+  } else if (t.abiFeatures & SINTER_ABI_CPU_AVX) {
+    t.vectorWidth = 8;
+    t.matmulVectors = 2; // 6 x 2 ymm accumulators of 16 registers
+  } else {
+    t.vectorWidth = 4;
+    t.matmulVectors = 2;
+  }
+  return t;
+}
+
+//===----------------------------------------------------------------------===//
+// The artifact module
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Builds the ABI glue into an LLVM module.
+class GlueBuilder {
+public:
+  GlueBuilder(llvm::Module &m, const ModelSignature &sig,
+              const ResolvedTarget &target, llvm::StringRef prefix)
+      : m(m), ctx(m.getContext()), sig(sig), target(target), prefix(prefix),
+        ptr(llvm::PointerType::getUnqual(ctx)),
+        i32(llvm::Type::getInt32Ty(ctx)), i64(llvm::Type::getInt64Ty(ctx)) {}
+
+  /// void <prefix>_entry(void *const *in, void *const *out, void *ws, env*)
+  absl::StatusOr<llvm::Function *> buildEntry(llvm::Function *impl,
+                                              uint64_t workspaceBytes) {
+    size_t expected = 0;
+    for (const auto *list : {&sig.inputs, &sig.outputs}) {
+      for (const TensorSignature &t : *list) {
+        expected += 3 + 2 * t.shape.size();
+      }
+    }
+    expected += 5 + 1; // workspace memref<Nxi8>, environment
+    if (impl->arg_size() != expected) {
+      return absl::InternalError(
+          absl::StrCat("the lowered entry function takes ", impl->arg_size(),
+                       " LLVM arguments; the ABI glue expected ", expected));
+    }
+    auto *fnType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                           {ptr, ptr, ptr, ptr}, false);
+    auto *entry =
+        llvm::Function::Create(fnType, llvm::GlobalValue::ExternalLinkage,
+                               (prefix + "_entry").str(), m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+    std::vector<llvm::Value *> args;
+    auto pushMemref = [&](llvm::Value *p, llvm::ArrayRef<int64_t> shape) {
+      args.push_back(p);
+      args.push_back(p);
+      args.push_back(b.getInt64(0));
+      for (int64_t d : shape) {
+        args.push_back(b.getInt64(d));
+      }
+      int64_t stride = 1;
+      std::vector<int64_t> strides(shape.size());
+      for (int64_t i = int64_t(shape.size()) - 1; i >= 0; --i) {
+        strides[i] = stride;
+        stride *= shape[i];
+      }
+      for (int64_t s : strides) {
+        args.push_back(b.getInt64(s));
+      }
+    };
+    auto unpack = [&](llvm::Value *array,
+                      const std::vector<TensorSignature> &list) {
+      for (size_t i = 0; i < list.size(); ++i) {
+        llvm::Value *slot = b.CreateConstGEP1_64(ptr, array, i);
+        pushMemref(b.CreateLoad(ptr, slot), list[i].shape);
+      }
+    };
+    unpack(entry->getArg(0), sig.inputs);
+    unpack(entry->getArg(1), sig.outputs);
+    pushMemref(entry->getArg(2), {int64_t(workspaceBytes)});
+    args.push_back(entry->getArg(3));
+    b.CreateCall(impl, args);
+    b.CreateRetVoid();
+    return entry;
+  }
+
+  /// void <prefix>_run(const T *in..., T *out..., void *ws, env *).
+  void buildTypedRun(llvm::Function *entry) {
+    std::vector<llvm::Type *> params(sig.inputs.size() + sig.outputs.size() + 2,
+                                     ptr);
+    auto *fnType =
+        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), params, false);
+    auto *run = llvm::Function::Create(
+        fnType, llvm::GlobalValue::ExternalLinkage, (prefix + "_run").str(), m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", run));
+    auto makeArray = [&](size_t first, size_t count) -> llvm::Value * {
+      auto *arrayType = llvm::ArrayType::get(ptr, std::max<size_t>(count, 1));
+      llvm::Value *array = b.CreateAlloca(arrayType);
+      for (size_t i = 0; i < count; ++i) {
+        b.CreateStore(run->getArg(first + i),
+                      b.CreateConstGEP1_64(ptr, array, i));
+      }
+      return array;
+    };
+    llvm::Value *in = makeArray(0, sig.inputs.size());
+    llvm::Value *out = makeArray(sig.inputs.size(), sig.outputs.size());
+    size_t n = params.size();
+    b.CreateCall(entry, {in, out, run->getArg(n - 2), run->getArg(n - 1)});
+    b.CreateRetVoid();
+  }
+
+  llvm::Constant *string(llvm::StringRef s, const llvm::Twine &name) {
+    return b().CreateGlobalStringPtr(s, name, 0, &m);
+  }
+
+  /// The descriptor global and the functions returning it.
+  void buildDescriptor(llvm::Function *entry, const ArtifactInfo &info,
+                       bool exportRuntimeSymbol) {
+    // Tensor structs: { ptr name, i32 dtype, i32 rank, ptr shape, i64 bytes }.
+    auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, ptr, i64});
+    // The checksum is computed over a host-side mirror of the descriptor.
+    std::vector<std::vector<int64_t>> shapes;
+    std::vector<sinter_abi_tensor_t> hostIn, hostOut;
+    auto tensors = [&](const std::vector<TensorSignature> &list,
+                       const char *kind,
+                       std::vector<sinter_abi_tensor_t> &host) {
+      std::vector<llvm::Constant *> elems;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const TensorSignature &t = list[i];
+        std::string base = (prefix + "_" + kind + std::to_string(i)).str();
+        auto *shapeArray = llvm::ConstantDataArray::get(
+            ctx, llvm::ArrayRef<uint64_t>(
+                     reinterpret_cast<const uint64_t *>(t.shape.data()),
+                     t.shape.size()));
+        auto *shapeGlobal = new llvm::GlobalVariable(
+            m, shapeArray->getType(), true, llvm::GlobalValue::PrivateLinkage,
+            shapeArray, base + "_shape");
+        elems.push_back(llvm::ConstantStruct::get(
+            tensorType,
+            {string(t.name, base + "_name"),
+             llvm::ConstantInt::get(i32, abiDType(t.dtype)),
+             llvm::ConstantInt::get(i32, t.shape.size()), shapeGlobal,
+             llvm::ConstantInt::get(i64, byteSizeOf(t))}));
+        sinter_abi_tensor_t h;
+        h.name = t.name.c_str();
+        h.dtype = abiDType(t.dtype);
+        h.rank = static_cast<uint32_t>(t.shape.size());
+        h.shape = t.shape.data();
+        h.byte_size = byteSizeOf(t);
+        host.push_back(h);
+      }
+      auto *arrayType = llvm::ArrayType::get(tensorType, elems.size());
+      return new llvm::GlobalVariable(
+          m, arrayType, true, llvm::GlobalValue::PrivateLinkage,
+          llvm::ConstantArray::get(arrayType, elems),
+          (prefix + "_" + kind + "s").str());
+    };
+    llvm::GlobalVariable *inputs = tensors(sig.inputs, "input", hostIn);
+    llvm::GlobalVariable *outputs = tensors(sig.outputs, "output", hostOut);
+
+    sinter_abi_model_t host = {};
+    host.magic = SINTER_ABI_MAGIC;
+    host.abi_version = SINTER_ABI_VERSION;
+    host.struct_size = sizeof(sinter_abi_model_t);
+    host.required_cpu_features = target.abiFeatures;
+    host.num_inputs = static_cast<uint32_t>(hostIn.size());
+    host.num_outputs = static_cast<uint32_t>(hostOut.size());
+    host.inputs = hostIn.data();
+    host.outputs = hostOut.data();
+    host.workspace_bytes = info.workspaceBytes;
+    host.workspace_alignment = 64;
+    host.constant_bytes = info.constantBytes;
+    uint64_t checksum = sinter_abi_signature_checksum(&host);
+
+    // { i32 magic, i32 version, i64 size, ptr name, ptr target, i64 features,
+    //   i32 nin, i32 nout, ptr in, ptr out, i64 ws, i64 align, i64 consts,
+    //   ptr entry, i64 checksum }
+    auto *modelType =
+        llvm::StructType::get(ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr,
+                                    ptr, i64, i64, i64, ptr, i64});
+    std::string targetText = absl::StrCat(target.triple, " cpu=", target.cpu);
+    auto *model = llvm::ConstantStruct::get(
+        modelType, {llvm::ConstantInt::get(i32, host.magic),
+                    llvm::ConstantInt::get(i32, host.abi_version),
+                    llvm::ConstantInt::get(i64, host.struct_size),
+                    string(sig.entry, prefix + "_model_name"),
+                    string(targetText, prefix + "_target"),
+                    llvm::ConstantInt::get(i64, host.required_cpu_features),
+                    llvm::ConstantInt::get(i32, host.num_inputs),
+                    llvm::ConstantInt::get(i32, host.num_outputs), inputs,
+                    outputs, llvm::ConstantInt::get(i64, host.workspace_bytes),
+                    llvm::ConstantInt::get(i64, host.workspace_alignment),
+                    llvm::ConstantInt::get(i64, host.constant_bytes), entry,
+                    llvm::ConstantInt::get(i64, checksum)});
+    auto *global = new llvm::GlobalVariable(m, modelType, true,
+                                            llvm::GlobalValue::PrivateLinkage,
+                                            model, (prefix + "_model").str());
+
+    auto makeGetter = [&](llvm::StringRef name) {
+      auto *fnType = llvm::FunctionType::get(ptr, {}, false);
+      auto *fn = llvm::Function::Create(
+          fnType, llvm::GlobalValue::ExternalLinkage, name, m);
+      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+      b.CreateRet(global);
+    };
+    makeGetter((prefix + "_descriptor").str());
+    if (exportRuntimeSymbol) {
+      makeGetter(SINTER_ABI_DESCRIPTOR_SYMBOL);
+    }
+  }
+
+private:
+  llvm::IRBuilder<> &b() {
+    if (!scratch) {
+      auto *fn = llvm::Function::Create(
+          llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
+          llvm::GlobalValue::PrivateLinkage, "__sinter_scratch", m);
+      scratchBlock = llvm::BasicBlock::Create(ctx, "entry", fn);
+      scratch = std::make_unique<llvm::IRBuilder<>>(scratchBlock);
+    }
+    return *scratch;
+  }
+
+public:
+  void finish() {
+    if (scratch) {
+      scratchBlock->getParent()->eraseFromParent();
+      scratch.reset();
+    }
+  }
+
+private:
+  llvm::Module &m;
+  llvm::LLVMContext &ctx;
+  const ModelSignature &sig;
+  const ResolvedTarget &target;
+  llvm::StringRef prefix;
+  llvm::PointerType *ptr;
+  llvm::Type *i32, *i64;
+  std::unique_ptr<llvm::IRBuilder<>> scratch;
+  llvm::BasicBlock *scratchBlock = nullptr;
+};
+
+} // namespace
+
+absl::StatusOr<std::unique_ptr<llvm::Module>>
+buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
+                    const ResolvedTarget &target, llvm::LLVMContext &context,
+                    llvm::StringRef prefix, bool exportRuntimeSymbol,
+                    ArtifactInfo &info) {
+  auto implOp = lowered.lookupSymbol<LLVM::LLVMFuncOp>(signature.entry);
+  if (!implOp) {
+    return absl::InternalError(absl::StrCat(
+        "the lowered module has no function '", signature.entry, "'"));
+  }
+  auto ws = implOp->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr);
+  if (!ws) {
+    return absl::InternalError(
+        "the lowered entry function has no workspace plan");
+  }
+  info.workspaceBytes = ws.getInt();
+
+  std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(lowered, context);
+  if (!m) {
+    return absl::InternalError("translation to LLVM IR failed");
+  }
+  m->setTargetTriple(target.triple);
+  m->setDataLayout(target.machine->createDataLayout());
+
+  info.constantBytes = 0;
+  for (llvm::GlobalVariable &g : m->globals()) {
+    if (g.isConstant() && g.hasInitializer()) {
+      info.constantBytes +=
+          m->getDataLayout().getTypeAllocSize(g.getValueType());
+    }
+  }
+
+  llvm::Function *impl = m->getFunction(signature.entry);
+  // Everything the lowering produced is internal to the artifact; only the
+  // ABI glue below is exported (and nothing clashes between two models
+  // linked into one application).
+  for (llvm::Function &f : *m) {
+    if (!f.isDeclaration()) {
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    }
+  }
+  for (llvm::GlobalVariable &g : m->globals()) {
+    if (g.hasInitializer()) {
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+    }
+  }
+  GlueBuilder glue(*m, signature, target, prefix);
+  absl::StatusOr<llvm::Function *> entry =
+      glue.buildEntry(impl, info.workspaceBytes);
+  if (!entry.ok()) {
+    return entry.status();
+  }
+  glue.buildTypedRun(*entry);
+  glue.buildDescriptor(*entry, info, exportRuntimeSymbol);
+  glue.finish();
+
+  bool wide = target.abiFeatures & SINTER_ABI_CPU_AVX512F;
+  for (llvm::Function &f : *m) {
+    if (f.isDeclaration()) {
+      continue;
+    }
+    f.addFnAttr("target-cpu", target.cpu);
+    f.addFnAttr("target-features", target.features);
+    f.addFnAttr(llvm::Attribute::NoUnwind);
+    if (wide) {
+      // LLVM prefers 256-bit vectors on AVX-512 parts by default; these
+      // loops are throughput-bound, so use the full width.
+      f.addFnAttr("prefer-vector-width", "512");
+      f.addFnAttr("min-legal-vector-width", "512");
+    }
+  }
+
+  std::string verifyError;
+  llvm::raw_string_ostream vos(verifyError);
+  if (llvm::verifyModule(*m, &vos)) {
+    return absl::InternalError("invalid LLVM IR: " + verifyError);
+  }
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = true;
+  pto.SLPVectorization = true;
+  // Full unrolling of the static loop nests makes basic blocks of thousands
+  // of instructions that the machine scheduler is quadratic in; the kernels
+  // that need unrolling (matmul) are unrolled in MLIR already.
+  pto.LoopUnrolling = false;
+  llvm::PassBuilder pb(target.machine.get(), pto);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  mpm.run(*m, mam);
+  return m;
+}
+
+absl::Status emitMachineCode(llvm::Module &module, const ResolvedTarget &target,
+                             bool assembly, llvm::raw_pwrite_stream &os) {
+  llvm::legacy::PassManager pm;
+  if (target.machine->addPassesToEmitFile(
+          pm, os, nullptr,
+          assembly ? llvm::CodeGenFileType::AssemblyFile
+                   : llvm::CodeGenFileType::ObjectFile)) {
+    return absl::InternalError("the target cannot emit this file type");
+  }
+  pm.run(module);
+  return absl::OkStatus();
+}
+
+absl::Status linkSharedObject(llvm::StringRef objectPath,
+                              llvm::StringRef sharedObjectPath) {
+  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
+  for (const char *alt : {"gcc", "clang-19", "clang"}) {
+    if (driver) {
+      break;
+    }
+    driver = llvm::sys::findProgramByName(alt);
+  }
+  if (!driver) {
+    return absl::FailedPreconditionError(
+        "linking a shared object needs a C compiler driver (cc, gcc or "
+        "clang) on PATH; use --emit=obj to write an object instead");
+  }
+  llvm::SmallVector<llvm::StringRef> args = {
+      *driver, "-shared",        "-Wl,-z,noexecstack",
+      "-o",    sharedObjectPath, objectPath};
+  std::string error;
+  int rc =
+      llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat(
+        "linking ", sharedObjectPath.str(), " with ", *driver, " failed (exit ",
+        rc, ")", error.empty() ? "" : ": ", error));
+  }
+  return absl::OkStatus();
+}
+
+//===----------------------------------------------------------------------===//
+// Header
+//===----------------------------------------------------------------------===//
+
+static const char *cTypeOf(DType d) {
+  switch (d) {
+  case DType::F32:
+    return "float";
+  case DType::F16:
+    return "uint16_t"; // IEEE half bits
+  case DType::BF16:
+    return "uint16_t"; // bfloat16 bits
+  case DType::I1:
+    return "uint8_t";
+  case DType::I32:
+    return "int32_t";
+  case DType::I64:
+    return "int64_t";
+  }
+  return "void";
+}
+
+static std::string shapeText(const TensorSignature &t) {
+  std::string s = dtypeName(t.dtype).str() + "[";
+  for (size_t i = 0; i < t.shape.size(); ++i) {
+    s += (i ? "," : "") + std::to_string(t.shape[i]);
+  }
+  return s + "]";
+}
+
+std::string generateHeader(const ModelSignature &sig, llvm::StringRef prefix,
+                           const ArtifactInfo &info, llvm::StringRef source) {
+  std::string guard = "SINTER_MODEL_" + llvm::StringRef(prefix).upper() + "_H";
+  std::string upper = llvm::StringRef(prefix).upper();
+  std::string h;
+  llvm::raw_string_ostream os(h);
+  os << "/* Generated by sinter-compile from " << source
+     << ". Do not edit.\n *\n"
+     << " * Entry '" << sig.entry << "'.\n";
+  for (const auto &t : sig.inputs) {
+    os << " *   input  " << t.name << ": " << shapeText(t) << "\n";
+  }
+  for (const auto &t : sig.outputs) {
+    os << " *   output " << t.name << ": " << shapeText(t) << "\n";
+  }
+  os << " */\n#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdint.h>\n\n#include \"sinter/abi.h\"\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "#define " << upper << "_WORKSPACE_BYTES " << info.workspaceBytes
+     << "ull\n#define " << upper << "_WORKSPACE_ALIGNMENT 64\n"
+     << "#define " << upper << "_NUM_INPUTS " << sig.inputs.size() << "\n"
+     << "#define " << upper << "_NUM_OUTPUTS " << sig.outputs.size() << "\n\n"
+     << "/* The model's descriptor (signature, workspace, entry point). */\n"
+     << "const sinter_abi_model_t *" << prefix << "_descriptor(void);\n\n"
+     << "/* Runs the model. Buffers are dense row-major and caller-owned;\n"
+     << " * workspace points at " << upper << "_WORKSPACE_BYTES bytes aligned"
+     << " to\n * " << upper << "_WORKSPACE_ALIGNMENT; env may be NULL (one"
+     << " thread). */\n"
+     << "void " << prefix << "_run(";
+  std::set<std::string> used = {"workspace", "env"};
+  auto param = [&](const TensorSignature &t) {
+    std::string id = toCIdentifier(t.name);
+    while (!used.insert(id).second) {
+      id += "_";
+    }
+    return id;
+  };
+  for (const auto &t : sig.inputs) {
+    os << "const " << cTypeOf(t.dtype) << " *" << param(t) << ", ";
+  }
+  for (const auto &t : sig.outputs) {
+    os << cTypeOf(t.dtype) << " *" << param(t) << ", ";
+  }
+  os << "void *workspace, const sinter_abi_environment_t *env);\n\n"
+     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
+     << guard << " */\n";
+  return h;
+}
+
+} // namespace sinter::cpu

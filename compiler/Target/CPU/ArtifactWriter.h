@@ -1,0 +1,101 @@
+//===- ArtifactWriter.h - LLVM IR, objects, shared objects, headers -*- C++
+//-*-===//
+//
+// The last step of the CPU path: the lowered module is translated to LLVM IR,
+// given the ABI entry point and the model descriptor of
+// runtime/include/sinter/abi.h (the compiler's mirror of the runtime's ABI,
+// like IREE's LibraryBuilder), optimized for the target CPU and emitted as an
+// object, a shared object, assembly, or a C header for embedding.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_COMPILER_TARGET_CPU_ARTIFACTWRITER_H
+#define SINTER_COMPILER_TARGET_CPU_ARTIFACTWRITER_H
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "dialects/sinter/IR/ElementTypes.h"
+#include "dialects/sinter/IR/MLIR.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sinter::cpu {
+
+/// One input or output as the ABI describes it.
+struct TensorSignature {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+};
+
+/// What the descriptor says about the entry point, read from the sinter
+/// function before lowering (the lowered one has lost the names).
+struct ModelSignature {
+  std::string entry;
+  std::vector<TensorSignature> inputs, outputs;
+};
+
+/// Names come from `sinter.name` argument/result attributes, else
+/// `input<i>`/`output<i>`. Fails (with a diagnostic) on a non-tensor or
+/// unsupported element type, or duplicate names.
+FailureOr<ModelSignature> getModelSignature(func::FuncOp fn);
+
+struct TargetOptions {
+  std::string cpu = "native"; // or an LLVM CPU name: x86-64-v3, znver4, ...
+  std::string features;       // extra LLVM features, e.g. "-avx512f"
+  int optLevel = 3;
+};
+
+struct ResolvedTarget {
+  std::unique_ptr<llvm::TargetMachine> machine;
+  std::string triple, cpu, features;
+  uint64_t abiFeatures = 0;  // SINTER_ABI_CPU_* bits the code may use
+  int64_t vectorWidth = 4;   // f32 lanes of the widest vector unit
+  int64_t matmulVectors = 2; // vectors per row of the matmul kernel
+};
+
+/// Resolves `native` to the host, checks the CPU name is known.
+absl::StatusOr<ResolvedTarget> resolveTarget(const TargetOptions &options);
+
+struct ArtifactInfo {
+  uint64_t workspaceBytes = 0;
+  uint64_t constantBytes = 0;
+};
+
+/// Translates `lowered` (LLVM dialect) and adds, with `prefix` as the symbol
+/// prefix: `<prefix>_entry` (sinter_abi_entry_fn), `<prefix>_run` (typed),
+/// `<prefix>_descriptor()`, and when `exportRuntimeSymbol` the shared
+/// object's `sinter_model_descriptor()`. Then runs LLVM's O3 pipeline.
+absl::StatusOr<std::unique_ptr<llvm::Module>>
+buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
+                    const ResolvedTarget &target, llvm::LLVMContext &context,
+                    llvm::StringRef prefix, bool exportRuntimeSymbol,
+                    ArtifactInfo &info);
+
+/// Emits an object file or assembly for `module`.
+absl::Status emitMachineCode(llvm::Module &module, const ResolvedTarget &target,
+                             bool assembly, llvm::raw_pwrite_stream &os);
+
+/// Links an object into a shared object with the system C compiler driver.
+absl::Status linkSharedObject(llvm::StringRef objectPath,
+                              llvm::StringRef sharedObjectPath);
+
+/// A C header declaring the typed entry point and the descriptor.
+std::string generateHeader(const ModelSignature &signature,
+                           llvm::StringRef prefix, const ArtifactInfo &info,
+                           llvm::StringRef source);
+
+/// A C identifier made from `name` (model names become symbol prefixes).
+std::string toCIdentifier(llvm::StringRef name);
+
+} // namespace sinter::cpu
+
+#endif // SINTER_COMPILER_TARGET_CPU_ARTIFACTWRITER_H

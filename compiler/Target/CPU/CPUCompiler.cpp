@@ -1,0 +1,176 @@
+//===- CPUCompiler.cpp - Compile a sinter module to a CPU artifact -------===//
+
+#include "compiler/Target/CPU/CPUCompiler.h"
+
+#include "compiler/Pipelines/CPUPipeline.h"
+
+#include "absl/strings/str_cat.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace sinter::cpu {
+
+static absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module,
+                                                llvm::StringRef name) {
+  SmallVector<func::FuncOp> publics;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isPublic() && !fn.isExternal()) {
+      publics.push_back(fn);
+    }
+  }
+  func::FuncOp entry;
+  if (!name.empty()) {
+    entry = module.lookupSymbol<func::FuncOp>(name);
+    if (!entry || entry.isExternal()) {
+      return absl::NotFoundError(
+          absl::StrCat("no function named '", name.str(), "' to compile"));
+    }
+  } else if (publics.size() == 1) {
+    entry = publics.front();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the module has ", publics.size(),
+                     " public functions; pick the entry point with --entry"));
+  }
+  // One artifact, one entry: the other functions are not compiled.
+  for (func::FuncOp fn : llvm::to_vector(module.getOps<func::FuncOp>())) {
+    if (fn == entry) {
+      continue;
+    }
+    if (!SymbolTable::symbolKnownUseEmpty(fn, module)) {
+      return absl::UnimplementedError(absl::StrCat(
+          "function '", fn.getName().str(),
+          "' is called; calls between functions are not supported yet"));
+    }
+    fn.erase();
+  }
+  entry.setPublic();
+  return entry;
+}
+
+absl::StatusOr<CompileResult>
+compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
+              llvm::StringRef outputPath, llvm::StringRef headerPath,
+              llvm::StringRef sourceName) {
+  if (!headerPath.empty() && emit != EmitKind::Object) {
+    return absl::InvalidArgumentError("a header goes with --emit=obj");
+  }
+  if (failed(verify(module))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(sourceName.str(), " does not verify"));
+  }
+  absl::StatusOr<func::FuncOp> entry = selectEntry(module, options.entry);
+  if (!entry.ok()) {
+    return entry.status();
+  }
+  FailureOr<ModelSignature> signature = getModelSignature(*entry);
+  if (failed(signature)) {
+    return absl::InvalidArgumentError(
+        "the entry function's signature cannot be compiled");
+  }
+  absl::StatusOr<ResolvedTarget> target = resolveTarget(options.target);
+  if (!target.ok()) {
+    return target.status();
+  }
+
+  MLIRContext *ctx = module.getContext();
+  PassManager pm(ctx);
+  if (options.printIRAfterAll) {
+    ctx->disableMultithreading();
+    pm.enableIRPrinting([](Pass *, Operation *) { return false; },
+                        [](Pass *, Operation *) { return true; },
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false);
+  }
+  if (options.timePasses) {
+    pm.enableTiming();
+  }
+  CPUPipelineOptions pipeline;
+  pipeline.vectorWidth = target->vectorWidth;
+  pipeline.matmulVectors = target->matmulVectors;
+  pipeline.minParallelWork = options.minParallelWork;
+  buildCPUPipeline(pm, pipeline);
+  if (failed(pm.run(module))) {
+    return absl::InternalError(
+        absl::StrCat("lowering ", sourceName.str(), " failed"));
+  }
+
+  CompileResult result;
+  result.signature = *signature;
+  result.prefix =
+      toCIdentifier(options.prefix.empty() ? signature->entry : options.prefix);
+  std::string error;
+  auto output = openOutputFile(outputPath, &error);
+  if (!output) {
+    return absl::UnavailableError(error);
+  }
+  if (emit == EmitKind::Mlir) {
+    module.print(output->os());
+    output->keep();
+    return result;
+  }
+
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = buildArtifactModule(
+      module, *signature, *target, llvmContext, result.prefix,
+      /*exportRuntimeSymbol=*/emit == EmitKind::SharedObject, result.info);
+  if (!llvmModule.ok()) {
+    return llvmModule.status();
+  }
+  switch (emit) {
+  case EmitKind::Llvm:
+    (*llvmModule)->print(output->os(), nullptr);
+    break;
+  case EmitKind::Asm:
+  case EmitKind::Object: {
+    absl::Status s = emitMachineCode(**llvmModule, *target,
+                                     emit == EmitKind::Asm, output->os());
+    if (!s.ok()) {
+      return s;
+    }
+    break;
+  }
+  case EmitKind::SharedObject: {
+    llvm::SmallString<128> objectPath;
+    int fd;
+    if (auto ec =
+            llvm::sys::fs::createTemporaryFile("sinter", "o", fd, objectPath)) {
+      return absl::UnavailableError("cannot create a temporary object: " +
+                                    ec.message());
+    }
+    llvm::FileRemover remover(objectPath);
+    {
+      llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+      absl::Status s = emitMachineCode(**llvmModule, *target, false, os);
+      if (!s.ok()) {
+        return s;
+      }
+    }
+    output->os().flush();
+    absl::Status s = linkSharedObject(objectPath, outputPath);
+    if (!s.ok()) {
+      return s;
+    }
+    break;
+  }
+  case EmitKind::Mlir:
+    break;
+  }
+  output->keep();
+  if (!headerPath.empty()) {
+    auto header = openOutputFile(headerPath, &error);
+    if (!header) {
+      return absl::UnavailableError(error);
+    }
+    header->os() << generateHeader(*signature, result.prefix, result.info,
+                                   sourceName);
+    header->keep();
+  }
+  return result;
+}
+
+} // namespace sinter::cpu

@@ -1,0 +1,45 @@
+//===- CPUCompiler.h - Compile a sinter module to a CPU artifact -*- C++
+//-*-===//
+//
+// The whole CPU path behind one call, shared by sinter-compile, the
+// end-to-end tests and the benchmarks: pick the entry function, read its
+// signature, run the MLIR pipeline (verifying after every pass), then write
+// the artifact.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_COMPILER_TARGET_CPU_CPUCOMPILER_H
+#define SINTER_COMPILER_TARGET_CPU_CPUCOMPILER_H
+
+#include "compiler/Target/CPU/ArtifactWriter.h"
+
+namespace sinter::cpu {
+
+enum class EmitKind { SharedObject, Object, Mlir, Llvm, Asm };
+
+struct CompileOptions {
+  TargetOptions target;
+  std::string entry;  // empty: the module's only public function
+  std::string prefix; // C symbol prefix; empty: the entry's name
+  int64_t minParallelWork = 32768;
+  bool printIRAfterAll = false;
+  bool timePasses = false;
+};
+
+struct CompileResult {
+  ModelSignature signature;
+  ArtifactInfo info;
+  std::string prefix;
+};
+
+/// Compiles `module` (which it lowers in place) and writes `outputPath`
+/// (and, for objects, `headerPath` when not empty). MLIR diagnostics go to
+/// the context's handler; the status says which step failed.
+absl::StatusOr<CompileResult>
+compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
+              llvm::StringRef outputPath, llvm::StringRef headerPath = "",
+              llvm::StringRef sourceName = "<module>");
+
+} // namespace sinter::cpu
+
+#endif // SINTER_COMPILER_TARGET_CPU_CPUCOMPILER_H

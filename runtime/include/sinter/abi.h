@@ -1,0 +1,172 @@
+/*===- abi.h - The ABI between compiled artifacts and the runtime -*- C -*-===//
+ *
+ * The one contract between what sinter-compile emits and what the runtime (or
+ * an application linking a model directly) calls. It is dependency-free C so
+ * that the compiler's artifact writer (compiler/Target/CPU) and the runtime
+ * (runtime/src) include the same definitions, as IREE's
+ * hal/local/executable_library.h is shared with its LibraryBuilder.
+ *
+ * Versioning: any change to a struct below or to the entry-point convention
+ * bumps SINTER_ABI_VERSION. The runtime refuses a descriptor whose magic,
+ * version, struct size or checksum does not match.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef SINTER_ABI_H
+#define SINTER_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "SNTR" in little-endian byte order. */
+#define SINTER_ABI_MAGIC 0x52544e53u
+#define SINTER_ABI_VERSION 1u
+
+/* A shared-object artifact exports this function; it returns the descriptor. */
+#define SINTER_ABI_DESCRIPTOR_SYMBOL "sinter_model_descriptor"
+
+/* Element types. Values are part of the ABI. */
+typedef enum sinter_abi_dtype_e {
+  SINTER_ABI_DTYPE_F32 = 0,
+  SINTER_ABI_DTYPE_F16 = 1,
+  SINTER_ABI_DTYPE_BF16 = 2,
+  SINTER_ABI_DTYPE_I1 = 3, /* one byte per element, 0 or 1 */
+  SINTER_ABI_DTYPE_I32 = 4,
+  SINTER_ABI_DTYPE_I64 = 5,
+  SINTER_ABI_DTYPE_COUNT = 6
+} sinter_abi_dtype_t;
+
+/* CPU features the artifact's code requires (bit set). The runtime refuses to
+ * run an artifact on a CPU that lacks one, instead of dying with SIGILL. */
+enum {
+  SINTER_ABI_CPU_SSE42 = 1u << 0,
+  SINTER_ABI_CPU_AVX = 1u << 1,
+  SINTER_ABI_CPU_AVX2 = 1u << 2,
+  SINTER_ABI_CPU_FMA = 1u << 3,
+  SINTER_ABI_CPU_F16C = 1u << 4,
+  SINTER_ABI_CPU_AVX512F = 1u << 5,
+  SINTER_ABI_CPU_AVX512BW = 1u << 6,
+  SINTER_ABI_CPU_AVX512DQ = 1u << 7,
+  SINTER_ABI_CPU_AVX512VL = 1u << 8,
+  SINTER_ABI_CPU_AVX512BF16 = 1u << 9,
+  SINTER_ABI_CPU_AVX512FP16 = 1u << 10
+};
+
+/* Largest rank an artifact may declare. */
+#define SINTER_ABI_MAX_RANK 16u
+
+/* One input or output of the entry point. Buffers are dense, row-major. */
+typedef struct sinter_abi_tensor_t {
+  const char *name;     /* NUL-terminated, unique among inputs/outputs */
+  uint32_t dtype;       /* a sinter_abi_dtype_t */
+  uint32_t rank;        /* <= SINTER_ABI_MAX_RANK */
+  const int64_t *shape; /* rank extents, each >= 0 */
+  uint64_t byte_size;   /* product(shape) * element size */
+} sinter_abi_tensor_t;
+
+/* Parallel loops in generated code call back into the runtime's thread pool.
+ * `task` is called with disjoint [begin, end) ranges covering [0, count);
+ * parallel_for returns when all of them have finished. */
+typedef void (*sinter_abi_task_fn)(void *task_context, int64_t begin,
+                                   int64_t end);
+typedef void (*sinter_abi_parallel_for_fn)(void *pool, sinter_abi_task_fn task,
+                                           void *task_context, int64_t count);
+
+/* What the caller of an entry point provides besides buffers. A NULL
+ * environment, or a NULL parallel_for, runs every loop on the calling thread. */
+typedef struct sinter_abi_environment_t {
+  void *pool;
+  sinter_abi_parallel_for_fn parallel_for;
+} sinter_abi_environment_t;
+
+/* The entry point. inputs[i] / outputs[i] point at caller-owned buffers laid
+ * out as the descriptor says; workspace points at workspace_bytes bytes
+ * aligned to workspace_alignment (may be NULL when workspace_bytes is 0).
+ * Outputs must not alias inputs or each other. */
+typedef void (*sinter_abi_entry_fn)(void *const *inputs, void *const *outputs,
+                                    void *workspace,
+                                    const sinter_abi_environment_t *env);
+
+/* The model descriptor. All pointers point into the artifact's read-only
+ * data and live as long as the artifact is loaded. */
+typedef struct sinter_abi_model_t {
+  uint32_t magic;       /* SINTER_ABI_MAGIC */
+  uint32_t abi_version; /* SINTER_ABI_VERSION */
+  uint64_t struct_size; /* sizeof(sinter_abi_model_t) */
+  const char *name;     /* the entry function's name */
+  const char *target;   /* e.g. "x86_64 cpu=sapphirerapids" */
+  uint64_t required_cpu_features; /* SINTER_ABI_CPU_* bits */
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  const sinter_abi_tensor_t *inputs;
+  const sinter_abi_tensor_t *outputs;
+  uint64_t workspace_bytes;
+  uint64_t workspace_alignment; /* a power of two */
+  uint64_t constant_bytes;      /* size of the weights baked into the code */
+  sinter_abi_entry_fn entry;
+  /* sinter_abi_signature_checksum() of everything above except this field,
+   * computed by the compiler; a mismatch means a corrupt artifact. */
+  uint64_t checksum;
+} sinter_abi_model_t;
+
+typedef const sinter_abi_model_t *(*sinter_abi_descriptor_fn)(void);
+
+/* FNV-1a over the signature: names, dtypes, ranks, shapes, byte sizes, the
+ * workspace size/alignment, constant bytes and required features. Both the
+ * compiler and the runtime compute it with this one function. */
+static inline uint64_t sinter_abi_fnv1a(uint64_t h, const void *data,
+                                        size_t n) {
+  const unsigned char *p = (const unsigned char *)data;
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+static inline uint64_t
+sinter_abi_tensor_checksum(uint64_t h, const sinter_abi_tensor_t *t) {
+  size_t len = 0;
+  while (t->name[len]) {
+    ++len;
+  }
+  h = sinter_abi_fnv1a(h, t->name, len + 1);
+  h = sinter_abi_fnv1a(h, &t->dtype, sizeof(t->dtype));
+  h = sinter_abi_fnv1a(h, &t->rank, sizeof(t->rank));
+  h = sinter_abi_fnv1a(h, t->shape, sizeof(int64_t) * t->rank);
+  h = sinter_abi_fnv1a(h, &t->byte_size, sizeof(t->byte_size));
+  return h;
+}
+
+/* The caller must have checked that every pointer in `m` is non-NULL and
+ * that ranks are <= SINTER_ABI_MAX_RANK before calling this. */
+static inline uint64_t
+sinter_abi_signature_checksum(const sinter_abi_model_t *m) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  h = sinter_abi_fnv1a(h, &m->abi_version, sizeof(m->abi_version));
+  h = sinter_abi_fnv1a(h, &m->required_cpu_features,
+                       sizeof(m->required_cpu_features));
+  h = sinter_abi_fnv1a(h, &m->num_inputs, sizeof(m->num_inputs));
+  h = sinter_abi_fnv1a(h, &m->num_outputs, sizeof(m->num_outputs));
+  for (uint32_t i = 0; i < m->num_inputs; ++i) {
+    h = sinter_abi_tensor_checksum(h, &m->inputs[i]);
+  }
+  for (uint32_t i = 0; i < m->num_outputs; ++i) {
+    h = sinter_abi_tensor_checksum(h, &m->outputs[i]);
+  }
+  h = sinter_abi_fnv1a(h, &m->workspace_bytes, sizeof(m->workspace_bytes));
+  h = sinter_abi_fnv1a(h, &m->workspace_alignment,
+                       sizeof(m->workspace_alignment));
+  h = sinter_abi_fnv1a(h, &m->constant_bytes, sizeof(m->constant_bytes));
+  return h;
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SINTER_ABI_H */

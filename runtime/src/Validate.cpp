@@ -1,0 +1,337 @@
+//===- Validate.cpp - Checking a descriptor before trusting it --*- C++ -*-===//
+//
+// The checks run in an order that never follows a pointer before it has
+// been checked: magic and version first (a different version may lay the
+// struct out differently), then the struct size, the pointers and ranks the
+// checksum walks, the checksum itself, and then the values the runtime
+// relies on (dtypes, extents, byte sizes, unique names, alignment, entry
+// point, CPU features).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/src/Validate.h"
+
+#include "runtime/src/Status.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <elf.h>
+#include <link.h>
+#include <string_view>
+#include <unordered_set>
+
+namespace sinter::runtime {
+
+namespace {
+
+/// More tensors than any real model has; bounds the loops over a corrupt
+/// count.
+constexpr uint32_t kMaxTensors = 1u << 16;
+
+std::string hex(uint64_t value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "0x%llx",
+                static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+struct CpuFeature {
+  uint64_t bit;
+  const char *name;
+};
+
+constexpr CpuFeature kCpuFeatures[] = {
+    {SINTER_ABI_CPU_SSE42, "sse4.2"},
+    {SINTER_ABI_CPU_AVX, "avx"},
+    {SINTER_ABI_CPU_AVX2, "avx2"},
+    {SINTER_ABI_CPU_FMA, "fma"},
+    {SINTER_ABI_CPU_F16C, "f16c"},
+    {SINTER_ABI_CPU_AVX512F, "avx512f"},
+    {SINTER_ABI_CPU_AVX512BW, "avx512bw"},
+    {SINTER_ABI_CPU_AVX512DQ, "avx512dq"},
+    {SINTER_ABI_CPU_AVX512VL, "avx512vl"},
+    {SINTER_ABI_CPU_AVX512BF16, "avx512bf16"},
+    {SINTER_ABI_CPU_AVX512FP16, "avx512fp16"},
+};
+
+/// __builtin_cpu_supports takes a string literal, hence the switch. It also
+/// checks that the OS saves the AVX/AVX-512 state (XGETBV).
+bool cpuSupports(uint64_t bit) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  switch (bit) {
+  case SINTER_ABI_CPU_SSE42:
+    return __builtin_cpu_supports("sse4.2");
+  case SINTER_ABI_CPU_AVX:
+    return __builtin_cpu_supports("avx");
+  case SINTER_ABI_CPU_AVX2:
+    return __builtin_cpu_supports("avx2");
+  case SINTER_ABI_CPU_FMA:
+    return __builtin_cpu_supports("fma");
+  case SINTER_ABI_CPU_F16C:
+    return __builtin_cpu_supports("f16c");
+  case SINTER_ABI_CPU_AVX512F:
+    return __builtin_cpu_supports("avx512f");
+  case SINTER_ABI_CPU_AVX512BW:
+    return __builtin_cpu_supports("avx512bw");
+  case SINTER_ABI_CPU_AVX512DQ:
+    return __builtin_cpu_supports("avx512dq");
+  case SINTER_ABI_CPU_AVX512VL:
+    return __builtin_cpu_supports("avx512vl");
+  case SINTER_ABI_CPU_AVX512BF16:
+    return __builtin_cpu_supports("avx512bf16");
+  case SINTER_ABI_CPU_AVX512FP16:
+    return __builtin_cpu_supports("avx512fp16");
+  default:
+    return false;
+  }
+#else
+  (void)bit;
+  return false; // every feature bit is an x86 feature
+#endif
+}
+
+const char *tensorKind(bool isInput) { return isInput ? "input" : "output"; }
+
+} // namespace
+
+std::string checkElfFile(const char *path) {
+  std::FILE *file = std::fopen(path, "rb");
+  if (!file) {
+    return std::string("cannot open: ") + std::strerror(errno);
+  }
+  struct Closer {
+    std::FILE *file;
+    ~Closer() { std::fclose(file); }
+  } closer{file};
+  if (std::fseek(file, 0, SEEK_END) != 0) {
+    return "cannot seek";
+  }
+  long endOffset = std::ftell(file);
+  if (endOffset < 0) {
+    return "cannot tell its size";
+  }
+  uint64_t size = static_cast<uint64_t>(endOffset);
+  std::rewind(file);
+  ElfW(Ehdr) header;
+  if (size < sizeof(header) ||
+      std::fread(&header, sizeof(header), 1, file) != 1 ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+    return ""; // not ELF: dlopen says so, safely
+  }
+  auto within = [&](uint64_t offset, uint64_t bytes) {
+    return offset <= size && bytes <= size - offset;
+  };
+  std::string truncated =
+      "truncated or corrupt ELF file (" + std::to_string(size) + " bytes): ";
+#if defined(__x86_64__)
+  constexpr unsigned kMachine = EM_X86_64;
+#elif defined(__aarch64__)
+  constexpr unsigned kMachine = EM_AARCH64;
+#else
+  constexpr unsigned kMachine = EM_NONE;
+#endif
+  if (header.e_ident[EI_CLASS] !=
+          (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+      (kMachine != EM_NONE && header.e_machine != kMachine)) {
+    return "an ELF file for another architecture (machine " +
+           std::to_string(header.e_machine) + ")";
+  }
+  if (header.e_type != ET_DYN) {
+    return "an ELF file that is not a shared object (type " +
+           std::to_string(header.e_type) + ")";
+  }
+  if (header.e_phentsize != sizeof(ElfW(Phdr)) ||
+      !within(header.e_phoff, uint64_t{header.e_phnum} * sizeof(ElfW(Phdr)))) {
+    return truncated + "the program headers lie past its end";
+  }
+  if (header.e_shnum != 0 &&
+      !within(header.e_shoff, uint64_t{header.e_shnum} * header.e_shentsize)) {
+    return truncated + "the section headers lie past its end";
+  }
+  if (std::fseek(file, static_cast<long>(header.e_phoff), SEEK_SET) != 0) {
+    return truncated + "cannot read the program headers";
+  }
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    ElfW(Phdr) segment;
+    if (std::fread(&segment, sizeof(segment), 1, file) != 1) {
+      return truncated + "cannot read program header " + std::to_string(i);
+    }
+    if ((segment.p_type == PT_LOAD || segment.p_type == PT_DYNAMIC) &&
+        !within(segment.p_offset, segment.p_filesz)) {
+      return truncated + "segment " + std::to_string(i) + " (bytes " +
+             std::to_string(segment.p_offset) + " to " +
+             std::to_string(uint64_t{segment.p_offset} + segment.p_filesz) +
+             ") extends past its end";
+    }
+  }
+  return "";
+}
+
+uint64_t missingCpuFeatures(uint64_t required) {
+  uint64_t missing = 0;
+  for (int i = 0; i < 64; ++i) {
+    uint64_t bit = uint64_t{1} << i;
+    if ((required & bit) && !cpuSupports(bit)) {
+      missing |= bit;
+    }
+  }
+  return missing;
+}
+
+std::string cpuFeatureNames(uint64_t features) {
+  std::string names;
+  for (int i = 0; i < 64; ++i) {
+    uint64_t bit = uint64_t{1} << i;
+    if (!(features & bit)) {
+      continue;
+    }
+    if (!names.empty()) {
+      names += ", ";
+    }
+    const char *name = nullptr;
+    for (const CpuFeature &feature : kCpuFeatures) {
+      if (feature.bit == bit) {
+        name = feature.name;
+      }
+    }
+    names += name ? std::string(name) : "unknown bit " + std::to_string(i);
+  }
+  return names;
+}
+
+sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
+                                   const std::string &origin) {
+  auto invalid = [&](const std::string &message) {
+    return makeStatus(SINTER_STATUS_INVALID_ARGUMENT, origin + ": " + message);
+  };
+  if (!d) {
+    return invalid("the descriptor is NULL");
+  }
+  if (d->magic != SINTER_ABI_MAGIC) {
+    return invalid("bad descriptor magic " + hex(d->magic) + " (expected " +
+                   hex(SINTER_ABI_MAGIC) +
+                   " 'SNTR'): not a Sinter model descriptor, or corrupt");
+  }
+  if (d->abi_version != SINTER_ABI_VERSION) {
+    return makeStatus(SINTER_STATUS_FAILED_PRECONDITION,
+                      origin + ": the model was built for Sinter ABI version " +
+                          std::to_string(d->abi_version) +
+                          " but this runtime implements ABI version " +
+                          std::to_string(SINTER_ABI_VERSION) +
+                          "; recompile it with a matching sinter-compile");
+  }
+  if (d->struct_size != sizeof(sinter_abi_model_t)) {
+    return invalid(
+        "descriptor struct_size is " + std::to_string(d->struct_size) +
+        " but ABI version " + std::to_string(SINTER_ABI_VERSION) + " defines " +
+        std::to_string(sizeof(sinter_abi_model_t)) + ": corrupt descriptor");
+  }
+  if (!d->name) {
+    return invalid("the descriptor has a NULL name");
+  }
+
+  // Everything the checksum reads, before computing it.
+  for (bool isInput : {true, false}) {
+    uint32_t count = isInput ? d->num_inputs : d->num_outputs;
+    const sinter_abi_tensor_t *tensors = isInput ? d->inputs : d->outputs;
+    if (count > kMaxTensors) {
+      return invalid("the descriptor declares " + std::to_string(count) + " " +
+                     tensorKind(isInput) + "s (at most " +
+                     std::to_string(kMaxTensors) + "): corrupt descriptor");
+    }
+    if (count > 0 && !tensors) {
+      return invalid("the descriptor declares " + std::to_string(count) + " " +
+                     tensorKind(isInput) + "s but its " + tensorKind(isInput) +
+                     "s pointer is NULL");
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      const sinter_abi_tensor_t &t = tensors[i];
+      std::string where =
+          std::string(tensorKind(isInput)) + " " + std::to_string(i);
+      if (!t.name) {
+        return invalid(where + " has a NULL name");
+      }
+      where += " (" + quoted(t.name) + ")";
+      if (t.rank > SINTER_ABI_MAX_RANK) {
+        return invalid(where + " has rank " + std::to_string(t.rank) +
+                       ", more than the maximum " +
+                       std::to_string(SINTER_ABI_MAX_RANK));
+      }
+      if (t.rank > 0 && !t.shape) {
+        return invalid(where + " has rank " + std::to_string(t.rank) +
+                       " but a NULL shape");
+      }
+    }
+  }
+  uint64_t checksum = sinter_abi_signature_checksum(d);
+  if (checksum != d->checksum) {
+    return invalid("checksum mismatch: the descriptor records " +
+                   hex(d->checksum) + " but its signature hashes to " +
+                   hex(checksum) + ": corrupt artifact");
+  }
+
+  std::unordered_set<std::string_view> names;
+  for (bool isInput : {true, false}) {
+    uint32_t count = isInput ? d->num_inputs : d->num_outputs;
+    const sinter_abi_tensor_t *tensors = isInput ? d->inputs : d->outputs;
+    for (uint32_t i = 0; i < count; ++i) {
+      const sinter_abi_tensor_t &t = tensors[i];
+      std::string where = std::string(tensorKind(isInput)) + " " +
+                          std::to_string(i) + " (" + quoted(t.name) + ")";
+      uint64_t elementSize = sinter_dtype_element_size(t.dtype);
+      if (elementSize == 0) {
+        return invalid(where + " has invalid dtype " + std::to_string(t.dtype) +
+                       " (valid: 0 to " +
+                       std::to_string(SINTER_ABI_DTYPE_COUNT - 1) + ")");
+      }
+      uint64_t bytes = elementSize;
+      bool overflow = false;
+      for (uint32_t k = 0; k < t.rank; ++k) {
+        if (t.shape[k] < 0) {
+          return invalid(where + " has negative extent " +
+                         std::to_string(t.shape[k]) + " in dimension " +
+                         std::to_string(k) + " of shape " +
+                         formatShape(t.shape, t.rank));
+        }
+        overflow |= __builtin_mul_overflow(
+            bytes, static_cast<uint64_t>(t.shape[k]), &bytes);
+      }
+      if (overflow) {
+        return invalid(where + " of shape " + formatShape(t.shape, t.rank) +
+                       " has a byte size that overflows 64 bits");
+      }
+      if (bytes != t.byte_size) {
+        return invalid(where + " of shape " + formatShape(t.shape, t.rank) +
+                       " and dtype " + sinter_dtype_name(t.dtype) +
+                       " declares byte_size " + std::to_string(t.byte_size) +
+                       " but needs " + std::to_string(bytes));
+      }
+      if (!names.insert(t.name).second) {
+        return invalid(where + ": the name is used by another input or output "
+                               "(names must be unique)");
+      }
+    }
+  }
+  if (d->workspace_alignment == 0 ||
+      (d->workspace_alignment & (d->workspace_alignment - 1)) != 0) {
+    return invalid("workspace_alignment " +
+                   std::to_string(d->workspace_alignment) +
+                   " is not a power of two");
+  }
+  if (!d->entry) {
+    return invalid("the descriptor's entry point is NULL");
+  }
+  if (uint64_t missing = missingCpuFeatures(d->required_cpu_features)) {
+    return makeStatus(SINTER_STATUS_FAILED_PRECONDITION,
+                      origin +
+                          ": the model requires CPU features this CPU "
+                          "lacks: " +
+                          cpuFeatureNames(missing) +
+                          " (target: " + (d->target ? d->target : "") + ")");
+  }
+  return nullptr;
+}
+
+} // namespace sinter::runtime

@@ -1,0 +1,45 @@
+//===- CompileAndCheck.h - Compiled code against the interpreter -*- C++
+//-*-===//
+//
+// The end-to-end oracle: compile a module for this CPU into a shared object,
+// load it with the runtime, run it on deterministic inputs and compare every
+// output with the reference interpreter under the per-dtype tolerances of
+// compiler/Reference/Tolerance.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_TEST_E2E_COMPILEANDCHECK_H
+#define SINTER_TEST_E2E_COMPILEANDCHECK_H
+
+#include "compiler/Reference/Interpreter.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace sinter::e2e {
+
+/// A context with every dialect the CPU path needs.
+std::unique_ptr<mlir::MLIRContext> makeContext();
+
+struct CheckOptions {
+  uint64_t seed = 1;
+  int threads = 2;
+  /// Inputs to use instead of random ones (one per argument), if not empty.
+  std::vector<reference::HostTensor> inputs;
+  /// Scales the default tolerance (e.g. for deep models in bf16).
+  double toleranceScale = 1.0;
+};
+
+/// Returns an empty string when every output matches, else what differs (or
+/// which step failed).
+std::string compileRunAndCompare(mlir::ModuleOp module,
+                                 const CheckOptions &options = {});
+std::string compileRunAndCompare(const std::string &mlirText,
+                                 const CheckOptions &options = {});
+
+} // namespace sinter::e2e
+
+#endif // SINTER_TEST_E2E_COMPILEANDCHECK_H

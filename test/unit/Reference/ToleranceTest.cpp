@@ -1,0 +1,90 @@
+//===- ToleranceTest.cpp - Default tolerances and compare() -----*- C++ -*-===//
+
+#include "compiler/Reference/Tolerance.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <limits>
+
+namespace {
+
+using sinter::DType;
+using sinter::reference::compare;
+using sinter::reference::defaultTolerance;
+using sinter::reference::HostTensor;
+using sinter::reference::Tolerance;
+
+HostTensor tensor(DType dtype, std::vector<int64_t> shape,
+                  std::vector<double> values) {
+  return HostTensor{dtype, std::move(shape), std::move(values)};
+}
+
+TEST(ToleranceTest, Defaults) {
+  EXPECT_EQ(defaultTolerance(DType::F32).atol, 1e-4);
+  EXPECT_EQ(defaultTolerance(DType::F32).rtol, 1e-3);
+  EXPECT_EQ(defaultTolerance(DType::F16).atol, 1e-2);
+  EXPECT_EQ(defaultTolerance(DType::BF16).rtol, 5e-2);
+  EXPECT_EQ(defaultTolerance(DType::I32).atol, 0);
+  EXPECT_EQ(defaultTolerance(DType::I1).rtol, 0);
+}
+
+TEST(ToleranceTest, AllcloseBoundary) {
+  Tolerance tol{0.1, 0.01};
+  // Allowed at want = 10: 0.1 + 0.1 = 0.2.
+  auto want = tensor(DType::F32, {2}, {10, -10});
+  auto inside = compare(tensor(DType::F32, {2}, {10.19, -10.19}), want, tol);
+  EXPECT_TRUE(inside.ok) << inside.message;
+  EXPECT_NEAR(inside.maxAbsError, 0.19, 1e-12);
+  EXPECT_NEAR(inside.maxRelError, 0.019, 1e-12);
+  EXPECT_TRUE(inside.message.empty());
+  auto outside = compare(tensor(DType::F32, {2}, {10, -10.25}), want, tol);
+  EXPECT_FALSE(outside.ok);
+  EXPECT_EQ(outside.numMismatches, 1);
+  EXPECT_EQ(outside.worstIndex, 1);
+  EXPECT_NE(outside.message.find("1 of 2 elements"), std::string::npos)
+      << outside.message;
+  EXPECT_NE(outside.message.find("worst at [1]"), std::string::npos)
+      << outside.message;
+}
+
+TEST(ToleranceTest, NanAndInfinity) {
+  const double nan = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  Tolerance tol = defaultTolerance(DType::F32);
+  auto want = tensor(DType::F32, {3}, {nan, inf, -inf});
+  EXPECT_TRUE(compare(want, want, tol).ok);
+  auto c = compare(tensor(DType::F32, {3}, {0, inf, -inf}), want, tol);
+  EXPECT_FALSE(c.ok);
+  EXPECT_EQ(c.worstIndex, 0);
+  EXPECT_TRUE(std::isinf(c.maxAbsError));
+  EXPECT_FALSE(
+      compare(tensor(DType::F32, {3}, {nan, -inf, -inf}), want, tol).ok);
+  // A finite value never matches an infinity, whatever the tolerance.
+  auto huge = compare(tensor(DType::F32, {1}, {1e30}),
+                      tensor(DType::F32, {1}, {inf}), {1e300, 1e300});
+  EXPECT_FALSE(huge.ok);
+  EXPECT_EQ(huge.worstIndex, 0);
+}
+
+TEST(ToleranceTest, IntegersExactAndWorstIndex) {
+  Tolerance tol = defaultTolerance(DType::I32);
+  auto want = tensor(DType::I32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  EXPECT_TRUE(compare(want, want, tol).ok);
+  auto c = compare(tensor(DType::I32, {2, 3}, {1, 2, 3, 4, 5, 7}), want, tol);
+  EXPECT_FALSE(c.ok);
+  EXPECT_EQ(c.worstIndex, 5);
+  EXPECT_EQ(c.maxAbsError, 1);
+  EXPECT_NE(c.message.find("worst at [1, 2]: got 7 want 6"), std::string::npos)
+      << c.message;
+}
+
+TEST(ToleranceTest, ShapeOrDtypeMismatch) {
+  auto want = tensor(DType::F32, {2}, {1, 2});
+  auto c = compare(tensor(DType::F32, {1, 2}, {1, 2}), want, {1, 1});
+  EXPECT_FALSE(c.ok);
+  EXPECT_NE(c.message.find("tensor<1x2xf32>"), std::string::npos);
+  EXPECT_FALSE(compare(tensor(DType::F16, {2}, {1, 2}), want, {1, 1}).ok);
+}
+
+} // namespace

@@ -1,0 +1,147 @@
+//===- sinter-compile.cpp - The ahead-of-time compiler driver ------------===//
+//
+//   sinter-compile model.mlir -o model.so
+//   sinter-compile model.mlir --emit=obj -o model.o --header model.h
+//   sinter-compile model.mlir --emit=mlir|llvm|asm -o -
+//
+// Parses and verifies a module of sinter functions, lowers the entry
+// function through the CPU pipeline (compiler/Pipelines) with verification
+// after every pass, then writes the artifact (compiler/Target/CPU).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines/CPUPipeline.h"
+#include "compiler/Target/CPU/CPUCompiler.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace sinter;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("sinter-compile options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> outputFile("o", cl::desc("output file"),
+                                       cl::value_desc("path"), cl::Required,
+                                       cl::cat(category));
+enum class Emit { SharedObject, Object, Mlir, Llvm, Asm };
+static cl::opt<Emit>
+    emit("emit", cl::desc("what to write"), cl::init(Emit::SharedObject),
+         cl::values(clEnumValN(Emit::SharedObject, "so",
+                               "a shared object for sinter-run / the runtime"),
+                    clEnumValN(Emit::Object, "obj",
+                               "an object to link into an application"),
+                    clEnumValN(Emit::Mlir, "mlir",
+                               "stop after the MLIR pipeline (LLVM dialect)"),
+                    clEnumValN(Emit::Llvm, "llvm", "optimized LLVM IR"),
+                    clEnumValN(Emit::Asm, "asm", "assembly")),
+         cl::cat(category));
+static cl::opt<std::string>
+    headerFile("header", cl::desc("also write a C header (with --emit=obj)"),
+               cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string> entryName(
+    "entry", cl::desc("the function to compile (default: the only public one)"),
+    cl::cat(category));
+static cl::opt<std::string>
+    symbolPrefix("name",
+                 cl::desc("C symbol prefix of the artifact's functions "
+                          "(default: the entry function's name)"),
+                 cl::cat(category));
+static cl::opt<std::string>
+    cpuName("cpu",
+            cl::desc("target CPU: native (default) or an "
+                     "LLVM name (x86-64-v3, znver4, ...)"),
+            cl::init("native"), cl::cat(category));
+static cl::opt<std::string>
+    mattr("mattr", cl::desc("extra LLVM target features, e.g. -avx512f"),
+          cl::cat(category));
+static cl::opt<int> optLevel("O", cl::desc("LLVM optimization level 0-3"),
+                             cl::init(3), cl::Prefix, cl::cat(category));
+static cl::opt<bool>
+    printIRAfterAll("print-ir-after-all",
+                    cl::desc("print the IR after every MLIR pass"),
+                    cl::cat(category));
+static cl::opt<bool> timing("time-passes-mlir",
+                            cl::desc("report the time of each MLIR pass"),
+                            cl::cat(category));
+static cl::opt<int64_t> minParallelWork(
+    "min-parallel-work",
+    cl::desc("loop nests with fewer innermost iterations run on one thread"),
+    cl::init(32768), cl::cat(category));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "sinter-compile: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Sinter ahead-of-time compiler for the CPU\n");
+  if (!headerFile.empty() && emit != Emit::Object) {
+    return fail("--header needs --emit=obj");
+  }
+
+  DialectRegistry registry;
+  registerCPUCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file) {
+    return fail(error);
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module) {
+    return fail("cannot parse " + inputFile);
+  }
+  cpu::CompileOptions options;
+  options.target.cpu = cpuName;
+  options.target.features = mattr;
+  options.target.optLevel = optLevel;
+  options.entry = entryName;
+  options.prefix = symbolPrefix;
+  options.minParallelWork = minParallelWork.getValue();
+  options.printIRAfterAll = printIRAfterAll;
+  options.timePasses = timing;
+  cpu::EmitKind kind = cpu::EmitKind::SharedObject;
+  switch (emit) {
+  case Emit::SharedObject:
+    kind = cpu::EmitKind::SharedObject;
+    break;
+  case Emit::Object:
+    kind = cpu::EmitKind::Object;
+    break;
+  case Emit::Mlir:
+    kind = cpu::EmitKind::Mlir;
+    break;
+  case Emit::Llvm:
+    kind = cpu::EmitKind::Llvm;
+    break;
+  case Emit::Asm:
+    kind = cpu::EmitKind::Asm;
+    break;
+  }
+  absl::StatusOr<cpu::CompileResult> result = cpu::compileModule(
+      *module, options, kind, outputFile, headerFile, inputFile);
+  if (!result.ok()) {
+    return fail(std::string(result.status().message()));
+  }
+  return 0;
+}

@@ -1,0 +1,499 @@
+//===- sinter-run.cpp - Run a compiled Sinter artifact ----------*- C++ -*-===//
+//
+// Loads a model with the runtime (sinter/runtime.hpp), prints its
+// signature, runs it once on inputs from .npy files or seeded random values,
+// writes the outputs asked for, optionally benchmarks it (--bench) and
+// compares every output with the reference interpreter evaluating the
+// model's MLIR on the same inputs (--check). Random inputs are
+// HostTensor::random(dtype, shape, seed + input index), so a check and a
+// rerun see the same values. Every error is a message and exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Reference/Interpreter.h"
+#include "compiler/Reference/Tolerance.h"
+#include "dialects/sinter/IR/SinterDialect.h"
+#include "sinter/runtime.hpp"
+#include "tools/sinter-run/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace rt = sinter::rt;
+using sinter::reference::HostTensor;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so>"),
+                                      cl::Required);
+static cl::list<std::string>
+    inputFiles("input", cl::desc("read input <name> from a .npy file"),
+               cl::value_desc("name=file.npy"));
+static cl::list<std::string>
+    outputFiles("output", cl::desc("write output <name> to a .npy file"),
+                cl::value_desc("name=file.npy"));
+static cl::opt<int> benchRuns("bench",
+                              cl::desc("timed runs after warm-up (0: none)"),
+                              cl::init(0));
+static cl::opt<int>
+    warmupRuns("warmup", cl::desc("untimed runs before --bench"), cl::init(3));
+static cl::opt<uint64_t>
+    seed("seed", cl::desc("seed of the random inputs (input i uses seed + i)"),
+         cl::init(0));
+static cl::opt<bool> check("check",
+                           cl::desc("compare the outputs with the reference "
+                                    "interpreter evaluating --mlir"),
+                           cl::init(false));
+static cl::opt<std::string> mlirPath("mlir",
+                                     cl::desc("the model's MLIR, for --check"),
+                                     cl::value_desc("file"), cl::init(""));
+static cl::opt<std::string>
+    entryName("entry",
+              cl::desc("function of --mlir to evaluate (default: the "
+                       "module's only public function)"),
+              cl::init(""));
+static cl::opt<double>
+    atolOption("atol",
+               cl::desc("absolute tolerance of --check (default: per dtype)"),
+               cl::init(-1));
+static cl::opt<double>
+    rtolOption("rtol",
+               cl::desc("relative tolerance of --check (default: per dtype)"),
+               cl::init(-1));
+static cl::opt<int> printCount("print",
+                               cl::desc("values of each output to print"),
+                               cl::init(6));
+
+namespace {
+
+/// --threads. Debian's libLLVM already registers an undocumented global
+/// "threads" option, so a static cl::opt of that name aborts at start-up;
+/// this one replaces it, registered from main before parsing.
+cl::opt<int> &threadsOption() {
+  llvm::StringMap<cl::Option *> &options = cl::getRegisteredOptions();
+  if (auto it = options.find("threads"); it != options.end()) {
+    it->second->removeArgument();
+  }
+  static cl::opt<int> option(
+      "threads",
+      cl::desc("threads, counting the caller (0: all hardware threads)"),
+      cl::init(0));
+  return option;
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "sinter-run: " << message << "\n";
+  return 1;
+}
+
+std::vector<int64_t> shapeOf(const sinter_tensor_info_t &info) {
+  return std::vector<int64_t>(info.shape, info.shape + info.rank);
+}
+
+std::string signature(const sinter_tensor_info_t &info) {
+  std::string s = sinter_dtype_name(info.dtype);
+  s += "[";
+  for (uint32_t i = 0; i < info.rank; ++i) {
+    s += (i ? ", " : "") + std::to_string(info.shape[i]);
+  }
+  return s + "]";
+}
+
+sinter::DType toDType(uint32_t dtype) {
+  return static_cast<sinter::DType>(dtype); // the ABI values are DType's
+}
+
+/// Raw buffer -> HostTensor (exact: every stored value is a double).
+HostTensor decode(const sinter_tensor_info_t &info, const uint8_t *data) {
+  HostTensor t{toDType(info.dtype), shapeOf(info), {}};
+  int64_t n = t.numElements();
+  t.values.resize(n);
+  for (int64_t i = 0; i < n; ++i) {
+    switch (info.dtype) {
+    case SINTER_ABI_DTYPE_F32: {
+      float v;
+      std::memcpy(&v, data + 4 * i, 4);
+      t.values[i] = v;
+      break;
+    }
+    case SINTER_ABI_DTYPE_F16: {
+      uint16_t bits;
+      std::memcpy(&bits, data + 2 * i, 2);
+      t.values[i] =
+          llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+              .convertToDouble();
+      break;
+    }
+    case SINTER_ABI_DTYPE_BF16: {
+      uint16_t bits;
+      std::memcpy(&bits, data + 2 * i, 2);
+      t.values[i] = sinter::npy::bf16ToFloat(bits);
+      break;
+    }
+    case SINTER_ABI_DTYPE_I1:
+      t.values[i] = data[i] != 0;
+      break;
+    case SINTER_ABI_DTYPE_I32: {
+      int32_t v;
+      std::memcpy(&v, data + 4 * i, 4);
+      t.values[i] = v;
+      break;
+    }
+    case SINTER_ABI_DTYPE_I64: {
+      int64_t v;
+      std::memcpy(&v, data + 8 * i, 8);
+      t.values[i] = static_cast<double>(v);
+      break;
+    }
+    }
+  }
+  return t;
+}
+
+/// HostTensor -> raw buffer. The values are exact in the dtype (the
+/// interpreter and HostTensor::random guarantee it), so no step rounds
+/// except through roundToDType's rules.
+std::vector<uint8_t> encode(const HostTensor &t) {
+  uint64_t size = sinter_dtype_element_size(static_cast<uint32_t>(t.dtype));
+  std::vector<uint8_t> bytes(size * t.values.size());
+  for (size_t i = 0; i < t.values.size(); ++i) {
+    double v = sinter::reference::roundToDType(t.dtype, t.values[i]);
+    uint8_t *out = bytes.data() + size * i;
+    switch (t.dtype) {
+    case sinter::DType::F32: {
+      float f = static_cast<float>(v);
+      std::memcpy(out, &f, 4);
+      break;
+    }
+    case sinter::DType::F16: {
+      llvm::APFloat f(v);
+      bool losesInfo = false;
+      f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                &losesInfo);
+      uint16_t bits = static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+      std::memcpy(out, &bits, 2);
+      break;
+    }
+    case sinter::DType::BF16: {
+      uint16_t bits = sinter::npy::floatToBF16(static_cast<float>(v));
+      std::memcpy(out, &bits, 2);
+      break;
+    }
+    case sinter::DType::I1:
+      *out = v != 0;
+      break;
+    case sinter::DType::I32: {
+      int32_t x = static_cast<int32_t>(v);
+      std::memcpy(out, &x, 4);
+      break;
+    }
+    case sinter::DType::I64: {
+      int64_t x = static_cast<int64_t>(v);
+      std::memcpy(out, &x, 8);
+      break;
+    }
+    }
+  }
+  return bytes;
+}
+
+/// Splits "name=file" options; fails on a missing '=' or a repeated name.
+std::optional<std::map<std::string, std::string>>
+parseAssignments(const cl::list<std::string> &options, const char *flag,
+                 std::string &error) {
+  std::map<std::string, std::string> result;
+  for (const std::string &option : options) {
+    size_t eq = option.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == option.size()) {
+      error = std::string("--") + flag + " expects name=file.npy, got '" +
+              option + "'";
+      return std::nullopt;
+    }
+    std::string name = option.substr(0, eq);
+    if (!result.emplace(name, option.substr(eq + 1)).second) {
+      error = std::string("--") + flag + " names '" + name + "' twice";
+      return std::nullopt;
+    }
+  }
+  return result;
+}
+
+void printValues(const HostTensor &t) {
+  int64_t n = t.numElements();
+  for (int64_t k = 0; k < std::min<int64_t>(printCount, n); ++k) {
+    llvm::outs() << " " << llvm::format("%.6g", t.values[k]);
+  }
+  if (n > printCount) {
+    llvm::outs() << " ...";
+  }
+}
+
+double percentile(const std::vector<double> &sorted, double p) {
+  size_t index = static_cast<size_t>(p * (sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::opt<int> &numThreads = threadsOption();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Runs a compiled Sinter artifact and checks it "
+                              "against the reference interpreter\n");
+  if (check && mlirPath.empty()) {
+    return fail("--check needs --mlir <model.mlir> to evaluate");
+  }
+  if (!check && (!mlirPath.empty() || !entryName.empty())) {
+    return fail("--mlir and --entry only apply with --check");
+  }
+  if (benchRuns < 0 || warmupRuns < 0 || numThreads < 0) {
+    return fail("--bench, --warmup and --threads must not be negative");
+  }
+
+  rt::Runtime runtime;
+  rt::Status status = rt::Runtime::create(numThreads, &runtime);
+  if (!status.ok()) {
+    return fail(status.message());
+  }
+  rt::Model model;
+  status = rt::Model::loadFile(runtime, modelPath, &model);
+  if (!status.ok()) {
+    return fail(status.message());
+  }
+
+  size_t numInputs = model.numInputs();
+  size_t numOutputs = model.numOutputs();
+  std::vector<sinter_tensor_info_t> inputInfo(numInputs),
+      outputInfo(numOutputs);
+  for (size_t i = 0; i < numInputs; ++i) {
+    (void)model.inputInfo(i, &inputInfo[i]);
+  }
+  for (size_t i = 0; i < numOutputs; ++i) {
+    (void)model.outputInfo(i, &outputInfo[i]);
+  }
+  const sinter_abi_model_t *descriptor = sinter_model_descriptor(model.get());
+  llvm::outs() << "model " << model.name() << " (" << model.target() << ")\n"
+               << "  threads: " << runtime.numThreads()
+               << ", workspace: " << model.workspaceSize()
+               << " bytes, constants: " << descriptor->constant_bytes
+               << " bytes\n";
+  for (size_t i = 0; i < numInputs; ++i) {
+    llvm::outs() << "  input " << i << " '" << inputInfo[i].name
+                 << "': " << signature(inputInfo[i]) << "\n";
+  }
+  for (size_t i = 0; i < numOutputs; ++i) {
+    llvm::outs() << "  output " << i << " '" << outputInfo[i].name
+                 << "': " << signature(outputInfo[i]) << "\n";
+  }
+
+  // Inputs: from files where given, seeded random values otherwise.
+  std::string error;
+  auto inputAssignments = parseAssignments(inputFiles, "input", error);
+  if (!inputAssignments) {
+    return fail(error);
+  }
+  auto outputAssignments = parseAssignments(outputFiles, "output", error);
+  if (!outputAssignments) {
+    return fail(error);
+  }
+  for (const auto &[name, file] : *inputAssignments) {
+    size_t index;
+    if (rt::Status s = model.findInput(name, &index); !s.ok()) {
+      return fail("--input: " + std::string(s.message()));
+    }
+  }
+  std::vector<std::pair<size_t, std::string>> outputsToWrite;
+  for (const auto &[name, file] : *outputAssignments) {
+    size_t index;
+    if (rt::Status s = model.findOutput(name, &index); !s.ok()) {
+      return fail("--output: " + std::string(s.message()));
+    }
+    outputsToWrite.emplace_back(index, file);
+  }
+  std::vector<std::vector<uint8_t>> inputData(numInputs);
+  for (size_t i = 0; i < numInputs; ++i) {
+    const sinter_tensor_info_t &info = inputInfo[i];
+    auto it = inputAssignments->find(info.name);
+    if (it != inputAssignments->end()) {
+      auto data =
+          sinter::npy::readTensor(it->second, info.dtype, shapeOf(info));
+      if (!data.ok()) {
+        return fail("input " + llvm::Twine(i) + " '" + info.name +
+                    "': " + std::string(data.status().message()));
+      }
+      inputData[i] = std::move(*data);
+    } else {
+      inputData[i] = encode(
+          HostTensor::random(toDType(info.dtype), shapeOf(info), seed + i));
+    }
+  }
+  std::vector<std::vector<uint8_t>> outputData(numOutputs);
+  std::vector<sinter_tensor_view_t> inputs, outputs;
+  for (size_t i = 0; i < numInputs; ++i) {
+    inputs.push_back(rt::makeView(inputData[i].data(), inputInfo[i]));
+  }
+  for (size_t i = 0; i < numOutputs; ++i) {
+    outputData[i].resize(outputInfo[i].byte_size);
+    outputs.push_back(rt::makeView(outputData[i].data(), outputInfo[i]));
+  }
+
+  rt::Context context;
+  status = rt::Context::create(model, &context);
+  if (!status.ok()) {
+    return fail(status.message());
+  }
+  auto runOnce = [&]() -> rt::Status { return context.run(inputs, outputs); };
+  auto start = std::chrono::steady_clock::now();
+  status = runOnce();
+  double firstMs = std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  if (!status.ok()) {
+    return fail(status.message());
+  }
+  llvm::outs() << "ran in " << llvm::format("%.3f", firstMs) << " ms\n";
+  std::vector<HostTensor> results;
+  for (size_t i = 0; i < numOutputs; ++i) {
+    results.push_back(decode(outputInfo[i], outputData[i].data()));
+    llvm::outs() << "  " << outputInfo[i].name << " "
+                 << signature(outputInfo[i]) << ":";
+    printValues(results.back());
+    llvm::outs() << "\n";
+  }
+  for (const auto &[index, file] : outputsToWrite) {
+    const sinter_tensor_info_t &info = outputInfo[index];
+    absl::Status written =
+        sinter::npy::writeTensor(file, info.dtype, shapeOf(info),
+                                 outputData[index].data(), info.byte_size);
+    if (!written.ok()) {
+      return fail(std::string(written.message()));
+    }
+    llvm::outs() << "  wrote " << info.name << " to " << file << "\n";
+  }
+
+  if (benchRuns > 0) {
+    for (int i = 0; i < warmupRuns; ++i) {
+      if (rt::Status s = runOnce(); !s.ok()) {
+        return fail(s.message());
+      }
+    }
+    std::vector<double> times;
+    times.reserve(benchRuns);
+    for (int i = 0; i < benchRuns; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      rt::Status s = runOnce();
+      auto t1 = std::chrono::steady_clock::now();
+      if (!s.ok()) {
+        return fail(s.message());
+      }
+      times.push_back(
+          std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    auto ms = [](double v) { return llvm::format("%.4f", v); };
+    llvm::outs() << "bench: " << benchRuns << " runs after " << warmupRuns
+                 << " warm-up, " << runtime.numThreads() << " threads\n"
+                 << "  median " << ms(percentile(times, 0.5)) << " ms, min "
+                 << ms(times.front()) << " ms, max " << ms(times.back())
+                 << " ms, p10 " << ms(percentile(times, 0.1)) << " ms, p90 "
+                 << ms(percentile(times, 0.9)) << " ms\n";
+  }
+
+  if (!check) {
+    return 0;
+  }
+  MLIRContext mlirContext;
+  mlirContext.loadDialect<sinter::SinterDialect, func::FuncDialect>();
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(mlirPath.getValue(), &mlirContext);
+  if (!module) {
+    return fail("cannot parse --mlir '" + mlirPath + "'");
+  }
+  // Inputs are matched by position; where the function names its
+  // arguments and results (sinter.name), the names must be the model's, so
+  // a reordered signature is an error rather than a silent mismatch.
+  func::FuncOp fn;
+  for (auto candidate : module->getOps<func::FuncOp>()) {
+    if (entryName.empty() ? candidate.isPublic()
+                          : candidate.getSymName() == entryName) {
+      fn = fn && entryName.empty() ? func::FuncOp() : candidate;
+    }
+  }
+  if (fn) {
+    for (size_t i = 0; i < numInputs && i < fn.getNumArguments(); ++i) {
+      auto name = fn.getArgAttrOfType<StringAttr>(i, "sinter.name");
+      if (name && name.getValue() != inputInfo[i].name) {
+        return fail("--mlir argument " + llvm::Twine(i) + " is named '" +
+                    name.getValue() + "' but model input " + llvm::Twine(i) +
+                    " is '" + inputInfo[i].name + "'");
+      }
+    }
+    for (size_t i = 0; i < numOutputs && i < fn.getNumResults(); ++i) {
+      auto name = fn.getResultAttrOfType<StringAttr>(i, "sinter.name");
+      if (name && name.getValue() != outputInfo[i].name) {
+        return fail("--mlir result " + llvm::Twine(i) + " is named '" +
+                    name.getValue() + "' but model output " + llvm::Twine(i) +
+                    " is '" + outputInfo[i].name + "'");
+      }
+    }
+  }
+  std::vector<HostTensor> args;
+  for (size_t i = 0; i < numInputs; ++i) {
+    args.push_back(decode(inputInfo[i], inputData[i].data()));
+  }
+  auto want = sinter::reference::evaluate(*module, args, entryName);
+  if (!want.ok()) {
+    return fail("reference evaluation of '" + mlirPath +
+                "' failed: " + std::string(want.status().message()));
+  }
+  if (want->size() != numOutputs) {
+    return fail("--mlir function has " + llvm::Twine(want->size()) +
+                " results but the model has " + llvm::Twine(numOutputs) +
+                " outputs");
+  }
+  bool allOk = true;
+  llvm::outs() << "check against the reference interpreter (" << mlirPath
+               << "):\n";
+  for (size_t i = 0; i < numOutputs; ++i) {
+    sinter::reference::Tolerance tolerance =
+        sinter::reference::defaultTolerance(toDType(outputInfo[i].dtype));
+    if (atolOption >= 0) {
+      tolerance.atol = atolOption;
+    }
+    if (rtolOption >= 0) {
+      tolerance.rtol = rtolOption;
+    }
+    sinter::reference::Comparison c =
+        sinter::reference::compare(results[i], (*want)[i], tolerance);
+    llvm::outs() << "  " << outputInfo[i].name << ": max abs error "
+                 << llvm::format("%.3g", c.maxAbsError) << ", max rel error "
+                 << llvm::format("%.3g", c.maxRelError) << " (atol "
+                 << llvm::format("%g", tolerance.atol) << ", rtol "
+                 << llvm::format("%g", tolerance.rtol)
+                 << "): " << (c.ok ? "ok" : "MISMATCH") << "\n";
+    if (!c.ok) {
+      allOk = false;
+      llvm::errs() << "sinter-run: output " << i << " '" << outputInfo[i].name
+                   << "': " << c.message << "\n";
+    }
+  }
+  if (!allOk) {
+    return fail("check failed: outputs differ from the reference interpreter");
+  }
+  llvm::outs() << "check passed\n";
+  return 0;
+}
