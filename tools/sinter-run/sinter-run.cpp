@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Reference/Interpreter.h"
+#include "compiler/Reference/TensorBytes.h"
 #include "compiler/Reference/Tolerance.h"
 #include "dialects/sinter/IR/SinterDialect.h"
 #include "sinter/runtime.hpp"
@@ -118,96 +119,13 @@ sinter::DType toDType(uint32_t dtype) {
 
 /// Raw buffer -> HostTensor (exact: every stored value is a double).
 HostTensor decode(const sinter_tensor_info_t &info, const uint8_t *data) {
-  HostTensor t{toDType(info.dtype), shapeOf(info), {}};
-  int64_t n = t.numElements();
-  t.values.resize(n);
-  for (int64_t i = 0; i < n; ++i) {
-    switch (info.dtype) {
-    case SINTER_ABI_DTYPE_F32: {
-      float v;
-      std::memcpy(&v, data + 4 * i, 4);
-      t.values[i] = v;
-      break;
-    }
-    case SINTER_ABI_DTYPE_F16: {
-      uint16_t bits;
-      std::memcpy(&bits, data + 2 * i, 2);
-      t.values[i] =
-          llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
-              .convertToDouble();
-      break;
-    }
-    case SINTER_ABI_DTYPE_BF16: {
-      uint16_t bits;
-      std::memcpy(&bits, data + 2 * i, 2);
-      t.values[i] = sinter::npy::bf16ToFloat(bits);
-      break;
-    }
-    case SINTER_ABI_DTYPE_I1:
-      t.values[i] = data[i] != 0;
-      break;
-    case SINTER_ABI_DTYPE_I32: {
-      int32_t v;
-      std::memcpy(&v, data + 4 * i, 4);
-      t.values[i] = v;
-      break;
-    }
-    case SINTER_ABI_DTYPE_I64: {
-      int64_t v;
-      std::memcpy(&v, data + 8 * i, 8);
-      t.values[i] = static_cast<double>(v);
-      break;
-    }
-    }
-  }
-  return t;
+  return sinter::reference::decodeTensor(toDType(info.dtype), shapeOf(info),
+                                         data);
 }
 
-/// HostTensor -> raw buffer. The values are exact in the dtype (the
-/// interpreter and HostTensor::random guarantee it), so no step rounds
-/// except through roundToDType's rules.
+/// HostTensor -> raw buffer in the dtype's storage format.
 std::vector<uint8_t> encode(const HostTensor &t) {
-  uint64_t size = sinter_dtype_element_size(static_cast<uint32_t>(t.dtype));
-  std::vector<uint8_t> bytes(size * t.values.size());
-  for (size_t i = 0; i < t.values.size(); ++i) {
-    double v = sinter::reference::roundToDType(t.dtype, t.values[i]);
-    uint8_t *out = bytes.data() + size * i;
-    switch (t.dtype) {
-    case sinter::DType::F32: {
-      float f = static_cast<float>(v);
-      std::memcpy(out, &f, 4);
-      break;
-    }
-    case sinter::DType::F16: {
-      llvm::APFloat f(v);
-      bool losesInfo = false;
-      f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-                &losesInfo);
-      uint16_t bits = static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
-      std::memcpy(out, &bits, 2);
-      break;
-    }
-    case sinter::DType::BF16: {
-      uint16_t bits = sinter::npy::floatToBF16(static_cast<float>(v));
-      std::memcpy(out, &bits, 2);
-      break;
-    }
-    case sinter::DType::I1:
-      *out = v != 0;
-      break;
-    case sinter::DType::I32: {
-      int32_t x = static_cast<int32_t>(v);
-      std::memcpy(out, &x, 4);
-      break;
-    }
-    case sinter::DType::I64: {
-      int64_t x = static_cast<int64_t>(v);
-      std::memcpy(out, &x, 8);
-      break;
-    }
-    }
-  }
-  return bytes;
+  return sinter::reference::encodeTensor(t);
 }
 
 /// Splits "name=file" options; fails on a missing '=' or a repeated name.

@@ -160,6 +160,9 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
     int64_t outerCount = 1;
     int64_t chunks = 1;
     int64_t chunkSize = 0; // iterations of the last dimension per chunk
+    /// Every dimension is split (the body holds loops of its own, so one
+    /// iteration is already a sizeable task, e.g. a matmul row block).
+    bool splitAll = false;
     int64_t count() const { return outerCount * chunks; }
   };
 
@@ -172,6 +175,17 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
         return std::nullopt;
       }
       s.trips.push_back(*t);
+    }
+    bool bodyHasLoops = false;
+    for (Operation &op : par.getBody()->without_terminator()) {
+      bodyHasLoops |= op.getNumRegions() > 0;
+    }
+    if (bodyHasLoops) {
+      s.splitAll = true;
+      for (int64_t t : s.trips) {
+        s.outerCount *= t;
+      }
+      return s.count() < 2 ? std::nullopt : std::optional<Split>(s);
     }
     for (size_t i = 0; i + 1 < s.trips.size(); ++i) {
       s.outerCount *= s.trips[i];
@@ -208,7 +222,8 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
     auto lbs = par.getLowerBound(), steps = par.getStep();
     // Delinearize the outer index, last outer dimension fastest.
     Value rest = outer;
-    for (int64_t d = int64_t(n) - 2; d >= 0; --d) {
+    int64_t lastOuter = s.splitAll ? int64_t(n) - 1 : int64_t(n) - 2;
+    for (int64_t d = lastOuter; d >= 0; --d) {
       Value i =
           d == 0
               ? rest
@@ -220,6 +235,12 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
           loc, mapping.lookupOrDefault(lbs[d]),
           b.create<arith::MulIOp>(loc, i, mapping.lookupOrDefault(steps[d])));
       mapping.map(par.getInductionVars()[d], iv);
+    }
+    if (s.splitAll) {
+      for (Operation &op : par.getBody()->without_terminator()) {
+        b.clone(op, mapping);
+      }
+      return;
     }
     // The last dimension, whole or this task's chunk of it.
     Value lb = mapping.lookupOrDefault(lbs[n - 1]);
