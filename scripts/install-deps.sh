@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Sinter needs to build and test on Debian 12, and nothing when all
-# of it is already present. Safe to run repeatedly.
+# of it is already present. Safe to run repeatedly. With --bench it also
+# installs the baselines the benchmarks compare against (OpenBLAS).
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +10,9 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev
   python3
 )
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(libopenblas-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

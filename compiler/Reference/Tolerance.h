@@ -17,7 +17,9 @@
 
 namespace sinter::reference {
 
-/// An element passes when |got - want| <= atol + rtol * |want|.
+/// An element passes when |got - want| <= atol * max(1, max|want|) +
+/// rtol * |want|: the absolute part scales with the tensor's magnitude, since
+/// an output near zero of a long sum carries the rounding error of its terms.
 struct Tolerance {
   double atol = 0;
   double rtol = 0;

@@ -9,7 +9,14 @@
 #include "frontend/models/Models.h"
 #include "test/e2e/CompileAndCheck.h"
 
+#include "compiler/Target/CPU/CPUCompiler.h"
+#include "sinter/runtime.hpp"
+#include "llvm/Support/FileSystem.h"
+
 #include "gtest/gtest.h"
+
+#include <atomic>
+#include <thread>
 
 namespace sinter::e2e {
 namespace {
@@ -88,6 +95,69 @@ TEST_P(ModelTest, SmallGpt) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelTest, testing::ValuesIn(kParams),
                          paramName);
+
+/// One compiled model, four threads, each with its own execution context,
+/// 100 runs each: every result is bitwise the first one.
+TEST(ModelThreads, FourThreadsHundredRunsIdentical) {
+  auto ctx = makeContext();
+  auto module = models::buildGpt(*ctx, models::defaultSmallGptConfig());
+  ASSERT_TRUE(module.ok()) << module.status();
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sinter-threads", dir));
+  std::string so = (dir + "/gpt.so").str();
+  auto compiled = cpu::compileModule(**module, cpu::CompileOptions{},
+                                     cpu::EmitKind::SharedObject, so);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  rt::Runtime runtime;
+  ASSERT_TRUE(rt::Runtime::create(2, &runtime).ok());
+  rt::Model model;
+  rt::Status s = rt::Model::loadFile(runtime, so, &model);
+  ASSERT_TRUE(s.ok()) << s.toString();
+  sinter_tensor_info_t inInfo, outInfo;
+  ASSERT_TRUE(model.inputInfo(0, &inInfo).ok());
+  ASSERT_TRUE(model.outputInfo(0, &outInfo).ok());
+  std::vector<int32_t> ids(inInfo.byte_size / 4);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ids[i] = static_cast<int32_t>((i * 37) % 512);
+  }
+  auto runOnce = [&](rt::Context &c, std::vector<uint8_t> &out) {
+    sinter_tensor_view_t in = rt::makeView(ids.data(), inInfo);
+    sinter_tensor_view_t o = rt::makeView(out.data(), outInfo);
+    return c.run(&in, 1, &o, 1);
+  };
+  std::vector<uint8_t> first(outInfo.byte_size);
+  {
+    rt::Context c;
+    ASSERT_TRUE(rt::Context::create(model, &c).ok());
+    ASSERT_TRUE(runOnce(c, first).ok());
+  }
+  std::atomic<int> mismatches{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      rt::Context c;
+      if (!rt::Context::create(model, &c).ok()) {
+        ++failures;
+        return;
+      }
+      std::vector<uint8_t> out(outInfo.byte_size);
+      for (int r = 0; r < 100; ++r) {
+        std::fill(out.begin(), out.end(), 0xA5);
+        if (!runOnce(c, out).ok()) {
+          ++failures;
+        } else if (out != first) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto &t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(mismatches, 0);
+  (void)llvm::sys::fs::remove_directories(dir);
+}
 
 } // namespace
 } // namespace sinter::e2e

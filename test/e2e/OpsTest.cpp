@@ -105,7 +105,9 @@ INSTANTIATE_TEST_SUITE_P(
                      testing::Values(std::vector<int64_t>{1},
                                      std::vector<int64_t>{7},
                                      std::vector<int64_t>{3, 131},
-                                     std::vector<int64_t>{2, 7, 97})),
+                                     std::vector<int64_t>{2, 7, 97},
+                                     // Large enough for the thread pool.
+                                     std::vector<int64_t>{64, 1031})),
     [](const testing::TestParamInfo<ElementwiseParam> &info) {
       std::string op =
           absl::StrReplaceAll(std::get<0>(info.param).op, {{" ", "_"}});
@@ -443,6 +445,44 @@ TEST(Composites, RotaryEmbedding) {
                                     "%a2 : (",
                                     x, ", ", cs, ", ", cs, ") -> ", x);
     EXPECT_EQ(compileRunAndCompare(func({x, cs, cs}, body, x)), "") << dtype;
+  }
+}
+
+/// Chains of large ops: their intermediates live in the planned workspace
+/// and their loop nests run as thread-pool tasks (with 1, 2 and 3 threads).
+/// This caught kernels that read a workspace view through its base pointer.
+TEST(ParallelKernels, ChainsThroughTheWorkspace) {
+  std::string t = "tensor<64x3072xf32>";
+  std::string body = absl::StrCat(
+      "  %c = sinter.constant dense<5.0e-01> : ", t,
+      "\n  %d = sinter.constant dense<1.5e+00> : ", t,
+      "\n  %m = sinter.mul %a0, %c : ", t, "\n  %n = sinter.mul %m, %d : ", t,
+      "\n  %g = sinter.gelu tanh %n : ", t, "\n  %r = sinter.add %g, %c : ", t);
+  for (int threads : {1, 2, 3}) {
+    CheckOptions options;
+    options.threads = threads;
+    EXPECT_EQ(compileRunAndCompare(func({t}, body, t), options), "")
+        << threads << " threads";
+  }
+}
+
+TEST(ParallelKernels, ReductionsAndMatmulChains) {
+  std::string body =
+      "  %h = sinter.matmul %a0, %a1 : (tensor<96x256xf32>, "
+      "tensor<256x1536xf32>) -> tensor<96x1536xf32>\n"
+      "  %s = sinter.softmax %h, axis = 1 : (tensor<96x1536xf32>) -> "
+      "tensor<96x1536xf32>\n"
+      "  %r = sinter.reduce sum %s, dims = [0] : (tensor<96x1536xf32>) -> "
+      "tensor<1536xf32>";
+  for (int threads : {1, 2}) {
+    CheckOptions options;
+    options.threads = threads;
+    EXPECT_EQ(compileRunAndCompare(
+                  func({"tensor<96x256xf32>", "tensor<256x1536xf32>"}, body,
+                       "tensor<1536xf32>"),
+                  options),
+              "")
+        << threads << " threads";
   }
 }
 

@@ -65,6 +65,7 @@ public:
   void emit() {
     int64_t rowTasks = llvm::divideCeil(m, t.rowsPerTask);
     Value c0 = idx(0), c1 = idx(1);
+    packB();
     auto par = b.create<scf::ParallelOp>(loc, ValueRange{c0},
                                          ValueRange{idx(batches * rowTasks)},
                                          ValueRange{c1});
@@ -131,6 +132,45 @@ public:
 
 private:
   Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
+
+  /// Copies the full nr*vw-wide column tiles of B into a contiguous panel
+  /// [batch][tile][k][nr*vw], so the kernel streams B sequentially instead
+  /// of striding a row of N elements per k (4 KiB apart for N = 1024, which
+  /// maps every row to the same L1 sets). Costs K*N copies against M*N*K
+  /// FMAs: skipped for matmuls with few rows.
+  void packB() {
+    int64_t tileN = t.nr * t.vw;
+    int64_t tiles = n / tileN;
+    if (tiles == 0 || m < 2 * t.mr || k == 0) {
+      return;
+    }
+    SmallVector<int64_t> shape;
+    if (batched) {
+      shape.push_back(batches);
+    }
+    shape.append({tiles, k, tileN});
+    packed = b.create<memref::AllocOp>(loc, MemRefType::get(shape, bElem),
+                                       b.getI64IntegerAttr(64));
+    auto par = b.create<scf::ParallelOp>(loc, ValueRange{idx(0), idx(0)},
+                                         ValueRange{idx(batches), idx(tiles)},
+                                         ValueRange{idx(1), idx(1)});
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(par.getBody());
+    Value bt = par.getInductionVars()[0], tile = par.getInductionVars()[1];
+    Value col0 = b.create<arith::MulIOp>(loc, tile, idx(tileN));
+    forRange(0, k, 1, [&](Value kk) {
+      for (int64_t j = 0; j < t.nr; ++j) {
+        Value col = b.create<arith::AddIOp>(loc, col0, idx(j * t.vw));
+        SmallVector<Value> from = {kk, col}, to = {tile, kk, idx(j * t.vw)};
+        if (batched) {
+          from.insert(from.begin(), bt);
+          to.insert(to.begin(), bt);
+        }
+        Value v = b.create<vector::LoadOp>(loc, vecOf(bElem), bMat, from);
+        b.create<vector::StoreOp>(loc, v, packed, to);
+      }
+    });
+  }
 
   void forRange(int64_t lo, int64_t hi, int64_t step,
                 llvm::function_ref<void(Value)> body) {
@@ -200,6 +240,11 @@ private:
     for (int64_t j = 0; j < vectors; ++j) {
       colIdx.push_back(col(j));
     }
+    // Full-width tiles read the packed panel of B.
+    Value tileIdx;
+    if (packed && vectors == t.nr && lastLanes == 0) {
+      tileIdx = b.create<arith::DivUIOp>(loc, ni, idx(t.nr * t.vw));
+    }
     SmallVector<Value> acc;
     for (int64_t i = 0; i < rows; ++i) {
       for (int64_t j = 0; j < vectors; ++j) {
@@ -214,6 +259,19 @@ private:
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           SmallVector<Value> bv;
           for (int64_t j = 0; j < vectors; ++j) {
+            if (tileIdx) {
+              SmallVector<Value> at = {tileIdx, kk, idx(j * t.vw)};
+              if (batched) {
+                at.insert(at.begin(), batch);
+              }
+              Value v =
+                  b.create<vector::LoadOp>(nloc, vecOf(bElem), packed, at);
+              if (bElem != accType) {
+                v = b.create<arith::ExtFOp>(nloc, vecOf(accType), v);
+              }
+              bv.push_back(v);
+              continue;
+            }
             bv.push_back(
                 loadVector(bMat, bElem, kk, colIdx[j], isMasked(j), lastLanes));
           }
@@ -249,7 +307,7 @@ private:
 
   OpBuilder &b;
   Location loc;
-  Value a, bMat, c, batch;
+  Value a, bMat, c, batch, packed;
   bool batched;
   Tiling t;
   int64_t batches, m, n, k;

@@ -373,9 +373,20 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
         loc, i64, b.getI64IntegerAttr(std::max<int64_t>(1, buffers.size())));
     Value array = b.create<LLVM::AllocaOp>(loc, ptrType, ptrType, slots);
     for (auto [i, v] : llvm::enumerate(buffers)) {
-      Value addr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, v);
-      Value addr64 = b.create<arith::IndexCastOp>(loc, i64, addr);
-      Value p = b.create<LLVM::IntToPtrOp>(loc, ptrType, addr64);
+      // The address of element 0, read from the memref descriptor itself:
+      // memref.extract_aligned_pointer_as_index is rewritten to the base of
+      // a view chain by expand-strided-metadata, which loses memref.view's
+      // byte shift.
+      auto type = cast<MemRefType>(v.getType());
+      Value desc = b.create<UnrealizedConversionCastOp>(
+                        loc, descriptorType(ctx, type.getRank()), v)
+                       .getResult(0);
+      Value aligned =
+          b.create<LLVM::ExtractValueOp>(loc, desc, ArrayRef<int64_t>{1});
+      Value offset =
+          b.create<LLVM::ExtractValueOp>(loc, desc, ArrayRef<int64_t>{2});
+      Value p = b.create<LLVM::GEPOp>(loc, ptrType, type.getElementType(),
+                                      aligned, ValueRange{offset});
       Value slot = b.create<LLVM::GEPOp>(loc, ptrType, ptrType, array,
                                          ArrayRef<LLVM::GEPArg>{int32_t(i)});
       b.create<LLVM::StoreOp>(loc, p, slot);
@@ -457,9 +468,13 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
       int64_t offset;
       (void)getStridesAndOffset(type, strides, offset);
       auto descType = descriptorType(ctx, type.getRank());
+      // `p` addresses element 0; the layout's static offset is added back on
+      // every access, so the aligned pointer sits that many elements before.
+      Value base = b.create<LLVM::GEPOp>(loc, ptrType, type.getElementType(), p,
+                                         ValueRange{c64(-offset)});
       Value d = b.create<LLVM::UndefOp>(loc, descType);
-      d = b.create<LLVM::InsertValueOp>(loc, d, p, ArrayRef<int64_t>{0});
-      d = b.create<LLVM::InsertValueOp>(loc, d, p, ArrayRef<int64_t>{1});
+      d = b.create<LLVM::InsertValueOp>(loc, d, base, ArrayRef<int64_t>{0});
+      d = b.create<LLVM::InsertValueOp>(loc, d, base, ArrayRef<int64_t>{1});
       d = b.create<LLVM::InsertValueOp>(loc, d, c64(offset),
                                         ArrayRef<int64_t>{2});
       for (int64_t r = 0; r < type.getRank(); ++r) {

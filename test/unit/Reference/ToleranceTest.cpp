@@ -31,14 +31,15 @@ TEST(ToleranceTest, Defaults) {
 
 TEST(ToleranceTest, AllcloseBoundary) {
   Tolerance tol{0.1, 0.01};
-  // Allowed at want = 10: 0.1 + 0.1 = 0.2.
-  auto want = tensor(DType::F32, {2}, {10, -10});
-  auto inside = compare(tensor(DType::F32, {2}, {10.19, -10.19}), want, tol);
+  // Allowed at want = 0.5 (max |want| < 1, so atol is not scaled):
+  // 0.1 + 0.005 = 0.105.
+  auto want = tensor(DType::F32, {2}, {0.5, -0.5});
+  auto inside = compare(tensor(DType::F32, {2}, {0.6, -0.6}), want, tol);
   EXPECT_TRUE(inside.ok) << inside.message;
-  EXPECT_NEAR(inside.maxAbsError, 0.19, 1e-12);
-  EXPECT_NEAR(inside.maxRelError, 0.019, 1e-12);
+  EXPECT_NEAR(inside.maxAbsError, 0.1, 1e-7);
+  EXPECT_NEAR(inside.maxRelError, 0.2, 1e-6);
   EXPECT_TRUE(inside.message.empty());
-  auto outside = compare(tensor(DType::F32, {2}, {10, -10.25}), want, tol);
+  auto outside = compare(tensor(DType::F32, {2}, {0.5, -0.75}), want, tol);
   EXPECT_FALSE(outside.ok);
   EXPECT_EQ(outside.numMismatches, 1);
   EXPECT_EQ(outside.worstIndex, 1);
@@ -46,6 +47,16 @@ TEST(ToleranceTest, AllcloseBoundary) {
       << outside.message;
   EXPECT_NE(outside.message.find("worst at [1]"), std::string::npos)
       << outside.message;
+}
+
+TEST(ToleranceTest, AbsoluteToleranceScalesWithMagnitude) {
+  Tolerance tol{1e-3, 0};
+  // max |want| = 100: an element near zero may be off by 0.1, not 0.001.
+  auto want = tensor(DType::F32, {2}, {100, 0.001});
+  EXPECT_TRUE(compare(tensor(DType::F32, {2}, {100, 0.09}), want, tol).ok);
+  auto outside = compare(tensor(DType::F32, {2}, {100, 0.2}), want, tol);
+  EXPECT_FALSE(outside.ok);
+  EXPECT_EQ(outside.worstIndex, 1);
 }
 
 TEST(ToleranceTest, NanAndInfinity) {

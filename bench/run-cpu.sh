@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Issue 3's CPU benchmark: installs OpenBLAS (the baseline), builds, and runs
+# matmul 1024^3 (OpenBLAS vs Sinter at 1 and 2 threads), the GELU MLP and the
+# small GPT. Usage: bench/run-cpu.sh [rounds]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/install-deps.sh" --bench
+build="${SINTER_BUILD_DIR:-$root/build}"
+cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+ninja -C "$build" sinter-bench-cpu
+"$build/bin/sinter-bench-cpu" "${1:-30}"
