@@ -14,9 +14,11 @@ def ConvertSinterToLinalgPass
     : Pass<"sinter-convert-sinter-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lower every sinter op to linalg, tensor, arith and math";
   let description = [{
-    Composites are first rewritten into primitives (the patterns of
-    `sinter-decompose-composites`: stable softmax/logsumexp that subtract the
-    max, norms in f32), then each primitive becomes linalg on tensors:
+    Composites other than `gelu` are first rewritten into primitives (the
+    patterns of `sinter-decompose-composites`: stable softmax/logsumexp that
+    subtract the max, norms in f32); `gelu` lowers directly to one generic
+    that computes its formula in f32. Then each primitive becomes linalg on
+    tensors:
     elementwise ops one `linalg.generic` each, `reduce` a generic with
     reduction iterators accumulating in f32, `matmul` `linalg.matmul` or
     `linalg.batch_matmul` with f32 accumulation, reshapes

@@ -79,9 +79,9 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
     Value product;
     if (rhsType.getRank() == 2) {
       // Every batch shares the weight: fold the batches into M.
-      int64_t rows = lhsType.getNumElements() / std::max<int64_t>(k, 1);
-      if (k == 0) {
-        rows = resultType.getNumElements() / std::max<int64_t>(n, 1);
+      int64_t rows = 1;
+      for (int64_t i = 0; i + 1 < lhsType.getRank(); ++i) {
+        rows *= lhsType.getDimSize(i);
       }
       Value flatLhs = lhs;
       if (lhsType.getRank() > 2) {

@@ -162,8 +162,9 @@ absl::StatusOr<ResolvedTarget> resolveTarget(const TargetOptions &options) {
     features.push_back(options.features);
   }
   t.features = llvm::join(features, ",");
+  // Asked with no CPU, so LLVM does not print its own warning for a bad one.
   std::unique_ptr<llvm::MCSubtargetInfo> sti(
-      target->createMCSubtargetInfo(t.triple, t.cpu, t.features));
+      target->createMCSubtargetInfo(t.triple, "", ""));
   if (!sti || !sti->isCPUStringValid(t.cpu)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown CPU '", t.cpu,

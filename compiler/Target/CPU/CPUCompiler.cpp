@@ -104,6 +104,15 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
   result.prefix =
       toCIdentifier(options.prefix.empty() ? signature->entry : options.prefix);
   std::string error;
+  // Both files are opened before anything is written, and each is kept only
+  // when everything succeeded, so a failure leaves neither behind.
+  std::unique_ptr<llvm::ToolOutputFile> header;
+  if (!headerPath.empty()) {
+    header = openOutputFile(headerPath, &error);
+    if (!header) {
+      return absl::UnavailableError(error);
+    }
+  }
   auto output = openOutputFile(outputPath, &error);
   if (!output) {
     return absl::UnavailableError(error);
@@ -160,16 +169,12 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
   case EmitKind::Mlir:
     break;
   }
-  output->keep();
-  if (!headerPath.empty()) {
-    auto header = openOutputFile(headerPath, &error);
-    if (!header) {
-      return absl::UnavailableError(error);
-    }
+  if (header) {
     header->os() << generateHeader(*signature, result.prefix, result.info,
                                    sourceName);
     header->keep();
   }
+  output->keep();
   return result;
 }
 

@@ -1,0 +1,150 @@
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-matmul-to-vector="vector-width=16 mr=6 nr=4" | FileCheck %s
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-matmul-to-vector="vector-width=4 mr=2 nr=1 rows-per-task=2" | FileCheck %s --check-prefix=SMALL
+// RUN: not sinter-opt %s -sinter-cpu-matmul-to-vector="vector-width=0" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: sinter-cpu-matmul-to-vector: every tile size must be positive
+
+// 64 x 64 x 64 with 16 lanes, 6 x 4 registers: the row tasks of 48 rows are
+// an scf.parallel of 2; each full kernel keeps 6 x 4 vectors of C in
+// iter_args while K is walked, loading 4 vectors of B (from B or its packed
+// panel, see @packed_b) and broadcasting one element of A per row; the 4
+// leftover rows (64 = 10 * 6 + 4) get their own 4 x 4 kernel, run only by
+// the last task.
+// CHECK-LABEL: func.func @matmul_64
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<64x64xf32>, %[[B:[a-zA-Z0-9_]+]]: memref<64x64xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<64x64xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[TASKS:.*]] = arith.constant 2 : index
+// CHECK: scf.parallel (%[[T:[a-zA-Z0-9_]+]]) = (%{{.*}}) to (%[[TASKS]]) step (%{{.*}}) {
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
+// CHECK: %[[C0:.*]] = vector.load %[[C]][%{{.*}}, %{{.*}}] : memref<64x64xf32>, vector<16xf32>
+// CHECK: %[[ACC:.*]]:24 = scf.for %[[K:[a-zA-Z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC0:[a-zA-Z0-9_]+]] = %[[C0]],
+// CHECK: %[[B0:.*]] = vector.load %{{[a-zA-Z0-9_]+}}[{{.*}}%[[K]], %{{.*}}] : memref<{{.*}}xf32>, vector<16xf32>
+// CHECK: %[[A0:.*]] = memref.load %[[A]][%{{.*}}, %[[K]]] : memref<64x64xf32>
+// CHECK: %[[S0:.*]] = vector.broadcast %[[A0]] : f32 to vector<16xf32>
+// CHECK: %[[F0:.*]] = vector.fma %[[S0]], %[[B0]], %[[ACC0]] : vector<16xf32>
+// CHECK: scf.yield %[[F0]],
+// CHECK: vector.store %[[ACC]]#0, %[[C]][%{{.*}}, %{{.*}}] : memref<64x64xf32>, vector<16xf32>
+// CHECK: scf.if %[[LAST]] {
+// CHECK: %{{.*}}:16 = scf.for
+// CHECK: vector.fma
+// CHECK-NOT: vector.maskedload
+// CHECK: return
+func.func @matmul_64(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  return
+}
+
+// -----
+
+// With enough rows (M >= 2 mr) the full-width column tiles of B are first
+// copied into a contiguous [tile][k][nr * vw] panel, which the kernel then
+// streams.
+// SMALL-LABEL: func.func @packed_b
+// SMALL-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<4x3xf32>, %[[B:[a-zA-Z0-9_]+]]: memref<3x8xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<4x8xf32>)
+// SMALL: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x3x4xf32>
+// SMALL: scf.parallel (%{{[a-zA-Z0-9_]+}}, %[[TILE:[a-zA-Z0-9_]+]]) =
+// SMALL: scf.for %[[PK:[a-zA-Z0-9_]+]] =
+// SMALL: %[[V:.*]] = vector.load %[[B]][%[[PK]], %{{.*}}] : memref<3x8xf32>, vector<4xf32>
+// SMALL: vector.store %[[V]], %[[P]][%[[TILE]], %[[PK]], %{{.*}}] : memref<2x3x4xf32>, vector<4xf32>
+// SMALL: scf.parallel
+// SMALL: scf.for %[[K:[a-zA-Z0-9_]+]] = {{.*}} iter_args
+// SMALL: %[[BV:.*]] = vector.load %[[P]][%{{.*}}, %[[K]], %{{.*}}] : memref<2x3x4xf32>, vector<4xf32>
+// SMALL: vector.fma %{{.*}}, %[[BV]], %{{.*}} : vector<4xf32>
+func.func @packed_b(%a: memref<4x3xf32>, %b: memref<3x8xf32>, %c: memref<4x8xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x3xf32>, memref<3x8xf32>) outs(%c : memref<4x8xf32>)
+  return
+}
+
+// -----
+
+// N = 6 with 4 lanes: one full vector, then a last vector of 2 lanes read and
+// written under a constant mask (no scalar tail).
+// SMALL-LABEL: func.func @masked_tail
+// SMALL-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<4x3xf32>, %[[B:[a-zA-Z0-9_]+]]: memref<3x6xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<4x6xf32>)
+// SMALL: vector.load %[[C]]
+// SMALL: vector.store
+// SMALL: %[[M:.*]] = vector.constant_mask [2] : vector<4xi1>
+// SMALL: %[[PASS:.*]] = arith.constant dense<0.000000e+00> : vector<4xf32>
+// SMALL: %[[CV:.*]] = vector.maskedload %[[C]][%{{.*}}, %{{.*}}], %[[M]], %[[PASS]] : memref<4x6xf32>, vector<4xi1>, vector<4xf32> into vector<4xf32>
+// SMALL: scf.for
+// SMALL: vector.maskedload %[[B]][%{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} : memref<3x6xf32>, vector<4xi1>, vector<4xf32> into vector<4xf32>
+// SMALL: vector.fma
+// SMALL: %[[SM:.*]] = vector.constant_mask [2] : vector<4xi1>
+// SMALL: vector.maskedstore %[[C]][%{{.*}}, %{{.*}}], %[[SM]], %{{.*}} : memref<4x6xf32>, vector<4xi1>, vector<4xf32>
+// SMALL-NOT: linalg.matmul
+func.func @masked_tail(%a: memref<4x3xf32>, %b: memref<3x6xf32>, %c: memref<4x6xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x3xf32>, memref<3x6xf32>) outs(%c : memref<4x6xf32>)
+  return
+}
+
+// -----
+
+// batch_matmul: the tasks cover batches x row blocks (3 x 2 blocks of 2 rows
+// for M = 3); the batch is task / row tasks and indexes every access. Too
+// few rows to pack B.
+// SMALL-LABEL: func.func @batched
+// SMALL-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<3x3x2xf32>, %[[B:[a-zA-Z0-9_]+]]: memref<3x2x8xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<3x3x8xf32>)
+// SMALL-NOT: memref.alloc
+// SMALL: %[[N:.*]] = arith.constant 6 : index
+// SMALL: scf.parallel (%[[T:[a-zA-Z0-9_]+]]) = (%{{.*}}) to (%[[N]])
+// SMALL: %[[RT:.*]] = arith.constant 2 : index
+// SMALL: %[[BATCH:.*]] = arith.divui %[[T]], %[[RT]] : index
+// SMALL: vector.load %[[C]][%[[BATCH]], %{{.*}}, %{{.*}}] : memref<3x3x8xf32>, vector<4xf32>
+// SMALL: scf.for
+// SMALL: vector.load %[[B]][%[[BATCH]], %{{.*}}, %{{.*}}] : memref<3x2x8xf32>, vector<4xf32>
+// SMALL: memref.load %[[A]][%[[BATCH]], %{{.*}}, %{{.*}}] : memref<3x3x2xf32>
+// SMALL: vector.store %{{.*}}, %[[C]][%[[BATCH]], %{{.*}}, %{{.*}}]
+// SMALL-NOT: linalg.batch_matmul
+func.func @batched(%a: memref<3x3x2xf32>, %b: memref<3x2x8xf32>, %c: memref<3x3x8xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<3x3x2xf32>, memref<3x2x8xf32>) outs(%c : memref<3x3x8xf32>)
+  return
+}
+
+// -----
+
+// bf16 inputs widen as they are loaded: vectors of B and scalars of A.
+// SMALL-LABEL: func.func @bf16_inputs
+// SMALL: scf.for
+// SMALL: %[[BV:.*]] = vector.load %{{.*}} : memref<2x4xbf16>, vector<4xbf16>
+// SMALL: %[[BW:.*]] = arith.extf %[[BV]] : vector<4xbf16> to vector<4xf32>
+// SMALL: %[[AS:.*]] = memref.load %{{.*}} : memref<2x2xbf16>
+// SMALL: %[[AW:.*]] = arith.extf %[[AS]] : bf16 to f32
+// SMALL: %[[AB:.*]] = vector.broadcast %[[AW]] : f32 to vector<4xf32>
+// SMALL: vector.fma %[[AB]], %[[BW]], %{{.*}} : vector<4xf32>
+func.func @bf16_inputs(%a: memref<2x2xbf16>, %b: memref<2x4xbf16>, %c: memref<2x4xf32>) {
+  linalg.matmul ins(%a, %b : memref<2x2xbf16>, memref<2x4xbf16>) outs(%c : memref<2x4xf32>)
+  return
+}
+
+// -----
+
+// Integer products keep the generic loop lowering.
+// CHECK-LABEL: func.func @negative_integer
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<8x8xi32>, memref<8x8xi32>) outs(%{{.*}} : memref<8x8xi32>)
+// CHECK-NOT: vector.
+func.func @negative_integer(%a: memref<8x8xi32>, %b: memref<8x8xi32>, %c: memref<8x8xi32>) {
+  linalg.matmul ins(%a, %b : memref<8x8xi32>, memref<8x8xi32>) outs(%c : memref<8x8xi32>)
+  return
+}
+
+// -----
+
+// A B whose rows are not contiguous cannot be loaded as vectors.
+// CHECK-LABEL: func.func @negative_strided_b
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<8x8xf32>, memref<8x8xf32, strided<[1, 8]>>)
+// CHECK-NOT: vector.
+func.func @negative_strided_b(%a: memref<8x8xf32>, %b: memref<8x8xf32, strided<[1, 8]>>, %c: memref<8x8xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x8xf32>, memref<8x8xf32, strided<[1, 8]>>) outs(%c : memref<8x8xf32>)
+  return
+}
+
+// -----
+
+// Only bufferized matmuls: on tensors the pass does nothing.
+// CHECK-LABEL: func.func @negative_tensors
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8x8xf32>)
+// CHECK-NOT: vector.
+func.func @negative_tensors(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%c : tensor<8x8xf32>) -> tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}

@@ -1,0 +1,61 @@
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-prepare-bufferization | FileCheck %s
+
+// A compiled model's inputs are caller-owned and read-only, and each result
+// must be its own output buffer.
+
+// Every tensor argument of a public function is not writable; other
+// arguments get nothing.
+// CHECK-LABEL: func.func @inputs_read_only
+// CHECK-SAME: (%{{[a-zA-Z0-9_]+}}: tensor<4xf32> {bufferization.writable = false}, %{{[a-zA-Z0-9_]+}}: tensor<2x2xi32> {bufferization.writable = false}, %{{[a-zA-Z0-9_]+}}: index)
+// CHECK-NOT: bufferization.alloc_tensor
+// CHECK: return
+func.func @inputs_read_only(%a: tensor<4xf32>, %b: tensor<2x2xi32>, %n: index) -> tensor<4xf32> {
+  %0 = arith.addf %a, %a : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// A returned argument is copied into a fresh tensor.
+// CHECK-LABEL: func.func @returned_argument
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: tensor<4xf32> {bufferization.writable = false})
+// CHECK: %[[C:.*]] = bufferization.alloc_tensor() copy(%[[A]]) : tensor<4xf32>
+// CHECK: return %[[C]] : tensor<4xf32>
+func.func @returned_argument(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// A value returned twice: the first stays, the second is a copy.
+// CHECK-LABEL: func.func @returned_twice
+// CHECK: %[[V:.*]] = arith.addf
+// CHECK: %[[C:.*]] = bufferization.alloc_tensor() copy(%[[V]]) : tensor<4xf32>
+// CHECK: return %[[V]], %[[C]] : tensor<4xf32>, tensor<4xf32>
+func.func @returned_twice(%a: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = arith.addf %a, %a : tensor<4xf32>
+  return %0, %0 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// The same argument returned twice: two copies.
+// CHECK-LABEL: func.func @argument_returned_twice
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: tensor<2xbf16> {bufferization.writable = false})
+// CHECK: %[[C0:.*]] = bufferization.alloc_tensor() copy(%[[A]]) : tensor<2xbf16>
+// CHECK: %[[C1:.*]] = bufferization.alloc_tensor() copy(%[[A]]) : tensor<2xbf16>
+// CHECK: return %[[C0]], %[[C1]]
+func.func @argument_returned_twice(%a: tensor<2xbf16>) -> (tensor<2xbf16>, tensor<2xbf16>) {
+  return %a, %a : tensor<2xbf16>, tensor<2xbf16>
+}
+
+// -----
+
+// Private functions are not model entry points: untouched.
+// CHECK-LABEL: func.func private @no_change_private
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: tensor<4xf32>) -> tensor<4xf32> {
+// CHECK-NOT: bufferization
+// CHECK: return %[[A]]
+func.func private @no_change_private(%a: tensor<4xf32>) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}

@@ -1,0 +1,77 @@
+// RUN: sinter-opt %s -split-input-file -verify-diagnostics -sinter-convert-sinter-to-linalg | FileCheck %s
+
+// Composites are decomposed into primitives inside the pass, then lowered:
+// no sinter op survives. A fusion region is refused with a message.
+
+// Stable softmax: the row max is reduced and subtracted before exp.
+// CHECK-LABEL: func.func @softmax
+// CHECK-SAME: (%[[X:[a-zA-Z0-9_]+]]: tensor<4x8xf32>)
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[MINIT:.*]] = linalg.fill ins(%[[NINF]] : f32)
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%[[X]] : tensor<4x8xf32>) outs(%[[MINIT]] : tensor<4xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[MAXB:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[MAX]] : tensor<4xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[SHIFT:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[X]], %[[MAXB]] : tensor<4x8xf32>, tensor<4x8xf32>)
+// CHECK: arith.subf
+// CHECK: %[[EXP:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SHIFT]] : tensor<4x8xf32>)
+// CHECK: math.exp
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%[[EXP]] : tensor<4x8xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} fastmath<reassoc,contract>
+// CHECK: %[[SUMB:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SUM]] : tensor<4xf32>)
+// CHECK: %[[P:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[EXP]], %[[SUMB]] : tensor<4x8xf32>, tensor<4x8xf32>)
+// CHECK: arith.divf
+// CHECK: return %[[P]]
+// CHECK-NOT: sinter.
+func.func @softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = sinter.softmax %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// log_softmax: max, subtract, exp, sum, log, subtract.
+// CHECK-LABEL: func.func @log_softmax
+// CHECK: arith.maximumf
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
+// CHECK: math.log
+// CHECK: arith.subf
+// CHECK-NOT: sinter.
+func.func @log_softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = sinter.log_softmax %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Norms compute in f32 whatever the storage type.
+// CHECK-LABEL: func.func @layer_norm_bf16
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.divf
+// CHECK: math.sqrt
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK-NOT: sinter.
+func.func @layer_norm_bf16(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
+  %0 = sinter.layer_norm %x axis = 1 epsilon = 1.0e-5 : tensor<2x8xbf16> -> tensor<2x8xbf16>
+  return %0 : tensor<2x8xbf16>
+}
+
+// -----
+
+func.func @fusion(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{sinter.fusion regions are not lowered for the CPU yet; compile the graph before fusion}}
+  %r = sinter.fusion loop (%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
+    %s = sinter.add %x, %y : tensor<4xf32>
+    sinter.yield %s : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
