@@ -78,7 +78,9 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createCPULowerCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createPlanWorkspacePass());
-  pm.addPass(createCanonicalizerPass());
+  // No canonicalization before outlining: it would unroll single-iteration
+  // loops into straight-line code at the top level, which is then neither a
+  // kernel (no noalias) nor a task.
   OutlineKernelsPassOptions outline;
   outline.minParallelWork = options.minParallelWork;
   pm.addPass(createOutlineKernelsPass(outline));
