@@ -215,4 +215,27 @@ def CPUApproximateMathPass
                            "mlir::vector::VectorDialect"];
 }
 
+
+def CPULegalizeBF16Pass : Pass<"sinter-cpu-legalize-bf16", "mlir::ModuleOp"> {
+  let summary = "Select bf16 values as their bits";
+  let description = [{
+    After `arith-expand` has turned every bf16 conversion into integer
+    arithmetic, the only bf16 computation left is `arith.select` (its NaN
+    fix-up among them). LLVM's x86 backend promotes a bf16 select to f32 on
+    CPUs without AVX512-BF16 and calls `__truncsfbf2`, which this
+    toolchain's libgcc does not have. Selecting the 16-bit patterns instead
+    is exact and needs no library.
+
+    ```mlir
+    %r = arith.select %c, %a, %b : vector<8xbf16>
+    // becomes
+    %ai = arith.bitcast %a : vector<8xbf16> to vector<8xi16>
+    %bi = arith.bitcast %b : vector<8xbf16> to vector<8xi16>
+    %ri = arith.select %c, %ai, %bi : vector<8xi1>, vector<8xi16>
+    %r = arith.bitcast %ri : vector<8xi16> to vector<8xbf16>
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 #endif // SINTER_CONVERSION_PASSES_TD

@@ -94,6 +94,7 @@ void buildCPUToLLVMPipeline(OpPassManager &pm) {
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true; // bf16 <-> f32 as integer ops: no libcalls
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createCPULegalizeBF16Pass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());

@@ -76,6 +76,7 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   TempDir dir;
   std::string soPath = (dir.path + "/model.so").str();
   cpu::CompileOptions compileOptions;
+  compileOptions.target.cpu = options.cpu;
   absl::StatusOr<cpu::CompileResult> compiled = cpu::compileModule(
       module, compileOptions, cpu::EmitKind::SharedObject, soPath);
   if (!compiled.ok()) {

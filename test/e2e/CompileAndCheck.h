@@ -31,6 +31,8 @@ struct CheckOptions {
   std::vector<reference::HostTensor> inputs;
   /// Scales the default tolerance (e.g. for deep models in bf16).
   double toleranceScale = 1.0;
+  /// Target CPU for the compiler ("native", "x86-64-v3", ...).
+  std::string cpu = "native";
 };
 
 /// Returns an empty string when every output matches, else what differs (or

@@ -96,6 +96,45 @@ TEST_P(ModelTest, SmallGpt) {
 INSTANTIATE_TEST_SUITE_P(Models, ModelTest, testing::ValuesIn(kParams),
                          paramName);
 
+/// Other targets than this CPU: AVX2 (8-lane kernels, 6 x 2 matmul blocks)
+/// and baseline x86-64 (SSE2, 4 lanes, no FMA instructions).
+class OtherCpuTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(OtherCpuTest, SmallGptAndGpt2Block) {
+  auto ctx = makeContext();
+  CheckOptions options;
+  options.cpu = GetParam();
+  auto gpt = models::buildGpt(*ctx, models::defaultSmallGptConfig());
+  ASSERT_TRUE(gpt.ok()) << gpt.status();
+  EXPECT_EQ(compileRunAndCompare(**gpt, options), "");
+  models::GptConfig c;
+  c.dtype = DType::BF16;
+  auto block = models::buildGpt2Block(*ctx, c);
+  ASSERT_TRUE(block.ok()) << block.status();
+  options.toleranceScale = 2;
+  EXPECT_EQ(compileRunAndCompare(**block, options), "");
+}
+
+TEST_P(OtherCpuTest, MatmulEdges) {
+  std::string text = R"(
+func.func @f(%a: tensor<2x37x131xf32>, %b: tensor<131x45xf32>) -> tensor<2x37x45xf32> {
+  %r = sinter.matmul %a, %b : (tensor<2x37x131xf32>, tensor<131x45xf32>) -> tensor<2x37x45xf32>
+  return %r : tensor<2x37x45xf32>
+}
+)";
+  CheckOptions options;
+  options.cpu = GetParam();
+  EXPECT_EQ(compileRunAndCompare(text, options), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, OtherCpuTest,
+                         testing::Values("x86-64-v3", "x86-64"),
+                         [](const testing::TestParamInfo<std::string> &i) {
+                           return i.param == "x86-64"
+                                      ? std::string("x86_64")
+                                      : std::string("x86_64_v3");
+                         });
+
 /// One compiled model, four threads, each with its own execution context,
 /// 100 runs each: every result is bitwise the first one.
 TEST(ModelThreads, FourThreadsHundredRunsIdentical) {

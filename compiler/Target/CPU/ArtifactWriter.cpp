@@ -17,6 +17,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -443,6 +444,79 @@ private:
 
 } // namespace
 
+/// bf16 on CPUs without AVX512-BF16: LLVM's x86 backend promotes every bf16
+/// value it holds in a register to f32, so a bf16 load, store or select
+/// (even a plain copy) becomes an extension and a __truncsfbf2 libcall,
+/// which Debian 12's libgcc does not have. After the optimizer has run
+/// (InstCombine would undo it), move bf16 through memory and selects as its
+/// 16-bit pattern; arithmetic was already expanded to integer ops by
+/// arith-expand. A rounding __truncsfbf2 is also defined in the artifact
+/// (hidden, weak) for anything the backend still converts.
+static void bf16AsBits(llvm::Module &m) {
+  std::vector<llvm::Instruction *> work;
+  for (llvm::Function &f : m) {
+    for (llvm::Instruction &i : llvm::instructions(f)) {
+      llvm::Type *t = nullptr;
+      if (llvm::isa<llvm::SelectInst, llvm::LoadInst>(i)) {
+        t = i.getType();
+      } else if (auto *st = llvm::dyn_cast<llvm::StoreInst>(&i)) {
+        t = st->getValueOperand()->getType();
+      }
+      if (t && t->getScalarType()->isBFloatTy()) {
+        work.push_back(&i);
+      }
+    }
+  }
+  for (llvm::Instruction *i : work) {
+    llvm::IRBuilder<> b(i);
+    if (auto *sel = llvm::dyn_cast<llvm::SelectInst>(i)) {
+      llvm::Type *type = sel->getType();
+      llvm::Type *bits = type->getWithNewType(b.getInt16Ty());
+      llvm::Value *t = b.CreateBitCast(sel->getTrueValue(), bits);
+      llvm::Value *f = b.CreateBitCast(sel->getFalseValue(), bits);
+      llvm::Value *r = b.CreateSelect(sel->getCondition(), t, f);
+      sel->replaceAllUsesWith(b.CreateBitCast(r, type));
+    } else if (auto *ld = llvm::dyn_cast<llvm::LoadInst>(i)) {
+      llvm::Type *type = ld->getType();
+      llvm::Type *bits = type->getWithNewType(b.getInt16Ty());
+      llvm::LoadInst *r =
+          b.CreateAlignedLoad(bits, ld->getPointerOperand(), ld->getAlign());
+      r->copyMetadata(*ld);
+      ld->replaceAllUsesWith(b.CreateBitCast(r, type));
+    } else {
+      auto *st = llvm::cast<llvm::StoreInst>(i);
+      llvm::Value *v = st->getValueOperand();
+      llvm::Type *bits = v->getType()->getWithNewType(b.getInt16Ty());
+      llvm::StoreInst *r = b.CreateAlignedStore(
+          b.CreateBitCast(v, bits), st->getPointerOperand(), st->getAlign());
+      r->copyMetadata(*st);
+    }
+    i->eraseFromParent();
+  }
+
+  // float -> bfloat, round to nearest even, NaN stays NaN (quiet).
+  if (m.getFunction("__truncsfbf2")) {
+    return;
+  }
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *fn = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getBFloatTy(ctx),
+                              {llvm::Type::getFloatTy(ctx)}, false),
+      llvm::GlobalValue::LinkOnceODRLinkage, "__truncsfbf2", m);
+  fn->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Value *x = fn->getArg(0);
+  llvm::Value *u = b.CreateBitCast(x, b.getInt32Ty());
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(u, 16), 1);
+  llvm::Value *rounded =
+      b.CreateLShr(b.CreateAdd(u, b.CreateAdd(lsb, b.getInt32(0x7FFF))), 16);
+  llvm::Value *isNan = b.CreateFCmpUNO(x, x);
+  llvm::Value *quiet = b.CreateOr(b.CreateLShr(u, 16), 0x40);
+  llvm::Value *r16 =
+      b.CreateTrunc(b.CreateSelect(isNan, quiet, rounded), b.getInt16Ty());
+  b.CreateRet(b.CreateBitCast(r16, llvm::Type::getBFloatTy(ctx)));
+}
+
 absl::StatusOr<std::unique_ptr<llvm::Module>>
 buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
                     const ResolvedTarget &target, llvm::LLVMContext &context,
@@ -541,6 +615,9 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
   llvm::ModulePassManager mpm =
       pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   mpm.run(*m, mam);
+  if (!(target.abiFeatures & SINTER_ABI_CPU_AVX512BF16)) {
+    bf16AsBits(*m);
+  }
   return m;
 }
 
