@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace sinter {
 namespace {
@@ -311,6 +312,27 @@ Value emitConvert(OpBuilder &b, Location loc, Value x, Type to) {
   return b.create<arith::TruncIOp>(loc, to, x);
 }
 
+Value emitScalar(GeluOp op, OpBuilder &b, Location loc, ValueRange a) {
+  return emitGelu(op.getApproximate(), b, loc, a[0]);
+}
+Value emitScalar(CompareOp op, OpBuilder &b, Location loc, ValueRange a) {
+  // Widening bf16/f16 to f32 is exact, so comparing in f32 is exact too.
+  return emitCompare(op.getPredicate(), b, loc, a[0], a[1]);
+}
+Value emitScalar(SelectOp, OpBuilder &b, Location loc, ValueRange a) {
+  return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]);
+}
+Value emitScalar(ConvertOp op, OpBuilder &b, Location loc, ValueRange a) {
+  return emitConvert(b, loc, a[0],
+                     cast<RankedTensorType>(op.getType()).getElementType());
+}
+
+/// select moves values and convert does its own widening: their operands
+/// are used as stored.
+template <typename OpTy> constexpr bool widensInputs() {
+  return !std::is_same_v<OpTy, SelectOp> && !std::is_same_v<OpTy, ConvertOp>;
+}
+
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -326,73 +348,8 @@ struct ElementwiseToGeneric : OpConversionPattern<OpTy> {
         rewriter, op.getLoc(), type, adaptor.getOperands(),
         [&](OpBuilder &b, Location loc, ValueRange a) {
           return emitScalar(op, b, loc, a);
-        });
-    rewriter.replaceOp(op, r);
-    return success();
-  }
-};
-
-struct GeluToGeneric : OpConversionPattern<GeluOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(GeluOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Value r = buildElementwiseGeneric(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
-        adaptor.getOperands(), [&](OpBuilder &b, Location loc, ValueRange a) {
-          return emitGelu(op.getApproximate(), b, loc, a[0]);
-        });
-    rewriter.replaceOp(op, r);
-    return success();
-  }
-};
-
-struct CompareToGeneric : OpConversionPattern<CompareOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(CompareOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    // Widening bf16/f16 to f32 is exact, so comparing in f32 is exact too.
-    Value r = buildElementwiseGeneric(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
-        adaptor.getOperands(), [&](OpBuilder &b, Location loc, ValueRange a) {
-          return emitCompare(op.getPredicate(), b, loc, a[0], a[1]);
-        });
-    rewriter.replaceOp(op, r);
-    return success();
-  }
-};
-
-struct SelectToGeneric : OpConversionPattern<SelectOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SelectOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Value r = buildElementwiseGeneric(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
-        adaptor.getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
-          return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]);
         },
-        /*widenInputs=*/false);
-    rewriter.replaceOp(op, r);
-    return success();
-  }
-};
-
-struct ConvertToGeneric : OpConversionPattern<ConvertOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(ConvertOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    Type to = type.getElementType();
-    Value r = buildElementwiseGeneric(
-        rewriter, op.getLoc(), type, adaptor.getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange a) {
-          return emitConvert(b, loc, a[0], to);
-        },
-        /*widenInputs=*/false);
+        widensInputs<OpTy>());
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -402,18 +359,18 @@ struct ConvertToGeneric : OpConversionPattern<ConvertOp> {
 
 void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns
-      .add<ElementwiseToGeneric<AddOp>, ElementwiseToGeneric<SubOp>,
-           ElementwiseToGeneric<MulOp>, ElementwiseToGeneric<DivOp>,
-           ElementwiseToGeneric<MaxOp>, ElementwiseToGeneric<MinOp>,
-           ElementwiseToGeneric<PowOp>, ElementwiseToGeneric<NegOp>,
-           ElementwiseToGeneric<AbsOp>, ElementwiseToGeneric<ExpOp>,
-           ElementwiseToGeneric<LogOp>, ElementwiseToGeneric<SqrtOp>,
-           ElementwiseToGeneric<RsqrtOp>, ElementwiseToGeneric<TanhOp>,
-           ElementwiseToGeneric<ErfOp>, ElementwiseToGeneric<SigmoidOp>,
-           ElementwiseToGeneric<ReluOp>, ElementwiseToGeneric<SiluOp>,
-           GeluToGeneric, CompareToGeneric, SelectToGeneric, ConvertToGeneric>(
-          ctx);
+  patterns.add<ElementwiseToGeneric<AddOp>, ElementwiseToGeneric<SubOp>,
+               ElementwiseToGeneric<MulOp>, ElementwiseToGeneric<DivOp>,
+               ElementwiseToGeneric<MaxOp>, ElementwiseToGeneric<MinOp>,
+               ElementwiseToGeneric<PowOp>, ElementwiseToGeneric<NegOp>,
+               ElementwiseToGeneric<AbsOp>, ElementwiseToGeneric<ExpOp>,
+               ElementwiseToGeneric<LogOp>, ElementwiseToGeneric<SqrtOp>,
+               ElementwiseToGeneric<RsqrtOp>, ElementwiseToGeneric<TanhOp>,
+               ElementwiseToGeneric<ErfOp>, ElementwiseToGeneric<SigmoidOp>,
+               ElementwiseToGeneric<ReluOp>, ElementwiseToGeneric<SiluOp>,
+               ElementwiseToGeneric<GeluOp>, ElementwiseToGeneric<CompareOp>,
+               ElementwiseToGeneric<SelectOp>, ElementwiseToGeneric<ConvertOp>>(
+      ctx);
 }
 
 } // namespace sinter
