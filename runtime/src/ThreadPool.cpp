@@ -29,6 +29,9 @@ namespace sinter::runtime {
 
 namespace {
 
+/// Chunks per thread in a job.
+constexpr int64_t kChunksPerThread = 4;
+
 /// How long a waiter spins before it blocks.
 constexpr std::chrono::microseconds kSpinTime{50};
 
@@ -139,7 +142,11 @@ void ThreadPool::parallelFor(sinter_abi_task_fn task, void *context,
   task_ = task;
   context_ = context;
   count_ = count;
-  numChunks_ = count < numThreads_ ? count : numThreads_;
+  // A few chunks per thread, claimed dynamically: on a shared machine a
+  // thread that is descheduled for a while then delays the job by one small
+  // chunk rather than by a whole 1/numThreads share.
+  int64_t chunks = int64_t(numThreads_) * kChunksPerThread;
+  numChunks_ = count < chunks ? count : chunks;
   completed_.store(0, std::memory_order_relaxed);
   ++generation_;
   // seq_cst: pairs with the worker's sleepingWorkers_ increment.

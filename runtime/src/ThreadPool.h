@@ -34,7 +34,8 @@ public:
   int numThreads() const { return numThreads_; }
 
   /// Calls `task(context, begin, end)` on disjoint contiguous ranges covering
-  /// [0, count): about one range per thread, the caller running ranges too.
+  /// [0, count): a few ranges per thread, claimed dynamically, the caller
+  /// running ranges too.
   /// Returns when all have finished. count <= 0 does nothing. Thread-safe;
   /// runs inline when the workers are busy.
   void parallelFor(sinter_abi_task_fn task, void *context, int64_t count);

@@ -1,4 +1,4 @@
-// RUN: sinter-opt %s -split-input-file -sinter-cpu-matmul-to-vector="vector-width=16 mr=6 nr=4" | FileCheck %s
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-matmul-to-vector="vector-width=16 mr=6 nr=4 rows-per-task=48" | FileCheck %s
 // RUN: sinter-opt %s -split-input-file -sinter-cpu-matmul-to-vector="vector-width=4 mr=2 nr=1 rows-per-task=2" | FileCheck %s --check-prefix=SMALL
 // RUN: not sinter-opt %s -sinter-cpu-matmul-to-vector="vector-width=0" 2>&1 | FileCheck %s --check-prefix=BAD
 
