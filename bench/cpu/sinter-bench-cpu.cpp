@@ -30,10 +30,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <functional>
 #include <random>
+#include <thread>
 
 using namespace sinter;
 

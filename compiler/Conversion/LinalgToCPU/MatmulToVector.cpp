@@ -62,20 +62,29 @@ public:
     bElem = cast<MemRefType>(bMat.getType()).getElementType();
   }
 
+  /// Tasks are (batch, block of rows, block of nc columns): splitting N as
+  /// well gives threads evenly many tasks without making each task re-read
+  /// more of B (a task streams only its own column block).
   void emit() {
     int64_t rowTasks = llvm::divideCeil(m, t.rowsPerTask);
+    int64_t tileN = t.nr * t.vw;
+    int64_t nFull = (n / tileN) * tileN;
+    int64_t nRem = n - nFull;
+    int64_t colTasks = std::max<int64_t>(1, llvm::divideCeil(nFull, t.nc));
     Value c0 = idx(0), c1 = idx(1);
     packB();
-    auto par = b.create<scf::ParallelOp>(loc, ValueRange{c0},
-                                         ValueRange{idx(batches * rowTasks)},
-                                         ValueRange{c1});
+    auto par = b.create<scf::ParallelOp>(
+        loc, ValueRange{c0}, ValueRange{idx(batches * rowTasks * colTasks)},
+        ValueRange{c1});
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(par.getBody());
     Value task = par.getInductionVars()[0];
+    Value colTask = b.create<arith::RemUIOp>(loc, task, idx(colTasks));
+    Value rest = b.create<arith::DivUIOp>(loc, task, idx(colTasks));
     batch = batched
-                ? b.create<arith::DivUIOp>(loc, task, idx(rowTasks)).getResult()
+                ? b.create<arith::DivUIOp>(loc, rest, idx(rowTasks)).getResult()
                 : Value();
-    Value rowTask = b.create<arith::RemUIOp>(loc, task, idx(rowTasks));
+    Value rowTask = b.create<arith::RemUIOp>(loc, rest, idx(rowTasks));
     Value mBegin = b.create<arith::MulIOp>(loc, rowTask, idx(t.rowsPerTask));
     // Rows this task covers with full mr-row kernels: [mBegin, mFullEnd).
     int64_t mFull = (m / t.mr) * t.mr;
@@ -83,49 +92,51 @@ public:
         loc, b.create<arith::AddIOp>(loc, mBegin, idx(t.rowsPerTask)),
         idx(mFull));
     int64_t mTail = m - mFull;
-    int64_t tileN = t.nr * t.vw;
-    int64_t nFull = (n / tileN) * tileN;
-    int64_t nRem = n - nFull;
-    // Only the task holding the last rows computes the M tail.
+    // Only the task holding the last rows computes the M tail, and only the
+    // last column block the N tail.
     Value ownsMTail;
     if (mTail > 0) {
       ownsMTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
                                           rowTask, idx(rowTasks - 1));
     }
+    Value ownsNTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              colTask, idx(colTasks - 1));
+    Value nb = b.create<arith::MulIOp>(loc, colTask, idx(t.nc));
+    Value nEnd = b.create<arith::MinUIOp>(
+        loc, b.create<arith::AddIOp>(loc, nb, idx(t.nc)), idx(nFull));
 
     forRange(0, k, t.kc, [&](Value kb) {
       Value kEnd = b.create<arith::MinUIOp>(
           loc, b.create<arith::AddIOp>(loc, kb, idx(t.kc)), idx(k));
       if (nFull > 0) {
-        forRange(0, nFull, t.nc, [&](Value nb) {
-          Value nEnd = b.create<arith::MinUIOp>(
-              loc, b.create<arith::AddIOp>(loc, nb, idx(t.nc)), idx(nFull));
-          forDynamic(mBegin, mFullEnd, t.mr, [&](Value mi) {
+        forDynamic(mBegin, mFullEnd, t.mr, [&](Value mi) {
+          forDynamic(nb, nEnd, tileN, [&](Value ni) {
+            kernel(mi, ni, kb, kEnd, t.mr, t.nr, 0);
+          });
+        });
+        if (mTail > 0) {
+          ifThen(ownsMTail, [&] {
             forDynamic(nb, nEnd, tileN, [&](Value ni) {
-              kernel(mi, ni, kb, kEnd, t.mr, t.nr, 0);
+              kernel(idx(mFull), ni, kb, kEnd, mTail, t.nr, 0);
             });
           });
-          if (mTail > 0) {
-            ifThen(ownsMTail, [&] {
-              forDynamic(nb, nEnd, tileN, [&](Value ni) {
-                kernel(idx(mFull), ni, kb, kEnd, mTail, t.nr, 0);
-              });
-            });
-          }
-        });
+        }
       }
       if (nRem > 0) {
         int64_t fullVectors = nRem / t.vw;
         int64_t lastLanes = nRem % t.vw;
         int64_t vectors = fullVectors + (lastLanes > 0 ? 1 : 0);
-        forDynamic(mBegin, mFullEnd, t.mr, [&](Value mi) {
-          kernel(mi, idx(nFull), kb, kEnd, t.mr, vectors, lastLanes);
-        });
-        if (mTail > 0) {
-          ifThen(ownsMTail, [&] {
-            kernel(idx(mFull), idx(nFull), kb, kEnd, mTail, vectors, lastLanes);
+        ifThen(ownsNTail, [&] {
+          forDynamic(mBegin, mFullEnd, t.mr, [&](Value mi) {
+            kernel(mi, idx(nFull), kb, kEnd, t.mr, vectors, lastLanes);
           });
-        }
+          if (mTail > 0) {
+            ifThen(ownsMTail, [&] {
+              kernel(idx(mFull), idx(nFull), kb, kEnd, mTail, vectors,
+                     lastLanes);
+            });
+          }
+        });
       }
     });
   }

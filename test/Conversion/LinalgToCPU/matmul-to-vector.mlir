@@ -79,16 +79,18 @@ func.func @masked_tail(%a: memref<4x3xf32>, %b: memref<3x6xf32>, %c: memref<4x6x
 
 // -----
 
-// batch_matmul: the tasks cover batches x row blocks (3 x 2 blocks of 2 rows
-// for M = 3); the batch is task / row tasks and indexes every access. Too
-// few rows to pack B.
+// batch_matmul: the tasks cover batches x row blocks x column blocks (3 x 2
+// blocks of 2 rows for M = 3, one column block); the batch is
+// (task / column tasks) / row tasks and indexes every access. Too few rows
+// to pack B.
 // SMALL-LABEL: func.func @batched
 // SMALL-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<3x3x2xf32>, %[[B:[a-zA-Z0-9_]+]]: memref<3x2x8xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<3x3x8xf32>)
 // SMALL-NOT: memref.alloc
 // SMALL: %[[N:.*]] = arith.constant 6 : index
 // SMALL: scf.parallel (%[[T:[a-zA-Z0-9_]+]]) = (%{{.*}}) to (%[[N]])
+// SMALL: %[[REST:.*]] = arith.divui %[[T]], %{{.*}} : index
 // SMALL: %[[RT:.*]] = arith.constant 2 : index
-// SMALL: %[[BATCH:.*]] = arith.divui %[[T]], %[[RT]] : index
+// SMALL: %[[BATCH:.*]] = arith.divui %[[REST]], %[[RT]] : index
 // SMALL: vector.load %[[C]][%[[BATCH]], %{{.*}}, %{{.*}}] : memref<3x3x8xf32>, vector<4xf32>
 // SMALL: scf.for
 // SMALL: vector.load %[[B]][%[[BATCH]], %{{.*}}, %{{.*}}] : memref<3x2x8xf32>, vector<4xf32>
