@@ -16,4 +16,8 @@ if grep -qw avx512f /proc/cpuinfo; then
 elif grep -qw avx2 /proc/cpuinfo; then
   export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 fi
+# The baseline runs on one thread; OpenBLAS's idle worker threads would
+# otherwise keep spinning on the second core while Sinter's 2-thread case
+# runs right after it.
+export OPENBLAS_NUM_THREADS=1
 "$build/bin/sinter-bench-cpu" "${1:-30}"

@@ -53,9 +53,12 @@ __attribute__((target("avx512f"))) double fmaPeakAvx512(int64_t iters) {
       acc[j] = _mm512_fmadd_ps(acc[j], a, c);
     }
   }
-  float sink = 0;
+  float out[16], sink = 0;
   for (int j = 0; j < 16; ++j) {
-    sink += _mm512_reduce_add_ps(acc[j]);
+    _mm512_storeu_ps(out, acc[j]);
+    for (float v : out) {
+      sink += v;
+    }
   }
   return sink;
 }
