@@ -141,7 +141,7 @@ public:
     });
   }
 
-private:
+protected:
   Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
 
   /// Copies the full nr*vw-wide column tiles of B into a contiguous panel
@@ -325,6 +325,132 @@ private:
   Type accType, aElem, bElem;
 };
 
+/// C += A * B^T with B stored [N, K] (q k^T in attention, tied output
+/// embeddings): both operands are read along K, so an mr x nr block of dot
+/// products is accumulated as vectors over K and reduced once at the end.
+/// No transpose and no packing, whatever N is.
+class DotEmitter : public MatmulEmitter {
+public:
+  using MatmulEmitter::MatmulEmitter;
+
+  void emit() {
+    constexpr int64_t rowsPerKernel = 4, colsPerKernel = 4;
+    int64_t rowsPerTask = 12 * rowsPerKernel;
+    // The rows of B^T one task reuses stay in (about 1 MiB of) L2.
+    int64_t bytes = std::max<int64_t>(1, k) * 4;
+    int64_t colBlock = std::max<int64_t>(
+        colsPerKernel, ((1 << 20) / bytes) / colsPerKernel * colsPerKernel);
+    int64_t mFull = m / rowsPerKernel * rowsPerKernel, mTail = m - mFull;
+    int64_t nFull = n / colsPerKernel * colsPerKernel, nTail = n - nFull;
+    int64_t rowTasks = llvm::divideCeil(m, rowsPerTask);
+    int64_t colTasks = std::max<int64_t>(1, llvm::divideCeil(nFull, colBlock));
+    auto par = b.create<scf::ParallelOp>(
+        loc, ValueRange{idx(0)}, ValueRange{idx(batches * rowTasks * colTasks)},
+        ValueRange{idx(1)});
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(par.getBody());
+    Value task = par.getInductionVars()[0];
+    Value colTask = b.create<arith::RemUIOp>(loc, task, idx(colTasks));
+    Value rest = b.create<arith::DivUIOp>(loc, task, idx(colTasks));
+    batch = batched
+                ? b.create<arith::DivUIOp>(loc, rest, idx(rowTasks)).getResult()
+                : Value();
+    Value rowTask = b.create<arith::RemUIOp>(loc, rest, idx(rowTasks));
+    Value mBegin = b.create<arith::MulIOp>(loc, rowTask, idx(rowsPerTask));
+    Value mEnd = b.create<arith::MinUIOp>(
+        loc, b.create<arith::AddIOp>(loc, mBegin, idx(rowsPerTask)),
+        idx(mFull));
+    Value nBegin = b.create<arith::MulIOp>(loc, colTask, idx(colBlock));
+    Value nEnd = b.create<arith::MinUIOp>(
+        loc, b.create<arith::AddIOp>(loc, nBegin, idx(colBlock)), idx(nFull));
+    Value ownsMTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              rowTask, idx(rowTasks - 1));
+    Value ownsNTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              colTask, idx(colTasks - 1));
+
+    forDynamic(mBegin, mEnd, rowsPerKernel, [&](Value mi) {
+      forDynamic(nBegin, nEnd, colsPerKernel,
+                 [&](Value nj) { dot(mi, nj, rowsPerKernel, colsPerKernel); });
+    });
+    if (mTail > 0) {
+      ifThen(ownsMTail, [&] {
+        forDynamic(nBegin, nEnd, colsPerKernel, [&](Value nj) {
+          dot(idx(mFull), nj, mTail, colsPerKernel);
+        });
+      });
+    }
+    if (nTail > 0) {
+      ifThen(ownsNTail, [&] {
+        forDynamic(mBegin, mEnd, rowsPerKernel, [&](Value mi) {
+          dot(mi, idx(nFull), rowsPerKernel, nTail);
+        });
+        if (mTail > 0) {
+          ifThen(ownsMTail, [&] { dot(idx(mFull), idx(nFull), mTail, nTail); });
+        }
+      });
+    }
+  }
+
+private:
+  /// C[mi.., nj..] += sum_k A[mi+i, k] * Bt[nj+j, k] for a rows x cols block.
+  void dot(Value mi, Value nj, int64_t rows, int64_t cols) {
+    int64_t kFull = k / t.vw * t.vw, kRem = k - kFull;
+    VectorType vt = vecOf(accType);
+    SmallVector<Value> rowIdx, colIdx;
+    for (int64_t i = 0; i < rows; ++i) {
+      rowIdx.push_back(b.create<arith::AddIOp>(loc, mi, idx(i)));
+    }
+    for (int64_t j = 0; j < cols; ++j) {
+      colIdx.push_back(b.create<arith::AddIOp>(loc, nj, idx(j)));
+    }
+    Value zero = b.create<arith::ConstantOp>(
+        loc, vt, DenseElementsAttr::get(vt, b.getZeroAttr(accType)));
+    auto step = [&](Value kk, ValueRange acc, bool masked) {
+      SmallVector<Value> av, bv, next;
+      for (int64_t i = 0; i < rows; ++i) {
+        av.push_back(loadVector(a, aElem, rowIdx[i], kk, masked, kRem));
+      }
+      for (int64_t j = 0; j < cols; ++j) {
+        bv.push_back(loadVector(bMat, bElem, colIdx[j], kk, masked, kRem));
+      }
+      for (int64_t i = 0; i < rows; ++i) {
+        for (int64_t j = 0; j < cols; ++j) {
+          next.push_back(
+              b.create<vector::FMAOp>(loc, av[i], bv[j], acc[i * cols + j]));
+        }
+      }
+      return next;
+    };
+    SmallVector<Value> init(rows * cols, zero);
+    auto loop = b.create<scf::ForOp>(
+        loc, idx(0), idx(kFull), idx(t.vw), init,
+        [&](OpBuilder &nb, Location, Value kk, ValueRange iter) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, step(kk, iter, false));
+        });
+    SmallVector<Value> acc(loop.getResults());
+    if (kRem > 0) {
+      acc = step(idx(kFull), acc, true);
+    }
+    auto fastmath =
+        arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < cols; ++j) {
+        Value sum = b.create<vector::ReductionOp>(
+            loc, vector::CombiningKind::ADD, acc[i * cols + j], fastmath);
+        SmallVector<Value> at = {rowIdx[i], colIdx[j]};
+        if (batched) {
+          at.insert(at.begin(), batch);
+        }
+        Value old = b.create<memref::LoadOp>(loc, c, at);
+        b.create<memref::StoreOp>(loc, b.create<arith::AddFOp>(loc, old, sum),
+                                  c, at);
+      }
+    }
+  }
+};
+
 struct CPUMatmulToVectorPass
     : impl::CPUMatmulToVectorPassBase<CPUMatmulToVectorPass> {
   using CPUMatmulToVectorPassBase::CPUMatmulToVectorPassBase;
@@ -344,7 +470,9 @@ struct CPUMatmulToVectorPass
 
     SmallVector<linalg::LinalgOp> matmuls;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) &&
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp,
+              linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(
+              op) &&
           op.hasPureBufferSemantics()) {
         matmuls.push_back(op);
       }
@@ -362,13 +490,22 @@ struct CPUMatmulToVectorPass
           !isa<FloatType>(aType.getElementType()) ||
           !isa<FloatType>(bType.getElementType()) ||
           !hasUnitInnerStride(bType) || !hasUnitInnerStride(cType) ||
+          (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(
+               op) &&
+           !hasUnitInnerStride(aType)) ||
           !aType.hasStaticShape() || !bType.hasStaticShape() ||
           !cType.hasStaticShape()) {
         continue;
       }
       OpBuilder b(op);
-      MatmulEmitter(b, op.getLoc(), a, bm, c, isa<linalg::BatchMatmulOp>(op), t)
-          .emit();
+      bool batched =
+          isa<linalg::BatchMatmulOp, linalg::BatchMatmulTransposeBOp>(op);
+      if (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(
+              op)) {
+        DotEmitter(b, op.getLoc(), a, bm, c, batched, t).emit();
+      } else {
+        MatmulEmitter(b, op.getLoc(), a, bm, c, batched, t).emit();
+      }
       op->erase();
     }
   }

@@ -66,14 +66,21 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
     if (op.getTransposeLhs()) {
       lhs = transposeLastTwo(rewriter, loc, lhs);
     }
-    if (op.getTransposeRhs()) {
+    // A transposed right-hand side ([..., N, K]: k^T in attention, a tied
+    // output embedding) stays as it is: the CPU kernel for
+    // matmul_transpose_b reads both operands along K. Only a rank-2 lhs
+    // against a batched rhs (broadcast below) materialises it.
+    auto lhsRank = cast<RankedTensorType>(lhs.getType()).getRank();
+    auto rhsRank = cast<RankedTensorType>(rhs.getType()).getRank();
+    bool rhsTransposed = op.getTransposeRhs() && !(lhsRank == 2 && rhsRank > 2);
+    if (op.getTransposeRhs() && !rhsTransposed) {
       rhs = transposeLastTwo(rewriter, loc, rhs);
     }
     auto lhsType = cast<RankedTensorType>(lhs.getType());
     auto rhsType = cast<RankedTensorType>(rhs.getType());
     int64_t m = lhsType.getDimSize(lhsType.getRank() - 2);
     int64_t k = lhsType.getDimSize(lhsType.getRank() - 1);
-    int64_t n = rhsType.getDimSize(rhsType.getRank() - 1);
+    int64_t n = rhsType.getDimSize(rhsType.getRank() - (rhsTransposed ? 2 : 1));
     Value zero = scalarConstant(rewriter, loc, accType, 0.0);
 
     Value product;
@@ -96,10 +103,17 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
       }
       Value init = filledTensor(
           rewriter, loc, RankedTensorType::get({rows, n}, accType), zero);
-      product = rewriter
-                    .create<linalg::MatmulOp>(loc, ValueRange{flatLhs, rhs},
-                                              ValueRange{init})
-                    .getResult(0);
+      if (rhsTransposed) {
+        product = rewriter
+                      .create<linalg::MatmulTransposeBOp>(
+                          loc, ValueRange{flatLhs, rhs}, ValueRange{init})
+                      .getResult(0);
+      } else {
+        product = rewriter
+                      .create<linalg::MatmulOp>(loc, ValueRange{flatLhs, rhs},
+                                                ValueRange{init})
+                      .getResult(0);
+      }
     } else {
       // [B, M, K] x [B, K, N]; a rank-2 lhs is broadcast over the batches.
       Value bRhs = collapseBatch(rewriter, loc, rhs);
@@ -118,10 +132,17 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
       }
       Value init = filledTensor(
           rewriter, loc, RankedTensorType::get({batches, m, n}, accType), zero);
-      product = rewriter
-                    .create<linalg::BatchMatmulOp>(loc, ValueRange{bLhs, bRhs},
-                                                   ValueRange{init})
-                    .getResult(0);
+      if (rhsTransposed) {
+        product = rewriter
+                      .create<linalg::BatchMatmulTransposeBOp>(
+                          loc, ValueRange{bLhs, bRhs}, ValueRange{init})
+                      .getResult(0);
+      } else {
+        product = rewriter
+                      .create<linalg::BatchMatmulOp>(
+                          loc, ValueRange{bLhs, bRhs}, ValueRange{init})
+                      .getResult(0);
+      }
     }
     // Back to the result's shape, then narrow.
     auto productType = cast<RankedTensorType>(product.getType());

@@ -150,3 +150,27 @@ func.func @negative_tensors(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor
   %0 = linalg.matmul ins(%a, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%c : tensor<8x8xf32>) -> tensor<8x8xf32>
   return %0 : tensor<8x8xf32>
 }
+
+// -----
+
+// matmul_transpose_b (B stored [N, K]): dot-product kernels of 4 x 4 blocks
+// accumulate vectors along K and reduce each once; K = 37 leaves a masked
+// tail of 5 lanes. No packing, no transpose.
+// CHECK-LABEL: func.func @transpose_b
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<8x37xf32>, %[[BT:[a-zA-Z0-9_]+]]: memref<12x37xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<8x12xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel
+// CHECK: %{{.*}}:16 = scf.for
+// CHECK: vector.load %[[A]][%{{.*}}, %{{.*}}] : memref<8x37xf32>, vector<16xf32>
+// CHECK: vector.load %[[BT]][%{{.*}}, %{{.*}}] : memref<12x37xf32>, vector<16xf32>
+// CHECK: vector.fma
+// CHECK: vector.constant_mask [5] : vector<16xi1>
+// CHECK: vector.maskedload %[[BT]]
+// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc,contract> : vector<16xf32> into f32
+// CHECK: memref.load %[[C]]
+// CHECK: memref.store %{{.*}}, %[[C]]
+// CHECK-NOT: linalg.matmul_transpose_b
+func.func @transpose_b(%a: memref<8x37xf32>, %bt: memref<12x37xf32>, %c: memref<8x12xf32>) {
+  linalg.matmul_transpose_b ins(%a, %bt : memref<8x37xf32>, memref<12x37xf32>) outs(%c : memref<8x12xf32>)
+  return
+}

@@ -36,14 +36,15 @@ func.func @batched(%a: tensor<2x4x8xf32>, %b: tensor<2x8x3xf32>) -> tensor<2x4x3
 
 // -----
 
-// transpose_rhs materialises K^T with linalg.transpose first (the CPU kernel
-// reads rows of B), then the batch dimensions collapse into one.
+// transpose_rhs stays a transposed operand (the CPU kernel of
+// matmul_transpose_b reads both operands along K): no linalg.transpose, the
+// batch dimensions collapse into one.
 // CHECK-LABEL: func.func @attention_scores
 // CHECK-SAME: (%[[Q:[a-zA-Z0-9_]+]]: tensor<2x4x8x16xf32>, %[[K:[a-zA-Z0-9_]+]]: tensor<2x4x8x16xf32>)
-// CHECK: %[[KT:.*]] = linalg.transpose ins(%[[K]] : tensor<2x4x8x16xf32>) outs(%{{.*}} : tensor<2x4x16x8xf32>) permutation = [0, 1, 3, 2]
-// CHECK-DAG: %[[KB:.*]] = tensor.collapse_shape %[[KT]] {{\[}}[0, 1], [2], [3]] : tensor<2x4x16x8xf32> into tensor<8x16x8xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK-DAG: %[[KB:.*]] = tensor.collapse_shape %[[K]] {{\[}}[0, 1], [2], [3]] : tensor<2x4x8x16xf32> into tensor<8x8x16xf32>
 // CHECK-DAG: %[[QB:.*]] = tensor.collapse_shape %[[Q]] {{\[}}[0, 1], [2], [3]] : tensor<2x4x8x16xf32> into tensor<8x8x16xf32>
-// CHECK: %[[P:.*]] = linalg.batch_matmul ins(%[[QB]], %[[KB]] : tensor<8x8x16xf32>, tensor<8x16x8xf32>) outs(%{{.*}} : tensor<8x8x8xf32>)
+// CHECK: %[[P:.*]] = linalg.batch_matmul_transpose_b ins(%[[QB]], %[[KB]] : tensor<8x8x16xf32>, tensor<8x8x16xf32>) outs(%{{.*}} : tensor<8x8x8xf32>)
 // CHECK: %[[R:.*]] = tensor.expand_shape %[[P]] {{\[}}[0, 1], [2], [3]] output_shape [2, 4, 8, 8]
 // CHECK: return %[[R]]
 func.func @attention_scores(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>) -> tensor<2x4x8x8xf32> {
@@ -53,12 +54,13 @@ func.func @attention_scores(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>) 
 
 // -----
 
-// Both transposed, f16: two transposes, an f32 product, one narrowing.
+// Both transposed, f16: the lhs is transposed, the rhs read as [N, K]; an f32
+// product, one narrowing.
 // CHECK-LABEL: func.func @transpose_both_f16
 // CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: tensor<8x4xf16>, %[[B:[a-zA-Z0-9_]+]]: tensor<6x8xf16>)
 // CHECK: %[[AT:.*]] = linalg.transpose ins(%[[A]] : tensor<8x4xf16>) outs(%{{.*}} : tensor<4x8xf16>) permutation = [1, 0]
-// CHECK: %[[BT:.*]] = linalg.transpose ins(%[[B]] : tensor<6x8xf16>) outs(%{{.*}} : tensor<8x6xf16>) permutation = [1, 0]
-// CHECK: %[[P:.*]] = linalg.matmul ins(%[[AT]], %[[BT]] : tensor<4x8xf16>, tensor<8x6xf16>) outs(%{{.*}} : tensor<4x6xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[P:.*]] = linalg.matmul_transpose_b ins(%[[AT]], %[[B]] : tensor<4x8xf16>, tensor<6x8xf16>) outs(%{{.*}} : tensor<4x6xf32>)
 // CHECK: linalg.generic
 // CHECK-SAME: ins(%[[P]] : tensor<4x6xf32>) outs(%{{.*}} : tensor<4x6xf16>)
 // CHECK: arith.truncf %{{.*}} : f32 to f16
