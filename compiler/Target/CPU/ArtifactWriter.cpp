@@ -517,6 +517,60 @@ static void bf16AsBits(llvm::Module &m) {
   b.CreateRet(b.CreateBitCast(r16, llvm::Type::getBFloatTy(ctx)));
 }
 
+/// Appends the in-memory bytes of a constant (nested arrays of data).
+static bool appendRawBytes(const llvm::Constant *c, const llvm::DataLayout &dl,
+                           std::string &out) {
+  if (auto *cds = llvm::dyn_cast<llvm::ConstantDataSequential>(c)) {
+    llvm::StringRef raw = cds->getRawDataValues();
+    out.append(raw.begin(), raw.end());
+    return true;
+  }
+  if (llvm::isa<llvm::ConstantAggregateZero>(c)) {
+    out.append(dl.getTypeAllocSize(c->getType()), '\0');
+    return true;
+  }
+  if (auto *array = llvm::dyn_cast<llvm::ConstantArray>(c)) {
+    for (const llvm::Use &op : array->operands()) {
+      if (!appendRawBytes(llvm::cast<llvm::Constant>(op.get()), dl, out)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+/// Weights arrive as nested arrays of float constants, which LLVM's asm
+/// printer writes element by element through APFloat (most of the 40 s
+/// the whole GPT-2 small took). As one byte array they are written as a
+/// block. Only large constants are worth it.
+static void flattenLargeConstants(llvm::Module &m) {
+  const llvm::DataLayout &dl = m.getDataLayout();
+  std::vector<llvm::GlobalVariable *> globals;
+  for (llvm::GlobalVariable &g : m.globals()) {
+    if (g.isConstant() && g.hasInitializer() && g.getValueType()->isArrayTy() &&
+        dl.getTypeAllocSize(g.getValueType()) >= 4096) {
+      globals.push_back(&g);
+    }
+  }
+  for (llvm::GlobalVariable *g : globals) {
+    std::string bytes;
+    if (!appendRawBytes(g->getInitializer(), dl, bytes) ||
+        bytes.size() != dl.getTypeAllocSize(g->getValueType())) {
+      continue;
+    }
+    llvm::Constant *data = llvm::ConstantDataArray::getRaw(
+        bytes, bytes.size(), llvm::Type::getInt8Ty(m.getContext()));
+    auto *flat = new llvm::GlobalVariable(m, data->getType(), true,
+                                          g->getLinkage(), data, "", g);
+    flat->takeName(g);
+    flat->setAlignment(g->getAlign());
+    flat->setUnnamedAddr(g->getUnnamedAddr());
+    g->replaceAllUsesWith(flat);
+    g->eraseFromParent();
+  }
+}
+
 absl::StatusOr<std::unique_ptr<llvm::Module>>
 buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
                     const ResolvedTarget &target, llvm::LLVMContext &context,
@@ -541,6 +595,7 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
   m->setTargetTriple(target.triple);
   m->setDataLayout(target.machine->createDataLayout());
 
+  flattenLargeConstants(*m);
   info.constantBytes = 0;
   for (llvm::GlobalVariable &g : m->globals()) {
     if (g.isConstant() && g.hasInitializer()) {
