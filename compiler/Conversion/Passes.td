@@ -93,7 +93,7 @@ def CPUMatmulToVectorPass
     Option<"kBlock", "kc", "int64_t", "256", "K block (B panel rows kept in L2)">,
     Option<"nBlock", "nc", "int64_t", "512", "N block (B panel columns)">,
     Option<"rowsPerTask", "rows-per-task", "int64_t", "48",
-           "rows of C one parallel task computes (each task streams all of B once)">
+           "rows of C per parallel task (which also covers one block of nc columns)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
