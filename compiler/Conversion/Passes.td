@@ -51,7 +51,7 @@ def ConvertSinterToLinalgPass
 }
 
 def CPUMatmulToVectorPass
-    : Pass<"sinter-cpu-matmul-to-vector", "mlir::func::FuncOp"> {
+    : Pass<"sinter-cpu-matmul-to-vector", "mlir::ModuleOp"> {
   let summary = "Tile linalg.matmul/batch_matmul on memrefs for the caches "
                 "and registers, as vector FMAs";
   let description = [{
@@ -65,7 +65,9 @@ def CPUMatmulToVectorPass
     outliner turns into a thread-pool task. Shapes are static, so the edge
     blocks get their own specialised kernels (fewer rows, fewer vectors, a
     masked last vector) rather than a scalar tail. f16/bf16 inputs are
-    widened to f32 as they are loaded.
+    widened to f32 as they are loaded. When B is a constant (a weight), it
+    is packed here, at compile time, into a new constant global (a module
+    pass for that reason); otherwise a packing loop runs before the kernel.
 
     Before:
     ```mlir

@@ -74,7 +74,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   matmul.vectorWidth = options.vectorWidth;
   matmul.rowsPerKernel = options.matmulRows;
   matmul.vectorsPerRow = options.matmulVectors;
-  pm.addNestedPass<func::FuncOp>(createCPUMatmulToVectorPass(matmul));
+  pm.addPass(createCPUMatmulToVectorPass(matmul));
   pm.addNestedPass<func::FuncOp>(createCPULowerCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createPlanWorkspacePass());

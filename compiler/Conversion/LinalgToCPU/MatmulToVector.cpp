@@ -20,7 +20,12 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cstring>
 
 #define DEBUG_TYPE "sinter-cpu-matmul-to-vector"
 
@@ -144,6 +149,59 @@ public:
 protected:
   Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
 
+  /// A constant B (a weight) is packed once, here, into a new constant
+  /// global instead of on every call.
+  bool packConstantAtCompileTime(int64_t tiles, int64_t tileN) {
+    auto get = bMat.getDefiningOp<memref::GetGlobalOp>();
+    if (!get || !symbols) {
+      return false;
+    }
+    auto global = symbols->lookup<memref::GlobalOp>(get.getName());
+    if (!global || !global.getConstant() || !global.getInitialValue()) {
+      return false;
+    }
+    ArrayRef<char> raw;
+    Attribute init = *global.getInitialValue();
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob) {
+        return false;
+      }
+      raw = blob->getData();
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(init);
+               dense && !dense.isSplat()) {
+      raw = dense.getRawData();
+    } else {
+      return false;
+    }
+    int64_t bytes = (bElem.getIntOrFloatBitWidth() + 7) / 8;
+    if (static_cast<int64_t>(raw.size()) != k * n * bytes) {
+      return false;
+    }
+    std::vector<char> data(tiles * k * tileN * bytes);
+    for (int64_t tile = 0; tile < tiles; ++tile) {
+      for (int64_t kk = 0; kk < k; ++kk) {
+        std::memcpy(&data[((tile * k + kk) * tileN) * bytes],
+                    &raw[(kk * n + tile * tileN) * bytes], tileN * bytes);
+      }
+    }
+    auto type = MemRefType::get({tiles, k, tileN}, bElem);
+    auto tensorType = RankedTensorType::get({tiles, k, tileN}, bElem);
+    std::string name = (get.getName() + "_packed").str();
+    auto value = DenseResourceElementsAttr::get(
+        tensorType, name,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(data),
+                                                      alignof(uint64_t)));
+    OpBuilder mb(global);
+    auto packedGlobal = mb.create<memref::GlobalOp>(
+        global.getLoc(), name, mb.getStringAttr("private"), type, value,
+        /*constant=*/true, mb.getI64IntegerAttr(64));
+    symbols->insert(packedGlobal); // renames it if the name is taken
+    packed =
+        b.create<memref::GetGlobalOp>(loc, type, packedGlobal.getSymName());
+    return true;
+  }
+
   /// Copies the full nr*vw-wide column tiles of B into a contiguous panel
   /// [batch][tile][k][nr*vw], so the kernel streams B sequentially instead
   /// of striding a row of N elements per k (4 KiB apart for N = 1024, which
@@ -160,6 +218,9 @@ protected:
       shape.push_back(batches);
     }
     shape.append({tiles, k, tileN});
+    if (!batched && packConstantAtCompileTime(tiles, tileN)) {
+      return;
+    }
     packed = b.create<memref::AllocOp>(loc, MemRefType::get(shape, bElem),
                                        b.getI64IntegerAttr(64));
     auto par = b.create<scf::ParallelOp>(loc, ValueRange{idx(0), idx(0)},
@@ -319,6 +380,13 @@ protected:
   OpBuilder &b;
   Location loc;
   Value a, bMat, c, batch, packed;
+
+public:
+  /// The module's symbol table, for packing constant weights at compile
+  /// time (none: always pack at run time).
+  SymbolTable *symbols = nullptr;
+
+protected:
   bool batched;
   Tiling t;
   int64_t batches, m, n, k;
@@ -468,6 +536,7 @@ struct CPUMatmulToVectorPass
     t.rowsPerTask =
         llvm::divideCeil(rowsPerTask, rowsPerKernel) * rowsPerKernel;
 
+    SymbolTable symbols(getOperation());
     SmallVector<linalg::LinalgOp> matmuls;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (isa<linalg::MatmulOp, linalg::BatchMatmulOp,
@@ -504,7 +573,9 @@ struct CPUMatmulToVectorPass
               op)) {
         DotEmitter(b, op.getLoc(), a, bm, c, batched, t).emit();
       } else {
-        MatmulEmitter(b, op.getLoc(), a, bm, c, batched, t).emit();
+        MatmulEmitter emitter(b, op.getLoc(), a, bm, c, batched, t);
+        emitter.symbols = &symbols;
+        emitter.emit();
       }
       op->erase();
     }
