@@ -67,48 +67,20 @@ public:
     bElem = cast<MemRefType>(bMat.getType()).getElementType();
   }
 
-  /// Tasks are (batch, block of rows, block of nc columns): splitting N as
-  /// well gives threads evenly many tasks without making each task re-read
-  /// more of B (a task streams only its own column block).
+  /// Tasks are (batch, block of rows, block of nc columns); see openTasks.
   void emit() {
-    int64_t rowTasks = llvm::divideCeil(m, t.rowsPerTask);
     int64_t tileN = t.nr * t.vw;
     int64_t nFull = (n / tileN) * tileN;
     int64_t nRem = n - nFull;
-    int64_t colTasks = std::max<int64_t>(1, llvm::divideCeil(nFull, t.nc));
-    Value c0 = idx(0), c1 = idx(1);
     packB();
-    auto par = b.create<scf::ParallelOp>(
-        loc, ValueRange{c0}, ValueRange{idx(batches * rowTasks * colTasks)},
-        ValueRange{c1});
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(par.getBody());
-    Value task = par.getInductionVars()[0];
-    Value colTask = b.create<arith::RemUIOp>(loc, task, idx(colTasks));
-    Value rest = b.create<arith::DivUIOp>(loc, task, idx(colTasks));
-    batch = batched
-                ? b.create<arith::DivUIOp>(loc, rest, idx(rowTasks)).getResult()
-                : Value();
-    Value rowTask = b.create<arith::RemUIOp>(loc, rest, idx(rowTasks));
-    Value mBegin = b.create<arith::MulIOp>(loc, rowTask, idx(t.rowsPerTask));
-    // Rows this task covers with full mr-row kernels: [mBegin, mFullEnd).
     int64_t mFull = (m / t.mr) * t.mr;
-    Value mFullEnd = b.create<arith::MinUIOp>(
-        loc, b.create<arith::AddIOp>(loc, mBegin, idx(t.rowsPerTask)),
-        idx(mFull));
     int64_t mTail = m - mFull;
-    // Only the task holding the last rows computes the M tail, and only the
-    // last column block the N tail.
-    Value ownsMTail;
-    if (mTail > 0) {
-      ownsMTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                          rowTask, idx(rowTasks - 1));
-    }
-    Value ownsNTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                              colTask, idx(colTasks - 1));
-    Value nb = b.create<arith::MulIOp>(loc, colTask, idx(t.nc));
-    Value nEnd = b.create<arith::MinUIOp>(
-        loc, b.create<arith::AddIOp>(loc, nb, idx(t.nc)), idx(nFull));
+    OpBuilder::InsertionGuard g(b);
+    // Rows this task covers with full mr-row kernels: [mBegin, mEnd).
+    TaskBlock task = openTasks(t.rowsPerTask, t.nc, mFull, nFull);
+    Value mBegin = task.mBegin, mFullEnd = task.mEnd, nb = task.nBegin,
+          nEnd = task.nEnd, ownsMTail = task.ownsMTail,
+          ownsNTail = task.ownsNTail;
 
     forRange(0, k, t.kc, [&](Value kb) {
       Value kEnd = b.create<arith::MinUIOp>(
@@ -147,6 +119,49 @@ public:
   }
 
 protected:
+  /// What one parallel task covers: rows [mBegin, mEnd) and columns
+  /// [nBegin, nEnd) of the full-kernel part, and whether it also owns the
+  /// row and column tails.
+  struct TaskBlock {
+    Value mBegin, mEnd, nBegin, nEnd, ownsMTail, ownsNTail;
+  };
+
+  /// Opens the scf.parallel over tasks of (batch, block of `rowsPerTask`
+  /// rows, block of `colBlock` columns), leaves the builder inside it (the
+  /// caller holds the insertion guard) and sets `batch`. Splitting N as well
+  /// as M gives threads evenly many tasks without making a task re-read
+  /// more of B.
+  TaskBlock openTasks(int64_t rowsPerTask, int64_t colBlock, int64_t mFull,
+                      int64_t nFull) {
+    int64_t rowTasks = llvm::divideCeil(m, rowsPerTask);
+    int64_t colTasks = std::max<int64_t>(1, llvm::divideCeil(nFull, colBlock));
+    auto par = b.create<scf::ParallelOp>(
+        loc, ValueRange{idx(0)}, ValueRange{idx(batches * rowTasks * colTasks)},
+        ValueRange{idx(1)});
+    b.setInsertionPointToStart(par.getBody());
+    Value task = par.getInductionVars()[0];
+    Value colTask = b.create<arith::RemUIOp>(loc, task, idx(colTasks));
+    Value rest = b.create<arith::DivUIOp>(loc, task, idx(colTasks));
+    batch = batched
+                ? b.create<arith::DivUIOp>(loc, rest, idx(rowTasks)).getResult()
+                : Value();
+    Value rowTask = b.create<arith::RemUIOp>(loc, rest, idx(rowTasks));
+    TaskBlock block;
+    block.mBegin = b.create<arith::MulIOp>(loc, rowTask, idx(rowsPerTask));
+    block.mEnd = b.create<arith::MinUIOp>(
+        loc, b.create<arith::AddIOp>(loc, block.mBegin, idx(rowsPerTask)),
+        idx(mFull));
+    block.nBegin = b.create<arith::MulIOp>(loc, colTask, idx(colBlock));
+    block.nEnd = b.create<arith::MinUIOp>(
+        loc, b.create<arith::AddIOp>(loc, block.nBegin, idx(colBlock)),
+        idx(nFull));
+    block.ownsMTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              rowTask, idx(rowTasks - 1));
+    block.ownsNTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              colTask, idx(colTasks - 1));
+    return block;
+  }
+
   Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
 
   /// A constant B (a weight) is packed once, here, into a new constant
@@ -410,31 +425,11 @@ public:
         colsPerKernel, ((1 << 20) / bytes) / colsPerKernel * colsPerKernel);
     int64_t mFull = m / rowsPerKernel * rowsPerKernel, mTail = m - mFull;
     int64_t nFull = n / colsPerKernel * colsPerKernel, nTail = n - nFull;
-    int64_t rowTasks = llvm::divideCeil(m, rowsPerTask);
-    int64_t colTasks = std::max<int64_t>(1, llvm::divideCeil(nFull, colBlock));
-    auto par = b.create<scf::ParallelOp>(
-        loc, ValueRange{idx(0)}, ValueRange{idx(batches * rowTasks * colTasks)},
-        ValueRange{idx(1)});
     OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(par.getBody());
-    Value task = par.getInductionVars()[0];
-    Value colTask = b.create<arith::RemUIOp>(loc, task, idx(colTasks));
-    Value rest = b.create<arith::DivUIOp>(loc, task, idx(colTasks));
-    batch = batched
-                ? b.create<arith::DivUIOp>(loc, rest, idx(rowTasks)).getResult()
-                : Value();
-    Value rowTask = b.create<arith::RemUIOp>(loc, rest, idx(rowTasks));
-    Value mBegin = b.create<arith::MulIOp>(loc, rowTask, idx(rowsPerTask));
-    Value mEnd = b.create<arith::MinUIOp>(
-        loc, b.create<arith::AddIOp>(loc, mBegin, idx(rowsPerTask)),
-        idx(mFull));
-    Value nBegin = b.create<arith::MulIOp>(loc, colTask, idx(colBlock));
-    Value nEnd = b.create<arith::MinUIOp>(
-        loc, b.create<arith::AddIOp>(loc, nBegin, idx(colBlock)), idx(nFull));
-    Value ownsMTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                              rowTask, idx(rowTasks - 1));
-    Value ownsNTail = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                              colTask, idx(colTasks - 1));
+    TaskBlock task = openTasks(rowsPerTask, colBlock, mFull, nFull);
+    Value mBegin = task.mBegin, mEnd = task.mEnd, nBegin = task.nBegin,
+          nEnd = task.nEnd, ownsMTail = task.ownsMTail,
+          ownsNTail = task.ownsNTail;
 
     forDynamic(mBegin, mEnd, rowsPerKernel, [&](Value mi) {
       forDynamic(nBegin, nEnd, colsPerKernel,
