@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what Sinter needs to build and test on Debian 12, and nothing when all
 # of it is already present. Safe to run repeatedly. With --bench it also
-# installs the baselines the benchmarks compare against (OpenBLAS).
+# installs the baselines the benchmark harness compares against (OpenBLAS,
+# oneDNN) and what it needs to create its venv of peers (bench/setup-venv.sh).
 set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build ccache g++ pkg-config
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 clang-format-19
   libabsl-dev libgtest-dev libgmock-dev
-  python3
+  python3 python3-numpy
 )
 if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(libopenblas-dev)
+  PACKAGES+=(libopenblas-dev libdnnl-dev python3-venv)
 fi
 
 missing=()

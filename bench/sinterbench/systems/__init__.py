@@ -1,0 +1,35 @@
+"""The systems the harness compares. Peers are imported only when used, so the
+harness runs with numpy alone when only Sinter is measured (the smoke test)."""
+
+from __future__ import annotations
+
+from .base import System
+
+CPU_SYSTEMS = ["sinter", "openblas", "onednn", "xla", "iree", "torch", "torch.compile",
+               "onnxruntime"]
+GPU_SYSTEMS = ["sinter", "xla", "torch", "torch.compile"]
+
+
+def make(name: str, build_dir: str, device: str = "cpu") -> System:
+    if name == "sinter":
+        from .sinter import Sinter, SinterGpuPending
+        return Sinter(build_dir) if device == "cpu" else SinterGpuPending()
+    if name == "openblas":
+        from .blas import OpenBLAS
+        return OpenBLAS()
+    if name == "onednn":
+        from .blas import OneDNN
+        return OneDNN()
+    if name == "xla":
+        from .jax_xla import Xla
+        return Xla(device)
+    if name == "iree":
+        from .iree import Iree
+        return Iree()
+    if name in ("torch", "torch.compile"):
+        from .torch_systems import Torch
+        return Torch(device, compiled=name == "torch.compile")
+    if name == "onnxruntime":
+        from .onnxrt import OnnxRuntime
+        return OnnxRuntime()
+    raise SystemExit(f"unknown system '{name}'; known: {sorted(set(CPU_SYSTEMS + GPU_SYSTEMS))}")

@@ -1,0 +1,200 @@
+"""Sinter: the graph written as sinter-dialect MLIR, compiled ahead of time by
+sinter-compile into a shared object, run through the runtime's C API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+
+from ..graph import Graph, bf16_bits, from_bf16_bits, lower
+from .base import Compiled, System, Unsupported, as_f64
+from .sinter_runtime import Library, Model
+
+MLIR_TYPES = {"f32": "f32", "bf16": "bf16", "i32": "i32"}
+
+
+def tensor_type(v) -> str:
+    return "tensor<" + "".join(f"{d}x" for d in v.shape) + MLIR_TYPES[v.dtype] + ">"
+
+
+def storage(x: np.ndarray, dtype: str) -> np.ndarray:
+    """An array in the bytes the artifact expects (bf16 as its bit patterns)."""
+    if dtype == "bf16":
+        return bf16_bits(x)
+    return np.ascontiguousarray(x, dtype=np.int32 if dtype == "i32" else np.float32)
+
+
+class _Emitter:
+    """Lowers graph nodes to sinter ops; each method returns the SSA name."""
+
+    def __init__(self, graph: Graph):
+        self.g = graph
+        self.lines: list[str] = []
+        self.count = 0
+
+    def _emit(self, text: str) -> str:
+        name = f"%v{self.count}"
+        self.count += 1
+        self.lines.append(f"    {name} = {text}")
+        return name
+
+    def _ty(self, value_id) -> str:
+        return tensor_type(self.g.values[value_id])
+
+    def _broadcast_to(self, operand: str, operand_id: int, result) -> str:
+        src = self.g.values[operand_id]
+        if src.shape == result.shape:
+            return operand
+        rank, srank = len(result.shape), len(src.shape)
+        dims = ", ".join(str(d) for d in range(rank - srank, rank))
+        return self._emit(f"sinter.broadcast_in_dim {operand}, dims = [{dims}] : "
+                          f"({tensor_type(src)}) -> {tensor_type(result)}")
+
+    def matmul(self, n, a, b):
+        attr = " {transpose_rhs}" if n.attrs["transpose_b"] else ""
+        return self._emit(f"sinter.matmul {a}, {b}{attr} : ({self._ty(n.operands[0])}, "
+                          f"{self._ty(n.operands[1])}) -> {tensor_type(n.result)}")
+
+    def add(self, n, a, b):
+        b = self._broadcast_to(b, n.operands[1], n.result)
+        return self._emit(f"sinter.add {a}, {b} : {tensor_type(n.result)}")
+
+    def gelu(self, n, x):
+        return self._emit(f"sinter.gelu {n.attrs['approximate']} {x} : {tensor_type(n.result)}")
+
+    def softmax(self, n, x):
+        t = tensor_type(n.result)
+        return self._emit(f"sinter.softmax {x}, axis = {len(n.result.shape) - 1} : ({t}) -> {t}")
+
+    def layer_norm(self, n, x, gamma, beta):
+        t = tensor_type(n.result)
+        return self._emit(
+            f"sinter.layer_norm {x} scale({gamma} : {self._ty(n.operands[1])}) "
+            f"offset({beta} : {self._ty(n.operands[2])}) axis = {len(n.result.shape) - 1} "
+            f"epsilon = {n.attrs['eps']:e} : {t} -> {t}")
+
+    def reshape(self, n, x):
+        return self._emit(f"sinter.reshape {x} : ({self._ty(n.operands[0])}) -> "
+                          f"{tensor_type(n.result)}")
+
+    def transpose(self, n, x):
+        perm = ", ".join(map(str, n.attrs["perm"]))
+        return self._emit(f"sinter.transpose {x}, perm = [{perm}] : "
+                          f"({self._ty(n.operands[0])}) -> {tensor_type(n.result)}")
+
+    def slice_last(self, n, x):
+        src = self.g.values[n.operands[0]]
+        rank = len(src.shape)
+        start = [0] * (rank - 1) + [n.attrs["start"]]
+        limit = list(src.shape[:-1]) + [n.attrs["stop"]]
+        fmt = lambda xs: ", ".join(map(str, xs))
+        return self._emit(f"sinter.slice {x}, start = [{fmt(start)}], limit = [{fmt(limit)}], "
+                          f"strides = [{fmt([1] * rank)}] : ({tensor_type(src)}) -> "
+                          f"{tensor_type(n.result)}")
+
+    def attention(self, n, q, k, v):
+        causal = " causal" if n.attrs["causal"] else ""
+        types = ", ".join(self._ty(i) for i in n.operands)
+        return self._emit(f"sinter.attention {q}, {k}, {v} scale = {n.attrs['scale']!r}{causal} "
+                          f": {types} -> {tensor_type(n.result)}")
+
+    def embed(self, n, table, ids):
+        return self._emit(f"sinter.gather {table}[{ids}] : ({self._ty(n.operands[0])}, "
+                          f"{self._ty(n.operands[1])}) -> {tensor_type(n.result)}")
+
+
+def to_mlir(graph: Graph) -> str:
+    """The graph as a sinter-dialect module; weights are dense_resource blobs."""
+    em = _Emitter(graph)
+    env = {}
+    args = []
+    for i, (name, v) in enumerate(graph.inputs):
+        args.append(f"%arg{i}: {tensor_type(v)} {{sinter.name = \"{name}\"}}")
+        env[v.id] = f"%arg{i}"
+    resources = []
+    for i, (name, v, data) in enumerate(graph.params):
+        key = f"param{i}"
+        env[v.id] = em._emit(f"sinter.constant dense_resource<{key}> : {tensor_type(v)} "
+                             f"{{sinter.name = \"{name}\"}}")
+        blob = storage(data, v.dtype).tobytes()
+        # A resource blob starts with its alignment as a little-endian u32.
+        resources.append(f"      {key}: \"0x{(4).to_bytes(4, 'little').hex()}{blob.hex()}\"")
+    outs = lower(graph, em, env)
+    results = ", ".join(f"{tensor_type(v)} {{sinter.name = \"{name}\"}}"
+                        for name, v in graph.outputs)
+    text = ["module {", f"  func.func @main({', '.join(args)}) -> ({results}) {{", *em.lines,
+            f"    return {', '.join(outs)} : {', '.join(tensor_type(v) for _, v in graph.outputs)}",
+            "  }", "}"]
+    if resources:
+        text += ["{-#", "  dialect_resources: {", "    builtin: {", ",\n".join(resources),
+                 "    }", "  }", "#-}"]
+    return "\n".join(text) + "\n"
+
+
+class _SinterCompiled(Compiled):
+    def __init__(self, model: Model, graph: Graph, workdir):
+        self.model, self.graph, self.workdir = model, graph, workdir
+
+    def run(self):
+        self.model.run()
+
+    def outputs(self):
+        outs = []
+        for (name, v), arr in zip(self.graph.outputs, self.model.outputs):
+            outs.append(as_f64(from_bf16_bits(arr) if v.dtype == "bf16" else arr))
+        return outs
+
+    def close(self):
+        self.model.close()
+        self.workdir.cleanup()
+
+
+class Sinter(System):
+    name = "sinter"
+
+    def __init__(self, build_dir: str, extra_flags: list[str] | None = None):
+        self.compiler = os.path.join(build_dir, "bin", "sinter-compile")
+        self.runtime_path = os.path.join(build_dir, "lib", "libsinter_runtime.so")
+        self.extra_flags = extra_flags or []
+        self._lib = None
+
+    def available(self):
+        for p in (self.compiler, self.runtime_path):
+            if not os.path.exists(p):
+                return f"{p} is not built"
+        return None
+
+    def build(self, graph, threads):
+        if self._lib is None:
+            self._lib = Library(self.runtime_path)
+        workdir = tempfile.TemporaryDirectory(prefix=f"sinterbench-{graph.name}-")
+        src = os.path.join(workdir.name, graph.name + ".mlir")
+        so = os.path.join(workdir.name, graph.name + ".so")
+        with open(src, "w") as f:
+            f.write(to_mlir(graph))
+        t0 = time.perf_counter()
+        proc = subprocess.run([self.compiler, src, "-o", so, *self.extra_flags],
+                              capture_output=True, text=True)
+        compile_s = time.perf_counter() - t0
+        if proc.returncode != 0:
+            workdir.cleanup()
+            raise RuntimeError(f"sinter-compile failed: {proc.stderr.strip()[-2000:]}")
+        model = Model(self._lib, so, threads)
+        by_name = {name: v for name, v in graph.inputs}
+        model.bind_inputs([storage(graph.input_data[name], by_name[name].dtype)
+                           for name, _, _ in model.input_infos])
+        compiled = _SinterCompiled(model, graph, workdir)
+        compiled.compile_s = compile_s
+        return compiled
+
+
+class SinterGpuPending(System):
+    """The GPU mode's Sinter column until the NVPTX backend exists."""
+    name = "sinter"
+
+    def available(self):
+        return "Sinter has no GPU target yet (the NVPTX backend is issue 6)"
