@@ -194,8 +194,8 @@ int main(int argc, char **argv) {
     triadMiB = std::max<int64_t>(256, 4 * llc / (1 << 20));
   if (quick)
     triadMiB = std::min<int64_t>(triadMiB, 64);
-  const int reps = quick ? 2 : 5;
-  const int64_t iters = quick ? 2'000'000 : 20'000'000;
+  const int reps = quick ? 3 : 5;
+  const int64_t iters = quick ? 10'000'000 : 20'000'000;
 
   const bool avx512 = __builtin_cpu_supports("avx512f");
   const bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");

@@ -43,6 +43,9 @@ def pin_threads(threads: int):
         os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
     elif " avx2" in cpuinfo:
         os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+    # OpenBLAS's threads otherwise spin for a long time (2^28 cycles) after
+    # each call, on the core the next system is timed on.
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     # Compile times are cold: no inductor cache from an earlier run.
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="sinterbench-inductor-")
 

@@ -48,8 +48,14 @@ def _time_calls(run, reps: int) -> float:
     return (time.perf_counter() - t0) / reps
 
 
+# Pause between two systems' samples: the previous system's worker threads
+# (OpenMP, OpenBLAS, ORT and Eigen pools spin after a call) must be asleep
+# before the next system is timed, or they take its second core.
+GAP_S = 0.1
+
+
 def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: float,
-            budget_s: float) -> dict:
+            budget_s: float, gap_s: float = GAP_S) -> dict:
     graph = workload.build()
     entry = {"family": workload.family, "dtype": graph.dtype(), "flops": graph.flops(),
              "bytes": graph.compulsory_bytes(), "systems": {}}
@@ -103,6 +109,8 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
     for r in range(n_rounds):
         order = names[r % len(names):] + names[:r % len(names)] if names else []
         for n in order:
+            if len(order) > 1:
+                time.sleep(gap_s)
             samples[n].append(_time_calls(ready[n].run, reps[n]))
     for n, c in ready.items():
         s = samples[n]

@@ -188,9 +188,10 @@ def write_report(run_dir: str, chart: bool = True) -> str:
             out.append("")
     if chart:
         problem = write_chart(rows, png_path)
-        out.insert(3, f"![speedup and roofline]({os.path.basename(png_path)})" if not problem
-                   else f"({problem})")
-        out.insert(4, "")
+        at = out.index("## Summary") + 1
+        out.insert(at, "")
+        out.insert(at + 1, f"![speedup and roofline]({os.path.basename(png_path)})"
+                   if not problem else f"({problem})")
     with open(md_path, "w") as f:
         f.write("\n".join(out) + "\n")
     return md_path
