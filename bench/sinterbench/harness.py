@@ -52,6 +52,7 @@ def _time_calls(run, reps: int) -> float:
 # (OpenMP, OpenBLAS, ORT and Eigen pools spin after a call) must be asleep
 # before the next system is timed, or they take its second core.
 GAP_S = 0.1
+WARM_CALL_BELOW_S = 0.2
 
 
 def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: float,
@@ -111,6 +112,11 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
         for n in order:
             if len(order) > 1:
                 time.sleep(gap_s)
+                # The pause leaves the core idle (the hypervisor may run
+                # another guest there): one untimed call warms the caches
+                # and the clock again, so samples measure steady state.
+                if estimate[n] < WARM_CALL_BELOW_S:
+                    ready[n].run()
             samples[n].append(_time_calls(ready[n].run, reps[n]))
     for n, c in ready.items():
         s = samples[n]

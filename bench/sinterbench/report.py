@@ -77,11 +77,56 @@ def ms(x) -> str:
     return "—" if x is None else f"{x * 1e3:.3f}" if x < 0.1 else f"{x * 1e3:.1f}"
 
 
+def speedup_matrix(meta, runs) -> list[str]:
+    """Sinter's speedup over every peer on every workload, per thread count."""
+    peers = [p for p in meta.get("systems", []) if p != "sinter"]
+    out = []
+    for t, workloads in sorted(runs.items()):
+        out += ["", f"## Speedup of Sinter over each peer, {t} thread(s)", "",
+                "Peer's median / Sinter's median; 'n/a': the peer cannot run it "
+                "(see the per-system tables).", "",
+                "| workload | " + " | ".join(peers) + " |", "|---" * (len(peers) + 1) + "|"]
+        for name, e in workloads.items():
+            sinter = e["systems"].get("sinter", {})
+            cells = []
+            for p in peers:
+                r = e["systems"].get(p, {})
+                if r.get("status") == "ok" and sinter.get("status") == "ok":
+                    cells.append(f"{r['median_s'] / sinter['median_s']:.2f}x")
+                elif r.get("status") in ("wrong", "failed"):
+                    cells.append(r["status"])
+                else:
+                    cells.append("n/a")
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
+
+
+def compile_table(runs) -> list[str]:
+    """Compile (or first-call) seconds per system for the model workloads."""
+    t = min(runs) if runs else None
+    models = [n for n, e in runs.get(t, {}).items() if n.startswith(("gpt2_block", "small_gpt"))]
+    if not models:
+        return []
+    systems = [s for s in runs[t][models[0]]["systems"]
+               if any("compile_s" in runs[t][m]["systems"].get(s, {}) for m in models)]
+    out = ["", f"## Compile time (seconds; {t} thread run)", "",
+           "Sinter: sinter-compile, MLIR to shared object; XLA: jit lower + compile; IREE: "
+           "iree-compile of the StableHLO; torch.compile and torch: the first call; ONNX "
+           "Runtime: session creation.", "",
+           "| workload | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+    for m in models:
+        cells = [f"{r['compile_s']:.2f}" if "compile_s" in r else "n/a"
+                 for r in (runs[t][m]["systems"].get(s, {}) for s in systems)]
+        out.append(f"| {m} | " + " | ".join(cells) + " |")
+    return out
+
+
 def write_chart(rows, path: str) -> str | None:
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return "matplotlib is not installed here: no chart"
     threads = sorted({r["threads"] for r in rows})
@@ -100,6 +145,8 @@ def write_chart(rows, path: str) -> str | None:
                         label="best peer" if i == 0 else None)
     axes[0].axhline(1.0, color="black", linewidth=0.8)
     axes[0].set_yscale("log")
+    axes[0].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+    axes[0].yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0].set_ylabel("speedup over the best peer\n(best peer time / Sinter time)")
     axes[0].legend()
     axes[1].set_ylabel("fraction of the roofline bound")
@@ -159,6 +206,7 @@ def write_report(run_dir: str, chart: bool = True) -> str:
         out[-1] += (f" {ms(rl[0])} ({rl[1]}) | " if rl else " — | ")
         out[-1] += (f"{100 * r['sinter_fraction']:.0f}% | " if "sinter_fraction" in r else "— | ")
         out[-1] += (f"{100 * r['best_fraction']:.0f}% |" if "best_fraction" in r else "— |")
+    out += speedup_matrix(meta, runs) + compile_table(runs)
     gaps = sorted((r for r in rows if "speedup" in r), key=lambda r: r["speedup"])
     losing = [r for r in gaps if r["speedup"] < 1.0]
     out += ["", "## Largest gaps (Sinter slowest relative to the best peer)", ""]
