@@ -64,6 +64,8 @@ def machine_name() -> str:
 def cmd_run(args):
     if not args.gpu:  # On the GPU the host threads are not what is measured.
         pin_threads(args.threads)
+    else:  # JAX would otherwise take 75% of the device memory from torch.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     from . import harness, workloads
     from .systems import make
     chosen = workloads.select(args.workloads, args.quick, args.smoke)
@@ -157,7 +159,7 @@ def main():
         s.add_argument("--rounds", type=int, default=0)
         s.add_argument("--budget", type=float, default=0,
                        help="seconds of timed runs per workload and thread count")
-        s.add_argument("--sample-s", type=float, default=0.02,
+        s.add_argument("--sample-s", type=float, default=0.1,
                        help="each timed sample repeats the call for about this long")
         s.add_argument("--build-dir", default=default_build)
     sub.choices["all"].add_argument("--threads", default="1,2")

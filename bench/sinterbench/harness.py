@@ -120,7 +120,7 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
             samples[n].append(_time_calls(ready[n].run, reps[n]))
     for n, c in ready.items():
         s = samples[n]
-        entry["systems"][n].update(median_s=statistics.median(s), min_s=min(s), max_s=max(s),
+        entry["systems"][n].update(median_s=statistics.median(s), min_s=min(s), max_s=max(s), samples=s,
                                    rounds=len(s), calls_per_sample=reps[n])
         c.close()
     ready.clear()
