@@ -102,6 +102,10 @@ class Torch(System):
         args = [to(graph.input_data[name], v.dtype) for name, v in graph.inputs]
         t0 = time.perf_counter()
         if self.compiled:
+            # Every build's `fn` shares one code object: without a reset,
+            # dynamo would count each as a recompile and, past its cache
+            # limit (8), silently run later workloads eagerly.
+            torch._dynamo.reset()
             fn = torch.compile(fn, dynamic=False)
         c = _TorchCompiled(fn, args, torch, self.device)
         c.run()  # torch.compile compiles on the first call.
