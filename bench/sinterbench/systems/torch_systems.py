@@ -108,6 +108,14 @@ class Torch(System):
             torch._dynamo.reset()
             fn = torch.compile(fn, dynamic=False)
         c = _TorchCompiled(fn, args, torch, self.device)
+        graphs_before = self._graphs_compiled(torch)
         c.run()  # torch.compile compiles on the first call.
         c.compile_s = time.perf_counter() - t0
+        if self.compiled and self._graphs_compiled(torch) == graphs_before:
+            raise RuntimeError("torch.compile compiled no graph (it would run eagerly)")
         return c
+
+    @staticmethod
+    def _graphs_compiled(torch) -> int:
+        from torch._dynamo.utils import counters
+        return counters["stats"]["unique_graphs"]
