@@ -26,12 +26,16 @@ done
 
 if [ "$mode" = gpu ] && [ -n "${SINTER_BENCH_PYTHON:-}" ]; then
   python="$SINTER_BENCH_PYTHON"  # A provisioned GPU machine's Python.
+elif [ "$mode" = gpu ]; then
+  # No Debian packages: the GPU mode builds nothing of Sinter's yet.
+  "$root/bench/setup-venv.sh" --gpu
+  python="$root/bench/.venv/bin/python"
 elif [ "$mode" = smoke ]; then
   "$root/scripts/install-deps.sh"
   python="${SINTER_BENCH_PYTHON:-/usr/bin/python3}"  # Debian's numpy suffices.
 else
   "$root/scripts/install-deps.sh" --bench
-  "$root/bench/setup-venv.sh" $([ "$mode" = gpu ] && echo --gpu)
+  "$root/bench/setup-venv.sh"
   python="$root/bench/.venv/bin/python"
 fi
 if [ "$mode" != gpu ]; then  # Sinter has no GPU target yet (issue 6).

@@ -6,12 +6,13 @@
 //     loaded from memory;
 //   - bf16 dot peak: the same with vdpbf16ps (AVX512-BF16), when the CPU has it;
 //   - memory bandwidth: a STREAM triad a[i] = b[i] + s * c[i] on arrays far
-//     larger than the last-level cache, counted as STREAM does (24 bytes per
-//     element: two reads and one write, no write-allocate).
+//     larger than the last-level cache, counted as STREAM does (two reads
+//     and one write per element, 12 bytes for f32, no write-allocate).
 // Each is measured on 1..N threads at once (best of several repetitions, as
 // STREAM reports) and printed as one JSON object.
 //
 // Usage: sinter-limits [--threads N] [--triad-mib M] [--quick]
+// (--quick: fewer and shorter repetitions; the triad arrays stay large.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -192,8 +193,6 @@ int main(int argc, char **argv) {
   const int64_t llc = lastLevelCacheBytes();
   if (triadMiB == 0) // Each array 4x the LLC (at least 256 MiB).
     triadMiB = std::max<int64_t>(256, 4 * llc / (1 << 20));
-  if (quick)
-    triadMiB = std::min<int64_t>(triadMiB, 64);
   const int reps = quick ? 3 : 5;
   const int64_t iters = quick ? 10'000'000 : 20'000'000;
 

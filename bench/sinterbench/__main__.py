@@ -10,11 +10,14 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime
+import glob
 import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +37,7 @@ def pin_threads(threads: int):
         os.environ[var] = str(threads)
     flags = os.environ.get("XLA_FLAGS", "")
     if threads == 1:
-        flags += " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        flags += " --xla_cpu_multi_thread_eigen=false"
     os.environ["XLA_FLAGS"] = flags.strip()
     # Debian's OpenBLAS cannot identify this CPU inside a KVM guest and would
     # fall back to its generic kernels; name the core its kernels are for.
@@ -46,8 +49,14 @@ def pin_threads(threads: int):
     # OpenBLAS's threads otherwise spin for a long time (2^28 cycles) after
     # each call, on the core the next system is timed on.
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-    # Compile times are cold: no inductor cache from an earlier run.
-    os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="sinterbench-inductor-")
+
+
+def cold_compile_caches():
+    """Compile times are cold: no inductor or Triton cache from an earlier run."""
+    cache = tempfile.mkdtemp(prefix="sinterbench-cache-")
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(cache, "inductor")
+    os.environ["TRITON_CACHE_DIR"] = os.path.join(cache, "triton")
 
 
 def machine_name() -> str:
@@ -62,12 +71,16 @@ def machine_name() -> str:
 
 
 def cmd_run(args):
+    cold_compile_caches()
     if not args.gpu:  # On the GPU the host threads are not what is measured.
-        pin_threads(args.threads)
-    else:  # JAX would otherwise take 75% of the device memory from torch.
+        pin_threads(args.threads)  # Before numpy or any peer is imported.
+    from .systems import GPU_SYSTEMS, make
+    if args.gpu:  # JAX would otherwise take 75% of the device memory from torch.
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        cpu_only = sorted(set(args.systems) - set(GPU_SYSTEMS))
+        if cpu_only:
+            raise SystemExit(f"--gpu: {cpu_only} run only on the CPU")
     from . import harness, workloads
-    from .systems import make
     chosen = workloads.select(args.workloads, args.quick, args.smoke)
     systems = [make(n, args.build_dir, "cuda" if args.gpu else "cpu") for n in args.systems]
     rounds = args.rounds or (5 if args.smoke else 7 if args.quick else 15)
@@ -77,11 +90,18 @@ def cmd_run(args):
 
 def cmd_all(args):
     from .systems import CPU_SYSTEMS, GPU_SYSTEMS
+    if args.gpu and args.smoke:
+        raise SystemExit("--smoke measures Sinter on the CPU; it does not combine with --gpu")
+    if args.gpu and set(args.systems or []) - set(GPU_SYSTEMS):
+        raise SystemExit(f"--gpu: {sorted(set(args.systems) - set(GPU_SYSTEMS))} run only "
+                         "on the CPU")
     tag = f"{datetime.date.today().isoformat()}-{machine_name()}"
     if args.gpu:
         tag += "-gpu"
     if args.quick or args.smoke:
         tag += "-smoke" if args.smoke else "-quick"
+    if args.workloads or args.systems or args.threads != "1,2":
+        tag += "-partial"  # Never overwrites a whole run of the same day.
     out_dir = args.out_dir or os.path.join(BENCH_DIR, "results", tag)
     systems = args.systems or (["sinter"] if args.smoke else
                                GPU_SYSTEMS if args.gpu else CPU_SYSTEMS)
@@ -93,15 +113,18 @@ def cmd_all(args):
         meta["limits"] = device_limits(args.quick)
         threads = [1]
     else:
-        limits_cmd = [os.path.join(args.build_dir, "bin", "sinter-limits")]
+        threads = [int(t) for t in args.threads.split(",")]
+        limits_cmd = [os.path.join(args.build_dir, "bin", "sinter-limits"),
+                      "--threads", str(max(threads))]
         if args.quick or args.smoke:
             limits_cmd.append("--quick")
         print("bench: measuring this machine's limits:", " ".join(limits_cmd), flush=True)
         meta["limits"] = json.loads(subprocess.run(limits_cmd, check=True, capture_output=True,
                                                    text=True).stdout)
-        threads = [int(t) for t in args.threads.split(",")]
     meta["threads"] = threads
     os.makedirs(out_dir, exist_ok=True)
+    for old in glob.glob(os.path.join(out_dir, "threads*.json")):
+        os.remove(old)  # A report never mixes in an earlier run's data.
     meta["versions"] = _versions(systems)
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
@@ -119,7 +142,9 @@ def cmd_all(args):
         if args.budget:
             cmd += ["--budget", str(args.budget)]
         print(f"bench: {t} thread(s): {' '.join(cmd[1:])}", flush=True)
-        subprocess.run(cmd, check=True, cwd=BENCH_DIR)
+        rc = subprocess.run(cmd, cwd=BENCH_DIR).returncode
+        if rc != 0:  # The report still shows what was measured.
+            print(f"bench: the {t}-thread run failed (exit {rc})", flush=True)
     from .report import write_report, sinter_failures
     md = write_report(out_dir, chart=not args.no_chart)
     print(f"bench: wrote {md}")
@@ -131,9 +156,11 @@ def cmd_all(args):
 def _versions(systems) -> dict:
     """The version of every peer (as installed), for the record."""
     out = {}
-    for module in ("numpy", "jax", "jaxlib", "torch", "onnxruntime", "iree.compiler"):
+    packages = {"numpy": "numpy", "jax": "jax", "jaxlib": "jaxlib", "torch": "torch",
+                "onnxruntime": "onnxruntime", "iree.compiler": "iree-base-compiler"}
+    for module, package in packages.items():
         code = (f"import importlib.metadata as m, {module} as x; "
-                f"print(getattr(x, '__version__', '') or m.version('{module.split('.')[0]}'))")
+                f"print(getattr(x, '__version__', '') or m.version('{package}'))")
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         if p.returncode == 0:
             out[module] = p.stdout.strip()

@@ -144,7 +144,9 @@ class Graph:
                         start=start, stop=stop)
 
     def attention(self, q: Value, k: Value, v: Value, scale: float, causal: bool) -> Value:
-        """softmax(scale * q k^T [+ causal mask]) v over [B, H, S, D]."""
+        """softmax(scale * q k^T [+ causal mask]) v over [B, H, S, D]. Causal
+        needs S == T: systems disagree on where a rectangular mask lines up."""
+        assert not causal or q.shape[-2] == k.shape[-2], (q.shape, k.shape)
         return self._op("attention", [q, k, v], q.shape[:-1] + (v.shape[-1],), q.dtype,
                         scale=scale, causal=causal)
 

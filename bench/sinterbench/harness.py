@@ -27,6 +27,8 @@ def log(msg: str):
 
 
 def compare(outs, ref) -> dict:
+    if len(outs) != len(ref):
+        raise ValueError(f"{len(outs)} outputs, expected {len(ref)}")
     worst = {"max_abs_diff": 0.0, "rel_err": 0.0}
     for got, want in zip(outs, ref):
         if got.shape != want.shape:
@@ -39,6 +41,22 @@ def compare(outs, ref) -> dict:
         worst["max_abs_diff"] = max(worst["max_abs_diff"], max_diff)
         worst["rel_err"] = max(worst["rel_err"], max_diff / scale)
     return worst
+
+
+def _close(compiled):
+    if compiled is not None:
+        try:
+            compiled.close()
+        except Exception:
+            pass
+
+
+def _fail(entry, ready, name, error):
+    """A system that fails while being timed: recorded, closed, dropped."""
+    entry["systems"][name].update(status="failed",
+                                  reason=f"while timing: {type(error).__name__}: {error}"[:800])
+    log(traceback.format_exc(limit=3))
+    _close(ready.pop(name))
 
 
 def _time_calls(run, reps: int) -> float:
@@ -69,6 +87,7 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
         if reason:
             rec.update(status="unsupported", reason=reason)
             continue
+        compiled = None
         try:
             log(f"[{workload.name}] {system.name}: build")
             t0 = time.perf_counter()
@@ -81,10 +100,12 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
             del outs
         except Unsupported as e:
             rec.update(status="unsupported", reason=str(e))
+            _close(compiled)
             continue
         except Exception as e:  # A peer's failure is recorded, not fatal.
             rec.update(status="failed", reason=f"{type(e).__name__}: {e}"[:800])
             log(traceback.format_exc(limit=3))
+            _close(compiled)
             continue
         if not rec["rel_err"] <= TOLERANCE[entry["dtype"]]:
             rec.update(status="wrong", reason=f"error {rec['rel_err']:.3g} over the "
@@ -99,8 +120,11 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
     # Warm up, then size each sample to about sample_s (several calls for fast
     # workloads) and fit the rounds into the time budget.
     estimate = {}
-    for name, c in ready.items():
-        estimate[name] = min(_time_calls(c.run, 1) for _ in range(2))
+    for name, c in list(ready.items()):
+        try:
+            estimate[name] = min(_time_calls(c.run, 1) for _ in range(2))
+        except Exception as e:
+            _fail(entry, ready, name, e)
     reps = {n: max(1, int(sample_s / max(t, 1e-7))) for n, t in estimate.items()}
     per_round = sum(reps[n] * estimate[n] for n in ready)
     n_rounds = max(3, min(rounds, int(budget_s / max(per_round, 1e-9))))
@@ -110,14 +134,19 @@ def measure(workload: Workload, systems, threads: int, rounds: int, sample_s: fl
     for r in range(n_rounds):
         order = names[r % len(names):] + names[:r % len(names)] if names else []
         for n in order:
-            if len(order) > 1:
-                time.sleep(gap_s)
-                # The pause leaves the core idle (the hypervisor may run
-                # another guest there): one untimed call warms the caches
-                # and the clock again, so samples measure steady state.
-                if estimate[n] < WARM_CALL_BELOW_S:
-                    ready[n].run()
-            samples[n].append(_time_calls(ready[n].run, reps[n]))
+            if n not in ready:
+                continue
+            try:
+                if len(order) > 1:
+                    time.sleep(gap_s)
+                    # The pause leaves the core idle (the hypervisor may run
+                    # another guest there): one untimed call warms the caches
+                    # and the clock again, so samples measure steady state.
+                    if estimate[n] < WARM_CALL_BELOW_S:
+                        ready[n].run()
+                samples[n].append(_time_calls(ready[n].run, reps[n]))
+            except Exception as e:
+                _fail(entry, ready, n, e)
     for n, c in ready.items():
         s = samples[n]
         entry["systems"][n].update(median_s=statistics.median(s), min_s=min(s), max_s=max(s), samples=s,
@@ -133,7 +162,14 @@ def run(workloads, systems, threads: int, rounds: int, sample_s: float, budget_s
         out_path: str):
     result = {"threads": threads, "workloads": {}}
     for w in workloads:
-        result["workloads"][w.name] = measure(w, systems, threads, rounds, sample_s, budget_s)
+        try:
+            result["workloads"][w.name] = measure(w, systems, threads, rounds, sample_s,
+                                                  budget_s)
+        except Exception as e:  # E.g. out of memory in the reference: go on.
+            log(traceback.format_exc(limit=5))
+            result["workloads"][w.name] = {"error": f"{type(e).__name__}: {e}"[:800],
+                                           "systems": {}}
+            continue
         with open(out_path, "w") as f:  # Written as it goes: a crash keeps the rest.
             json.dump(result, f, indent=1)
         summary = ", ".join(f"{n} {r['median_s'] * 1e3:.3f} ms" if r.get("status") == "ok"

@@ -12,17 +12,24 @@ def load(run_dir: str):
     with open(os.path.join(run_dir, "meta.json")) as f:
         meta = json.load(f)
     runs = {}
-    for path in sorted(glob.glob(os.path.join(run_dir, "threads*.json"))):
-        with open(path) as f:
-            r = json.load(f)
-        runs[r["threads"]] = r["workloads"]
+    for t in meta.get("threads", []):  # Only this run's thread counts.
+        path = os.path.join(run_dir, f"threads{t}.json")
+        if os.path.exists(path):  # Missing when that child failed early.
+            with open(path) as f:
+                r = json.load(f)
+            runs[r["threads"]] = {n: e for n, e in r["workloads"].items() if "error" not in e}
+            errors = {n: e["error"] for n, e in r["workloads"].items() if "error" in e}
+            if errors:
+                meta.setdefault("errors", {})[t] = errors
     return meta, runs
 
 
 def sinter_failures(run_dir: str) -> list[str]:
     """Each (workload, threads) where Sinter's result was not ok, with why."""
-    _, runs = load(run_dir)
-    out = []
+    meta, runs = load(run_dir)
+    out = [f"{name}, {t} thread(s): the workload failed: {err}"
+           for t, errors in meta.get("errors", {}).items() for name, err in errors.items()]
+    out += [f"{t} thread(s): no results" for t in meta.get("threads", []) if t not in runs]
     for t, workloads in sorted(runs.items()):
         for name, e in workloads.items():
             r = e["systems"].get("sinter")
@@ -208,6 +215,9 @@ def write_report(run_dir: str, chart: bool = True) -> str:
         out[-1] += (f"{100 * r['sinter_fraction']:.0f}% | " if "sinter_fraction" in r else "— | ")
         out[-1] += (f"{100 * r['best_fraction']:.0f}% |" if "best_fraction" in r else "— |")
     out += speedup_matrix(meta, runs) + compile_table(runs)
+    for t, errors in meta.get("errors", {}).items():
+        out += ["", f"## Workloads that failed at {t} thread(s)", ""]
+        out += [f"- {name}: {err}" for name, err in errors.items()]
     gaps = sorted((r for r in rows if "speedup" in r), key=lambda r: r["speedup"])
     losing = [r for r in gaps if r["speedup"] < 1.0]
     out += ["", "## Largest gaps (Sinter slowest relative to the best peer)", "",

@@ -57,6 +57,28 @@ class HarnessUnitTest(unittest.TestCase):
         self.assertEqual(entry["systems"]["wrong"]["status"], "wrong")
         self.assertNotIn("median_s", entry["systems"]["wrong"])
 
+    def test_failure_while_timing_is_recorded_and_the_rest_go_on(self):
+        class Flaky(_Fake):
+            def build(self, graph, threads):
+                inner = super().build(graph, threads)
+                calls = [0]
+
+                class C(Compiled):
+                    def run(self):
+                        calls[0] += 1
+                        if calls[0] > 3:
+                            raise RuntimeError("device lost")
+
+                    def outputs(self):
+                        return inner.outputs()
+                return C()
+        wl = workloads.Workload("tiny", lambda: workloads.matmul(16, "f32"), "compute")
+        entry = harness.measure(wl, [_Fake("steady", 0.0), Flaky("flaky", 0.0)], 1, 3, 0.001,
+                                0.1, gap_s=0.0)
+        self.assertEqual(entry["systems"]["steady"]["status"], "ok")
+        self.assertEqual(entry["systems"]["flaky"]["status"], "failed")
+        self.assertIn("device lost", entry["systems"]["flaky"]["reason"])
+
     def test_flops_and_bytes(self):
         g = workloads.matmul(64, "bf16")
         self.assertEqual(g.flops(), 2 * 64**3)

@@ -51,7 +51,7 @@ class Iree(System):
             # The task system's worker count; read when the driver is created.
             rt.flags.parse_flags(f"--task_topology_group_count={threads}")
             self.config = rt.Config("local-task")
-        fn, args = jax_function(graph, jax, jnp, jax.devices("cpu")[0])
+        fn, args = jax_function(graph, jax, jnp, jax.devices("cpu")[0], f32_accumulation=True)
         # Lowered from host arrays: device-committed ones would add Shardy
         # sharding annotations that iree-compile does not read.
         host_args = [np.asarray(a) for a in args]

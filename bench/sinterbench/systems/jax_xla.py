@@ -13,11 +13,17 @@ from .base import Compiled, System, as_f64
 
 
 class _JaxOps:
-    def __init__(self, jnp, jax):
+    def __init__(self, jnp, jax, f32_accumulation):
         self.jnp, self.jax = jnp, jax
+        # Products of bf16 accumulate in f32, as in every other system. XLA
+        # does so by itself; IREE must be asked (it keeps bf16 partial sums
+        # otherwise: 5% error at K=4096), and asking costs XLA a slower path.
+        self.acc = jnp.float32 if f32_accumulation else None
 
     def matmul(self, n, a, b):
-        return self.jnp.matmul(a, b.T if n.attrs["transpose_b"] else b)
+        out = self.jnp.matmul(a, b.T if n.attrs["transpose_b"] else b,
+                              preferred_element_type=self.acc)
+        return out.astype(a.dtype)
 
     def add(self, n, a, b):
         return a + b
@@ -47,12 +53,14 @@ class _JaxOps:
 
     def attention(self, n, q, k, v):
         jnp = self.jnp
-        s = jnp.einsum("bhsd,bhtd->bhst", q, k) * jnp.asarray(n.attrs["scale"], q.dtype)
+        s = jnp.einsum("bhsd,bhtd->bhst", q, k, preferred_element_type=self.acc)
+        s = (s * n.attrs["scale"]).astype(q.dtype)
         if n.attrs["causal"]:
             S, T = s.shape[-2:]
             s = jnp.where(jnp.tril(jnp.ones((S, T), bool), T - S), s, -jnp.inf)
         p = self.jax.nn.softmax(s.astype(jnp.float32), axis=-1).astype(v.dtype)
-        return jnp.einsum("bhst,bhtd->bhsd", p, v)
+        return jnp.einsum("bhst,bhtd->bhsd", p, v,
+                          preferred_element_type=self.acc).astype(v.dtype)
 
     def embed(self, n, table, ids):
         return self.jnp.take(table, ids, axis=0)
@@ -62,10 +70,10 @@ def jax_dtype(jnp, dtype):
     return {"f32": jnp.float32, "bf16": jnp.bfloat16, "i32": jnp.int32}[dtype]
 
 
-def jax_function(graph: Graph, jax, jnp, device):
+def jax_function(graph: Graph, jax, jnp, device, f32_accumulation=False):
     """The graph as a function of its inputs (weights captured as constants),
     and the inputs placed on `device`."""
-    ops = _JaxOps(jnp, jax)
+    ops = _JaxOps(jnp, jax, f32_accumulation)
     consts = {v.id: jax.device_put(jnp.asarray(data, jax_dtype(jnp, v.dtype)), device)
               for _, v, data in graph.params}
 
@@ -104,15 +112,22 @@ class Xla(System):
 
     def available(self):
         try:
-            import jax  # noqa: F401
+            import jax
         except ImportError as e:
             return f"jax is not installed ({e})"
+        if self.device_kind == "cuda":
+            try:
+                jax.devices("gpu")
+            except RuntimeError as e:
+                return f"jax has no GPU backend ({e})"
         return None
 
     def build(self, graph, threads):
         import jax
         import jax.numpy as jnp
         platform = "gpu" if self.device_kind == "cuda" else "cpu"
+        if platform == "gpu":  # JAX's GPU default is TF32; torch's is f32.
+            jax.config.update("jax_default_matmul_precision", "highest")
         device = jax.devices(platform)[0]
         fn, args = jax_function(graph, jax, jnp, device)
         t0 = time.perf_counter()

@@ -183,10 +183,19 @@ class Sinter(System):
         if proc.returncode != 0:
             workdir.cleanup()
             raise RuntimeError(f"sinter-compile failed: {proc.stderr.strip()[-2000:]}")
-        model = Model(self._lib, so, threads)
+        try:
+            model = Model(self._lib, so, threads)
+        except Exception:
+            workdir.cleanup()
+            raise
         by_name = {name: v for name, v in graph.inputs}
-        model.bind_inputs([storage(graph.input_data[name], by_name[name].dtype)
-                           for name, _, _ in model.input_infos])
+        try:
+            model.bind_inputs([storage(graph.input_data[name], by_name[name].dtype)
+                               for name, _, _ in model.input_infos])
+        except Exception:
+            model.close()
+            workdir.cleanup()
+            raise
         compiled = _SinterCompiled(model, graph, workdir)
         compiled.compile_s = compile_s
         return compiled

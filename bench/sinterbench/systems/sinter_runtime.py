@@ -77,9 +77,14 @@ class Model:
         L = lib.lib
         self.runtime, self.model, self.context = (ctypes.c_void_p() for _ in range(3))
         opts = RuntimeOptions(threads)
-        lib.check(L.sinter_runtime_create(ctypes.byref(opts), ctypes.byref(self.runtime)))
-        lib.check(L.sinter_model_load_file(self.runtime, path.encode(), ctypes.byref(self.model)))
-        lib.check(L.sinter_context_create(self.model, ctypes.byref(self.context)))
+        try:
+            lib.check(L.sinter_runtime_create(ctypes.byref(opts), ctypes.byref(self.runtime)))
+            lib.check(L.sinter_model_load_file(self.runtime, path.encode(),
+                                               ctypes.byref(self.model)))
+            lib.check(L.sinter_context_create(self.model, ctypes.byref(self.context)))
+        except Exception:
+            self.close()  # Releases whatever was created (each accepts NULL).
+            raise
         self.workspace_bytes = L.sinter_model_workspace_size(self.model)
 
         def infos(count, getter):
@@ -114,8 +119,11 @@ class Model:
             self.context, self._in_views, len(self.inputs), self._out_views, len(self.outputs)))
 
     def close(self):
+        if self.lib is None:
+            return
         L = self.lib.lib
         L.sinter_context_release(self.context)
         L.sinter_model_release(self.model)
         L.sinter_runtime_release(self.runtime)
         self.context = self.model = self.runtime = None
+        self.lib = None
