@@ -47,4 +47,37 @@ def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::func::F
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeSoftmaxPass : Pass<"sinter-recognize-softmax", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive stable-softmax graph into sinter.softmax";
+  let description = [{
+    Recognises `exp(x - max(x)) / sum(exp(x - max(x)))` along one axis, as
+    models (and `sinter-decompose-composites`) write it, and replaces it by
+    one `sinter.softmax`.
+
+    A match never changes semantics. Every intermediate (the max, the
+    shifted values, the exps, the sum and both broadcasts) must be read only
+    inside the pattern, so an exp that is also returned or reused blocks it.
+    Both reductions must be over the same single axis, and both broadcasts
+    must restore exactly that axis. The composite and the primitive graph
+    compute the same values (both subtract the max), except that a row that
+    is all `-inf` gives zeros instead of NaN (see `sinter.softmax`).
+
+    Before:
+    ```mlir
+    %m = sinter.reduce max %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %mb = sinter.broadcast_in_dim %m, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %d = sinter.sub %x, %mb : tensor<4x8xf32>
+    %e = sinter.exp %d : tensor<4x8xf32>
+    %s = sinter.reduce sum %e, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %sb = sinter.broadcast_in_dim %s, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %p = sinter.div %e, %sb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %p = sinter.softmax %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
