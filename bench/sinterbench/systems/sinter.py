@@ -205,5 +205,10 @@ class SinterGpuPending(System):
     """The GPU mode's Sinter column until the NVPTX backend exists."""
     name = "sinter"
 
+    REASON = "Sinter has no GPU target yet (the NVPTX backend is issue 6)"
+
     def available(self):
-        return "Sinter has no GPU target yet (the NVPTX backend is issue 6)"
+        return self.REASON
+
+    def build(self, graph, threads):  # Never called: available() refuses first.
+        raise Unsupported(self.REASON)
