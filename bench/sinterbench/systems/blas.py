@@ -37,15 +37,21 @@ class _Gemm(Compiled):
         return [as_f64(self.c)]
 
 
-class OpenBLAS(System):
-    name = "openblas"
+class _BlasLibrary(System):
+    """A BLAS loaded with ctypes; `available()` says so when it is missing."""
+    library = ""
 
     def available(self):
         try:
-            self.lib = ctypes.CDLL(OPENBLAS)
+            self.lib = ctypes.CDLL(self.library)
         except OSError as e:
-            return f"OpenBLAS is not installed ({e})"
+            return f"{self.name} is not installed ({e})"
         return None
+
+
+class OpenBLAS(_BlasLibrary):
+    name = "openblas"
+    library = OPENBLAS
 
     def supports(self, graph):
         if graph.nodes and graph.nodes[0].op == "matmul" and graph.dtype() != "f32":
@@ -63,15 +69,9 @@ class OpenBLAS(System):
         return _Gemm(lambda: f(*args), c, (a, b))
 
 
-class OneDNN(System):
+class OneDNN(_BlasLibrary):
     name = "onednn"
-
-    def available(self):
-        try:
-            self.lib = ctypes.CDLL(ONEDNN)
-        except OSError as e:
-            return f"oneDNN is not installed ({e})"
-        return None
+    library = ONEDNN
 
     def build(self, graph, threads):
         a, b, m, n, k = plain_matmul(graph)
