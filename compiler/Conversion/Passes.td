@@ -45,8 +45,8 @@ def ConvertSinterToLinalgPass
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
-    "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
-    "sinter::SinterDialect"
+    "mlir::math::MathDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "sinter::SinterDialect"
   ];
 }
 
@@ -112,6 +112,43 @@ def CPULowerCopiesPass : Pass<"sinter-cpu-lower-copies", "mlir::func::FuncOp"> {
     with them).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def CPUPromoteLoopBuffersPass
+    : Pass<"sinter-cpu-promote-loop-buffers", "mlir::func::FuncOp"> {
+  let summary = "Buffers allocated inside loops go on the stack, per iteration";
+  let description = [{
+    Fused kernels (row reductions, flash attention) allocate small per-tile
+    buffers inside their loops. Planning them into the shared workspace
+    would make the iterations of a parallel loop, which run on different
+    threads, share one buffer. Each such `memref.alloc` becomes a
+    `memref.alloca`, and the body of the loop that holds it is wrapped in a
+    `memref.alloca_scope`, so the stack is released every iteration. A
+    buffer inside a loop that is larger than `max-bytes` is an error naming
+    its type (the stacks of the runtime's threads are the limit).
+
+    Before:
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+      %t = memref.alloc() : memref<16xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+      memref.alloca_scope {
+        %t = memref.alloca() : memref<16xf32>
+        ...
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"262144",
+           "the largest buffer allowed inside a loop">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
 def PlanWorkspacePass : Pass<"sinter-plan-workspace", "mlir::ModuleOp"> {

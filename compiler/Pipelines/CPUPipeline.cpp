@@ -29,10 +29,12 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
@@ -44,6 +46,31 @@
 #include "mlir/Transforms/Passes.h"
 
 namespace sinter {
+
+void buildFusionPipeline(OpPassManager &pm,
+                         const FusionPipelineOptions &options) {
+  std::string kinds = options.fusion;
+  if (kinds == "none") {
+    return;
+  }
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createRecognizeSoftmaxPass());
+  FormFusionsPassOptions form;
+  std::vector<std::string> enabled; // copied by the pass
+  if (kinds != "all") {
+    SmallVector<StringRef> list;
+    StringRef(kinds).split(list, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef k : list) {
+      enabled.push_back(k.trim().str());
+    }
+    if (enabled.empty()) {
+      enabled.push_back(kinds); // rejected by the pass with its name
+    }
+    form.kinds = enabled;
+  }
+  pm.addPass(createFormFusionsPass(form, options.log));
+}
 
 void buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
@@ -77,6 +104,9 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCPUMatmulToVectorPass(matmul));
   pm.addNestedPass<func::FuncOp>(createCPULowerCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // Fused kernels tile with scf.forall; the thread pool runs scf.parallel.
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addNestedPass<func::FuncOp>(createCPUPromoteLoopBuffersPass());
   pm.addPass(createPlanWorkspacePass());
   // No canonicalization before outlining: it would unroll single-iteration
   // loops into straight-line code at the top level, which is then neither a
@@ -111,6 +141,10 @@ void buildCPUToLLVMPipeline(OpPassManager &pm) {
 }
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  FusionPipelineOptions fusion;
+  fusion.fusion = options.fusion.getValue();
+  fusion.log = options.fusionLog;
+  buildFusionPipeline(pm, fusion);
   buildLowerToLinalgPipeline(pm);
   buildCPUBufferizePipeline(pm);
   buildCPUCodegenPipeline(pm, options);
@@ -118,6 +152,12 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
 }
 
 void registerCPUPipelines() {
+  PassPipelineRegistration<FusionPipelineOptions>(
+      "sinter-fusion",
+      "Recognise composites and group ops into sinter.fusion regions",
+      [](OpPassManager &pm, const FusionPipelineOptions &options) {
+        buildFusionPipeline(pm, options);
+      });
   PassPipelineRegistration<>(
       "sinter-lower-to-linalg",
       "Lower sinter to linalg/tensor/arith/math on tensors",
@@ -153,6 +193,7 @@ void registerCPUCompilerDialects(DialectRegistry &registry) {
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   vector::registerBufferizableOpInterfaceExternalModels(registry);

@@ -1,14 +1,15 @@
 //===- CPUPipeline.h - The named pipelines from sinter to LLVM -*- C++ -*-===//
 //
-// The CPU compilation path as four stages, each a registered pipeline so lit
+// The CPU compilation path as five stages, each a registered pipeline so lit
 // tests can run any prefix of it:
 //
+//   sinter-fusion            recognise composites, form sinter.fusion regions
 //   sinter-lower-to-linalg   sinter -> linalg/tensor/arith/math
 //   sinter-cpu-bufferize     tensors -> memrefs, results -> out-params
 //   sinter-cpu-codegen       matmul kernels, loops, workspace, kernels/tasks
 //   sinter-cpu-to-llvm       math approximations, everything -> LLVM dialect
 //
-// and `sinter-cpu-pipeline`, all four.
+// and `sinter-cpu-pipeline`, all five.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +26,27 @@ class DialectRegistry;
 
 namespace sinter {
 
+struct FusionLog;
+
+struct FusionPipelineOptions
+    : public PassPipelineOptions<FusionPipelineOptions> {
+  Option<std::string> fusion{
+      *this, "fusion",
+      llvm::cl::desc("fusion kinds: all, none, or a comma-separated list of "
+                     "loop, reduction, epilogue, attention, sibling"),
+      llvm::cl::init("all")};
+  /// Where sinter-form-fusions records its decisions (not a pipeline
+  /// option: set from C++ by sinter-compile --report=fusion).
+  FusionLog *log = nullptr;
+};
+
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<std::string> fusion{
+      *this, "fusion",
+      llvm::cl::desc("fusion kinds: all, none, or a comma-separated list of "
+                     "loop, reduction, epilogue, attention, sibling"),
+      llvm::cl::init("all")};
+  FusionLog *fusionLog = nullptr;
   Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("f32 lanes per vector register (16 AVX-512, 8 AVX2)"),
@@ -42,6 +63,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(32768)};
 };
 
+/// Composite recognition then sinter-form-fusions; nothing for "none". An
+/// unknown kind is reported by the pass.
+void buildFusionPipeline(OpPassManager &pm,
+                         const FusionPipelineOptions &options);
 void buildLowerToLinalgPipeline(OpPassManager &pm);
 void buildCPUBufferizePipeline(OpPassManager &pm);
 void buildCPUCodegenPipeline(OpPassManager &pm,

@@ -25,6 +25,12 @@ namespace sinter {
 void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
                                          ArrayRef<std::string> onlyOps = {});
 
+struct FusionLog;
+
+/// sinter-form-fusions recording its decisions in `log` (may be null).
+std::unique_ptr<Pass> createFormFusionsPass(const FormFusionsPassOptions &options,
+                                            FusionLog *log);
+
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"
 

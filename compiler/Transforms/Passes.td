@@ -80,4 +80,46 @@ def RecognizeSoftmaxPass : Pass<"sinter-recognize-softmax", "mlir::func::FuncOp"
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def FormFusionsPass : Pass<"sinter-form-fusions", "mlir::ModuleOp"> {
+  let summary = "Group ops into sinter.fusion regions, one per kernel";
+  let description = [{
+    XLA-style fusion. Groups grow from each consumer toward its producers;
+    a producer joins only when all of its users are in the group, so a
+    fused value is computed once and no op is ever duplicated into two
+    kernels. Kinds (each can be switched off with `kinds`):
+
+    - `loop`: elementwise ops, broadcasts, reshapes and transposes: one
+      loop nest, no intermediate buffers.
+    - `reduction`: row reductions (`reduce` over the innermost dimensions,
+      `softmax`, `log_softmax`, `logsumexp`, `layer_norm`, `rms_norm`) with
+      their elementwise producers and consumers: one kernel walking rows.
+      All reductions of one fusion reduce rows of one shape; transposes
+      never join (strided rows).
+    - `epilogue`: a matmul with the elementwise ops on its result (bias,
+      activation, residual add). Producers of the matmul's operands never
+      join.
+    - `attention`: `sinter.attention`, lowered flash-style (tiles over keys
+      with an online softmax; the S x T scores never exist).
+    - `sibling`: independent loop fusions of one iteration shape that read
+      a common input of at least that size become one multi-output fusion.
+
+    A lone composite (softmax, a norm, attention) becomes a fusion of its
+    own; any other lone op stays as it is. Splat constants are copied into
+    the regions. Every producer -> consumer edge left between two kernels
+    gets a reason; with `remarks` the pass reports each fusion and each
+    refused edge as an MLIR remark (for lit tests), and `sinter-compile
+    --report=fusion` prints the same decisions.
+  }];
+  let options = [
+    ListOption<"kinds", "kinds", "std::string",
+               "fusion kinds to form (loop, reduction, epilogue, attention, "
+               "sibling); all when empty">,
+    Option<"maxOps", "max-ops", "int64_t", /*default=*/"64",
+           "the most ops one fusion may hold">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "report every fusion and refused edge as a remark">
+  ];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD

@@ -12,6 +12,7 @@
 
 #include "compiler/Pipelines/CPUPipeline.h"
 #include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Transforms/FusionLog.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -35,7 +36,7 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
 static cl::opt<std::string> outputFile("o", cl::desc("output file"),
                                        cl::value_desc("path"), cl::Required,
                                        cl::cat(category));
-enum class Emit { SharedObject, Object, Mlir, Llvm, Asm };
+enum class Emit { SharedObject, Object, Mlir, Llvm, Asm, Dot };
 static cl::opt<Emit>
     emit("emit", cl::desc("what to write"), cl::init(Emit::SharedObject),
          cl::values(clEnumValN(Emit::SharedObject, "so",
@@ -45,7 +46,9 @@ static cl::opt<Emit>
                     clEnumValN(Emit::Mlir, "mlir",
                                "stop after the MLIR pipeline (LLVM dialect)"),
                     clEnumValN(Emit::Llvm, "llvm", "optimized LLVM IR"),
-                    clEnumValN(Emit::Asm, "asm", "assembly")),
+                    clEnumValN(Emit::Asm, "asm", "assembly"),
+                    clEnumValN(Emit::Dot, "dot",
+                               "the graph after fusion, for Graphviz")),
          cl::cat(category));
 static cl::opt<std::string>
     headerFile("header", cl::desc("also write a C header (with --emit=obj)"),
@@ -79,6 +82,21 @@ static cl::opt<int64_t> minParallelWork(
     "min-parallel-work",
     cl::desc("loop nests with fewer innermost iterations run on one thread"),
     cl::init(32768), cl::cat(category));
+
+static cl::opt<std::string> fusionKinds(
+    "fusion",
+    cl::desc("fusion kinds: all (default), none (the unfused baseline), or a "
+             "comma-separated list of loop, reduction, epilogue, attention, "
+             "sibling"),
+    cl::init("all"), cl::cat(category));
+enum class Report { None, Fusion };
+static cl::opt<Report> report(
+    "report", cl::desc("print a report to stdout"), cl::init(Report::None),
+    cl::values(clEnumValN(Report::Fusion, "fusion",
+                          "kernels before and after fusion, each fusion's "
+                          "ops and bytes, and why each remaining edge was "
+                          "not fused")),
+    cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sinter-compile: error: " << message << "\n";
@@ -120,6 +138,11 @@ int main(int argc, char **argv) {
   options.minParallelWork = minParallelWork.getValue();
   options.printIRAfterAll = printIRAfterAll;
   options.timePasses = timing;
+  options.fusion = fusionKinds;
+  FusionLog fusionLog;
+  if (report == Report::Fusion) {
+    options.fusionLog = &fusionLog;
+  }
   cpu::EmitKind kind = cpu::EmitKind::SharedObject;
   switch (emit) {
   case Emit::SharedObject:
@@ -137,11 +160,19 @@ int main(int argc, char **argv) {
   case Emit::Asm:
     kind = cpu::EmitKind::Asm;
     break;
+  case Emit::Dot:
+    kind = cpu::EmitKind::Dot;
+    break;
   }
   absl::StatusOr<cpu::CompileResult> result = cpu::compileModule(
       *module, options, kind, outputFile, headerFile, inputFile);
   if (!result.ok()) {
     return fail(std::string(result.status().message()));
+  }
+  if (report == Report::Fusion) {
+    // With the artifact on stdout, the report goes to stderr.
+    printFusionReport(fusionLog,
+                      outputFile == "-" ? llvm::errs() : llvm::outs());
   }
   return 0;
 }

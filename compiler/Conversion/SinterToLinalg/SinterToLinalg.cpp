@@ -11,6 +11,7 @@
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/sinter/IR/SinterOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "sinter-convert-sinter-to-linalg"
@@ -25,6 +26,7 @@ void populateSinterToLinalgPatterns(RewritePatternSet &patterns) {
   populateShapeToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateMatmulToLinalgPatterns(patterns);
+  populateFlashAttentionPatterns(patterns);
 }
 
 namespace {
@@ -36,35 +38,51 @@ struct ConvertSinterToLinalgPass
     MLIRContext *ctx = &getContext();
 
     // gelu has a direct lowering (one generic computing in f32); the other
-    // composites go through their primitive forms for now (the fusion
-    // passes will give them kernels of their own).
+    // composites go through their primitive forms, which fusion regions
+    // then merge back into row kernels. Attention inside an attention
+    // fusion lowers flash-style instead (FlashAttention.cpp).
     static const std::vector<std::string> kDecomposed = {
-        "softmax",  "log_softmax", "logsumexp",       "layer_norm",
-        "rms_norm", "attention",   "rotary_embedding"};
+        "softmax", "log_softmax", "logsumexp", "layer_norm", "rms_norm",
+        "rotary_embedding"};
     RewritePatternSet decompose(ctx);
     populateDecomposeCompositesPatterns(decompose, kDecomposed);
     if (failed(applyPatternsAndFoldGreedily(fn, std::move(decompose)))) {
       fn.emitError("decomposing composite ops did not converge");
       return signalPassFailure();
     }
-
-    WalkResult fusions = fn.walk([](FusionOp op) {
-      op.emitError("sinter.fusion regions are not lowered for the CPU yet; "
-                   "compile the graph before fusion");
-      return WalkResult::interrupt();
+    SmallVector<Operation *> unfusedAttention;
+    fn.walk([&](AttentionOp op) {
+      auto fusion = op->getParentOfType<FusionOp>();
+      if (!fusion || fusion.getKind() != FusionKind::attention) {
+        unfusedAttention.push_back(op);
+      }
     });
-    if (fusions.wasInterrupted()) {
-      return signalPassFailure();
+    if (!unfusedAttention.empty()) {
+      RewritePatternSet attention(ctx);
+      populateDecomposeCompositesPatterns(attention, {"attention"});
+      GreedyRewriteConfig config;
+      config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+      if (failed(applyOpPatternsAndFold(unfusedAttention, std::move(attention),
+                                        config))) {
+        fn.emitError("decomposing attention did not converge");
+        return signalPassFailure();
+      }
     }
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<SinterDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
-                           func::FuncDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect, func::FuncDialect>();
+    // Fusion regions are converted op by op like the rest, then each
+    // becomes one loop nest.
+    target.addLegalOp<FusionOp, YieldOp>();
     RewritePatternSet patterns(ctx);
     populateSinterToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(fn, target, std::move(patterns)))) {
+      return signalPassFailure();
+    }
+    if (failed(lowerFusionRegions(fn))) {
       return signalPassFailure();
     }
   }

@@ -10,6 +10,7 @@
 #define SINTER_COMPILER_CONVERSION_SINTERTOLINALG_SINTERTOLINALG_H
 
 #include "dialects/sinter/IR/MLIR.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace sinter {
@@ -24,8 +25,15 @@ void populateReductionToLinalgPatterns(RewritePatternSet &patterns);
 /// matmul.
 void populateMatmulToLinalgPatterns(RewritePatternSet &patterns);
 
+/// attention inside an `attention` fusion: the flash-attention loop nest.
+void populateFlashAttentionPatterns(RewritePatternSet &patterns);
+
 /// All of the above.
 void populateSinterToLinalgPatterns(RewritePatternSet &patterns);
+
+/// After conversion: makes each (converted) sinter.fusion region one loop
+/// nest and inlines it (Fusion.cpp).
+LogicalResult lowerFusionRegions(func::FuncOp fn);
 
 } // namespace sinter
 

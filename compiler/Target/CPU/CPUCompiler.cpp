@@ -3,6 +3,7 @@
 #include "compiler/Target/CPU/CPUCompiler.h"
 
 #include "compiler/Pipelines/CPUPipeline.h"
+#include "compiler/Transforms/FusionLog.h"
 
 #include "absl/strings/str_cat.h"
 #include "mlir/IR/Verifier.h"
@@ -89,7 +90,31 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
   if (options.timePasses) {
     pm.enableTiming();
   }
+  if (emit == EmitKind::Dot) {
+    FusionPipelineOptions fusion;
+    fusion.fusion = options.fusion;
+    fusion.log = options.fusionLog;
+    buildFusionPipeline(pm, fusion);
+    if (failed(pm.run(module))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("fusing ", sourceName.str(), " failed"));
+    }
+    std::string error;
+    auto output = openOutputFile(outputPath, &error);
+    if (!output) {
+      return absl::UnavailableError(error);
+    }
+    writeFusionDot(module, output->os());
+    output->keep();
+    CompileResult result;
+    result.signature = *signature;
+    result.prefix = toCIdentifier(
+        options.prefix.empty() ? signature->entry : options.prefix);
+    return result;
+  }
   CPUPipelineOptions pipeline;
+  pipeline.fusion = options.fusion;
+  pipeline.fusionLog = options.fusionLog;
   pipeline.vectorWidth = target->vectorWidth;
   pipeline.matmulVectors = target->matmulVectors;
   pipeline.minParallelWork = options.minParallelWork;
@@ -131,6 +156,8 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
     return llvmModule.status();
   }
   switch (emit) {
+  case EmitKind::Dot:
+    break; // written above
   case EmitKind::Llvm:
     (*llvmModule)->print(output->os(), nullptr);
     break;

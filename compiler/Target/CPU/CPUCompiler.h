@@ -13,9 +13,14 @@
 
 #include "compiler/Target/CPU/ArtifactWriter.h"
 
+namespace sinter {
+struct FusionLog;
+}
+
 namespace sinter::cpu {
 
-enum class EmitKind { SharedObject, Object, Mlir, Llvm, Asm };
+/// Dot: the graph after fusion as Graphviz (nothing is lowered further).
+enum class EmitKind { SharedObject, Object, Mlir, Llvm, Asm, Dot };
 
 struct CompileOptions {
   TargetOptions target;
@@ -24,6 +29,8 @@ struct CompileOptions {
   int64_t minParallelWork = 32768;
   bool printIRAfterAll = false;
   bool timePasses = false;
+  std::string fusion = "all"; // see FusionPipelineOptions::fusion
+  FusionLog *fusionLog = nullptr; // filled when not null
 };
 
 struct CompileResult {

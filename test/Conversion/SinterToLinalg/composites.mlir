@@ -63,15 +63,3 @@ func.func @layer_norm_bf16(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
   %0 = sinter.layer_norm %x axis = 1 epsilon = 1.0e-5 : tensor<2x8xbf16> -> tensor<2x8xbf16>
   return %0 : tensor<2x8xbf16>
 }
-
-// -----
-
-func.func @fusion(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{sinter.fusion regions are not lowered for the CPU yet; compile the graph before fusion}}
-  %r = sinter.fusion loop (%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
-  ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
-    %s = sinter.add %x, %y : tensor<4xf32>
-    sinter.yield %s : tensor<4xf32>
-  }
-  return %r : tensor<4xf32>
-}

@@ -1,0 +1,202 @@
+//===- Fusion.cpp - Each sinter.fusion region becomes one loop nest -------===//
+//
+// By the time this runs, the ops inside a fusion region have been converted
+// to linalg on tensors like any other op. What makes the region one kernel:
+//  1. every linalg op of the region other than a matmul is written as a
+//     `linalg.generic`, and producer generics are fused into their
+//     consumers (linalg's elementwise fusion, reshapes propagated through):
+//     an elementwise chain with its broadcasts and transposes becomes one
+//     generic, a softmax or a norm one generic per reduction plus one for
+//     the output, each recomputing its cheap elementwise producers instead
+//     of reading them from a buffer;
+//  2. a reduction fusion is then tiled along its rows (every parallel loop
+//     outside the reduced row gets tile size 1) with its producers fused
+//     into the tile loop: the reductions and the output of one row are
+//     computed one after the other while the row is in cache, and the only
+//     intermediates are per-row scalars;
+//  3. in an epilogue fusion the generic that consumes the matmul is marked
+//     `sinter.matmul_epilogue`, for the matmul kernel to apply it to its
+//     accumulators;
+//  4. the region is inlined into its parent.
+// Numerics: fusion changes no formula, only where values live; a
+// recomputed producer gives bitwise the value it would have stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/SinterToLinalg/SinterToLinalg.h"
+#include "dialects/sinter/IR/SinterOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace sinter {
+namespace {
+
+bool isMatmulLike(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::MatmulTransposeBOp,
+             linalg::BatchMatmulOp, linalg::BatchMatmulTransposeBOp>(op);
+}
+
+/// Step 1: generics everywhere but matmuls, then elementwise fusion.
+LogicalResult fuseGenerics(FusionOp fusion) {
+  MLIRContext *ctx = fusion.getContext();
+  Region &region = fusion.getBody();
+  {
+    IRRewriter rewriter(ctx);
+    SmallVector<linalg::LinalgOp> named;
+    region.walk([&](linalg::LinalgOp op) {
+      if (!isa<linalg::GenericOp, linalg::FillOp>(op) &&
+          !isMatmulLike(op)) {
+        named.push_back(op);
+      }
+    });
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rewriter, op))) {
+        return op->emitError("cannot write this op as a linalg.generic");
+      }
+    }
+  }
+  RewritePatternSet patterns(ctx);
+  linalg::populateElementwiseOpsFusionPatterns(
+      patterns, [](OpOperand *operand) {
+        Operation *producer = operand->get().getDefiningOp();
+        return producer && !isMatmulLike(producer);
+      });
+  linalg::populateFoldReshapeOpsByExpansionPatterns(
+      patterns, [](OpOperand *operand) {
+        Operation *producer = operand->get().getDefiningOp();
+        return !producer || !isMatmulLike(producer);
+      });
+  linalg::populateEraseUnnecessaryInputsPatterns(patterns);
+  linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+  tensor::populateFoldTensorEmptyPatterns(patterns);
+  if (failed(applyPatternsAndFoldGreedily(region, std::move(patterns)))) {
+    return fusion.emitError("fusing the generics of a fusion did not "
+                            "converge");
+  }
+  return success();
+}
+
+/// The op producing the fusion's first result.
+TilingInterface rootOf(FusionOp fusion) {
+  auto yield = cast<YieldOp>(fusion.getBody().front().getTerminator());
+  if (yield.getNumOperands() == 0) {
+    return nullptr;
+  }
+  return yield.getOperand(0).getDefiningOp<TilingInterface>();
+}
+
+/// Step 2: one tile per row. Rows are what the fusion's reductions reduce:
+/// the trailing `rowRank` loops of an all-parallel root, or the reduction
+/// loops of a reduction root.
+LogicalResult tileRows(FusionOp fusion) {
+  TilingInterface root = rootOf(fusion);
+  if (!root || !isa<linalg::GenericOp>(root.getOperation())) {
+    return success(); // nothing to tile: leave the ops as they are
+  }
+  auto generic = cast<linalg::GenericOp>(root.getOperation());
+  int64_t rowRank = 0;
+  fusion.getBody().walk([&](linalg::GenericOp g) {
+    rowRank = std::max<int64_t>(rowRank, g.getNumReductionLoops());
+  });
+  SmallVector<utils::IteratorType> iterators =
+      generic.getIteratorTypesArray();
+  int64_t loops = iterators.size();
+  bool hasReduction = generic.getNumReductionLoops() > 0;
+  SmallVector<OpFoldResult> tileSizes;
+  OpBuilder b(fusion.getContext());
+  int64_t tiled = 0;
+  for (int64_t i = 0; i < loops; ++i) {
+    bool inRow = hasReduction ? iterators[i] == utils::IteratorType::reduction
+                              : i >= loops - rowRank;
+    tileSizes.push_back(b.getIndexAttr(inRow ? 0 : 1));
+    tiled += inRow ? 0 : 1;
+  }
+  if (tiled == 0) {
+    return success(); // one row: the fusion is already one loop nest
+  }
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(tileSizes);
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  IRRewriter rewriter(fusion.getContext());
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+  if (failed(result)) {
+    return root->emitError("cannot tile this reduction fusion by rows");
+  }
+  for (OpResult r : root->getResults()) {
+    auto it = result->replacements.find(r);
+    if (it != result->replacements.end()) {
+      rewriter.replaceAllUsesWith(r, it->second);
+    }
+  }
+  // Producers that were fused into the loop are dead outside it now.
+  RewritePatternSet cleanup(fusion.getContext());
+  tensor::populateFoldTensorEmptyPatterns(cleanup);
+  return applyPatternsAndFoldGreedily(fusion.getBody(), std::move(cleanup));
+}
+
+/// Step 3: marks the generic that reads the matmul's result.
+void markEpilogue(FusionOp fusion) {
+  fusion.getBody().walk([&](Operation *op) {
+    if (!isMatmulLike(op) || !op->getResult(0).hasOneUse()) {
+      return;
+    }
+    auto consumer =
+        dyn_cast<linalg::GenericOp>(*op->getResult(0).getUsers().begin());
+    if (consumer && consumer.getNumReductionLoops() == 0) {
+      consumer->setAttr("sinter.matmul_epilogue",
+                        UnitAttr::get(op->getContext()));
+    }
+  });
+}
+
+/// Step 4: the region's ops move in front of the fusion op.
+void inlineFusion(FusionOp fusion) {
+  Block &body = fusion.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs())) {
+    arg.replaceAllUsesWith(input);
+  }
+  for (auto [result, value] :
+       llvm::zip(fusion.getResults(), yield.getValues())) {
+    result.replaceAllUsesWith(value);
+  }
+  yield.erase();
+  fusion->getBlock()->getOperations().splice(
+      Block::iterator(fusion), body.getOperations());
+  fusion.erase();
+}
+
+} // namespace
+
+LogicalResult lowerFusionRegions(func::FuncOp fn) {
+  SmallVector<FusionOp> fusions;
+  fn.walk([&](FusionOp f) { fusions.push_back(f); });
+  for (FusionOp fusion : fusions) {
+    if (fusion.getKind() != FusionKind::attention) {
+      if (failed(fuseGenerics(fusion))) {
+        return failure();
+      }
+    }
+    if (fusion.getKind() == FusionKind::reduction &&
+        failed(tileRows(fusion))) {
+      return failure();
+    }
+    if (fusion.getKind() == FusionKind::epilogue) {
+      markEpilogue(fusion);
+    }
+    inlineFusion(fusion);
+  }
+  return success();
+}
+
+} // namespace sinter
