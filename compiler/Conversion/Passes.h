@@ -26,6 +26,8 @@ namespace sinter {
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "sinter.workspace_bytes";
 inline constexpr llvm::StringLiteral kKernelAttr = "sinter.kernel";
+/// A per-iteration stack buffer, hoisted to its kernel's entry.
+inline constexpr llvm::StringLiteral kLoopBufferAttr = "sinter.loop_buffer";
 /// On the public function after outlining: it takes the environment last.
 inline constexpr llvm::StringLiteral kTakesEnvironmentAttr =
     "sinter.takes_environment";

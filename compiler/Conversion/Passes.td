@@ -122,10 +122,11 @@ def CPUPromoteLoopBuffersPass
     buffers inside their loops. Planning them into the shared workspace
     would make the iterations of a parallel loop, which run on different
     threads, share one buffer. Each such `memref.alloc` becomes a
-    `memref.alloca`, and the body of the loop that holds it is wrapped in a
-    `memref.alloca_scope`, so the stack is released every iteration. A
-    buffer inside a loop that is larger than `max-bytes` is an error naming
-    its type (the stacks of the runtime's threads are the limit).
+    `memref.alloca` marked `sinter.loop_buffer`, which
+    `sinter-outline-kernels` hoists to the entry of the kernel function
+    that runs the loop (one per call, so one per thread). Buffers inside
+    loops that add up to more than `max-bytes`, or that are passed on to
+    the next iteration, are errors naming the buffer.
 
     Before:
     ```mlir
@@ -137,16 +138,14 @@ def CPUPromoteLoopBuffersPass
     After:
     ```mlir
     scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
-      memref.alloca_scope {
-        %t = memref.alloca() : memref<16xf32>
-        ...
-      }
+      %t = memref.alloca() {sinter.loop_buffer} : memref<16xf32>
+      ...
     }
     ```
   }];
   let options = [
-    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"262144",
-           "the largest buffer allowed inside a loop">
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"1048576",
+           "the most bytes of buffers inside the loops of one function">
   ];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }

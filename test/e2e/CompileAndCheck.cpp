@@ -77,6 +77,7 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   std::string soPath = (dir.path + "/model.so").str();
   cpu::CompileOptions compileOptions;
   compileOptions.target.cpu = options.cpu;
+  compileOptions.fusion = options.fusion;
   absl::StatusOr<cpu::CompileResult> compiled = cpu::compileModule(
       module, compileOptions, cpu::EmitKind::SharedObject, soPath);
   if (!compiled.ok()) {

@@ -33,6 +33,8 @@ struct CheckOptions {
   double toleranceScale = 1.0;
   /// Target CPU for the compiler ("native", "x86-64-v3", ...).
   std::string cpu = "native";
+  /// Fusion kinds, as sinter-compile --fusion ("all", "none", a list).
+  std::string fusion = "all";
 };
 
 /// Returns an empty string when every output matches, else what differs (or

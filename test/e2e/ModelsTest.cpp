@@ -2,7 +2,8 @@
 //
 // The models of frontend/models in f32, bf16 and f16, built both with
 // composite ops and in their decomposed (PyTorch-spelled) form, compiled for
-// this CPU and checked against the reference interpreter.
+// this CPU with fusion on and off (--fusion=none) and checked against the
+// reference interpreter.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,12 +27,14 @@ using models::ModuleOrError;
 struct ModelParam {
   DType dtype;
   CompositeMode mode;
+  bool fused = true;
 };
 
 std::string paramName(const testing::TestParamInfo<ModelParam> &info) {
   return std::string(dtypeName(info.param.dtype)) +
          (info.param.mode == CompositeMode::kComposite ? "_composite"
-                                                       : "_decomposed");
+                                                       : "_decomposed") +
+         (info.param.fused ? "_fused" : "_unfused");
 }
 
 const ModelParam kParams[] = {
@@ -41,6 +44,12 @@ const ModelParam kParams[] = {
     {DType::BF16, CompositeMode::kDecomposed},
     {DType::F16, CompositeMode::kComposite},
     {DType::F16, CompositeMode::kDecomposed},
+    {DType::F32, CompositeMode::kComposite, false},
+    {DType::F32, CompositeMode::kDecomposed, false},
+    {DType::BF16, CompositeMode::kComposite, false},
+    {DType::BF16, CompositeMode::kDecomposed, false},
+    {DType::F16, CompositeMode::kComposite, false},
+    {DType::F16, CompositeMode::kDecomposed, false},
 };
 
 class ModelTest : public testing::TestWithParam<ModelParam> {
@@ -51,6 +60,7 @@ protected:
     // A deep graph rounds every intermediate to bf16/f16 in the
     // interpreter but keeps f32 inside each compiled op.
     options.toleranceScale = GetParam().dtype == DType::F32 ? 1 : 2;
+    options.fusion = GetParam().fused ? "all" : "none";
     EXPECT_EQ(compileRunAndCompare(**module, options), "");
   }
   std::unique_ptr<mlir::MLIRContext> ctx = makeContext();

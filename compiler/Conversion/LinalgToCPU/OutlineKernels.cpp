@@ -519,6 +519,16 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
         }
       }
     }
+    // Per-iteration buffers (sinter-cpu-promote-loop-buffers) move to the
+    // entry of the function running their loop: allocated once per call,
+    // and a kernel call is one thread's range of iterations.
+    module.walk([](memref::AllocaOp alloca) {
+      if (!alloca->hasAttr(kLoopBufferAttr)) {
+        return;
+      }
+      auto fn = alloca->getParentOfType<func::FuncOp>();
+      alloca->moveBefore(&fn.getBody().front().front());
+    });
   }
 };
 

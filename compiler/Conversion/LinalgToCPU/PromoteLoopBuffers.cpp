@@ -2,14 +2,17 @@
 //
 // A buffer allocated inside a loop belongs to one iteration, and the
 // iterations of a parallel loop run on different threads: such buffers
-// cannot come from the shared workspace. They become stack allocations in
-// an alloca scope around the loop body, released every iteration.
+// cannot come from the shared workspace. They become stack allocations
+// marked `sinter.loop_buffer`; OutlineKernels later hoists them to the
+// entry of the kernel that runs the loop, so each call (each thread's range
+// of iterations) has its own, allocated once rather than per iteration.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #define DEBUG_TYPE "sinter-cpu-promote-loop-buffers"
 
@@ -25,32 +28,21 @@ int64_t byteSizeOf(MemRefType type) {
   return type.getNumElements() * std::max<int64_t>(1, (bits + 7) / 8);
 }
 
-/// Wraps every op of `block` but its terminator in a memref.alloca_scope;
-/// values the terminator reads become results of the scope.
-void wrapInAllocaScope(Block &block) {
-  Operation *terminator = block.getTerminator();
-  if (block.begin() == Block::iterator(terminator)) {
-    return;
-  }
-  SmallVector<Value> escaping;
-  for (Value v : terminator->getOperands()) {
-    if (v.getParentBlock() == &block && !isa<BlockArgument>(v)) {
-      escaping.push_back(v);
+/// True if the buffer (or a view of it) is handed to the next iteration.
+bool escapesIteration(Value buffer) {
+  SmallVector<Value> worklist = {buffer};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (user->hasTrait<OpTrait::IsTerminator>()) {
+        return true;
+      }
+      if (isa<ViewLikeOpInterface>(user)) {
+        worklist.append(user->result_begin(), user->result_end());
+      }
     }
   }
-  OpBuilder b = OpBuilder::atBlockBegin(&block);
-  auto scope = b.create<memref::AllocaScopeOp>(terminator->getLoc(),
-                                               ValueRange(escaping).getTypes());
-  Block *body = new Block();
-  scope.getBodyRegion().push_back(body);
-  body->getOperations().splice(body->end(), block.getOperations(),
-                               std::next(Block::iterator(scope)),
-                               Block::iterator(terminator));
-  OpBuilder::atBlockEnd(body).create<memref::AllocaScopeReturnOp>(
-      terminator->getLoc(), escaping);
-  for (auto [i, v] : llvm::enumerate(escaping)) {
-    terminator->replaceUsesOfWith(v, scope.getResult(i));
-  }
+  return false;
 }
 
 struct CPUPromoteLoopBuffersPass
@@ -69,7 +61,7 @@ struct CPUPromoteLoopBuffersPass
         nested.push_back(alloc);
       }
     });
-    llvm::SetVector<Block *> bodies;
+    int64_t total = 0;
     for (memref::AllocOp alloc : nested) {
       MemRefType type = alloc.getType();
       if (!type.hasStaticShape()) {
@@ -77,28 +69,24 @@ struct CPUPromoteLoopBuffersPass
                           << " inside a loop cannot be placed";
         return signalPassFailure();
       }
-      if (byteSizeOf(type) > maxBytes) {
-        alloc.emitError() << "a buffer of " << byteSizeOf(type) << " bytes ("
-                          << type << ") inside a loop exceeds the "
-                          << maxBytes << "-byte limit for stack buffers";
+      if (escapesIteration(alloc.getResult())) {
+        alloc.emitError() << "a buffer allocated inside a loop (" << type
+                          << ") is passed on to the next iteration";
+        return signalPassFailure();
+      }
+      total += byteSizeOf(type);
+      if (total > maxBytes) {
+        alloc.emitError() << "the buffers inside loops need " << total
+                          << " bytes, over the " << maxBytes
+                          << "-byte limit for stack buffers";
         return signalPassFailure();
       }
       OpBuilder b(alloc);
       auto alloca = b.create<memref::AllocaOp>(alloc.getLoc(), type,
                                                alloc.getAlignmentAttr());
+      alloca->setAttr(kLoopBufferAttr, b.getUnitAttr());
       alloc.replaceAllUsesWith(alloca.getResult());
       alloc.erase();
-      // The body of the innermost loop around it gets the scope.
-      Operation *loop = alloca->getParentOp();
-      while (loop && !isa<scf::ForOp, scf::ParallelOp, scf::ForallOp>(loop)) {
-        loop = loop->getParentOp();
-      }
-      if (loop) {
-        bodies.insert(&loop->getRegion(0).front());
-      }
-    }
-    for (Block *body : bodies) {
-      wrapInAllocaScope(*body);
     }
   }
 };

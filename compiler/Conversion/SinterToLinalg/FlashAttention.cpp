@@ -197,13 +197,22 @@ private:
     unsigned two = 2, three = 3;
     auto par = IteratorType::parallel, red = IteratorType::reduction;
 
-    // Raw scores q . kT (d innermost: both rows are contiguous).
+    // Raw scores q . kT. The key tile is transposed first so the score
+    // loop runs (i, d, j) with j innermost: each step is a broadcast of
+    // q[i, d] times a contiguous row of kT, which vectorizes without
+    // horizontal reductions.
+    Value ktT = generic(
+        nb, ValueRange{kt}, ValueRange{empty(nb, {d, bc}, f32)},
+        {map(nb, two, {1, 0}), map(nb, two, {0, 1})}, {par, par},
+        [&](OpBuilder &gb, Location gl, ValueRange a) {
+          gb.create<linalg::YieldOp>(gl, widen(gb, a[0]));
+        });
     Value scores = generic(
-        nb, ValueRange{qt, kt}, ValueRange{filled(nb, {br, bc}, 0.0)},
-        {map(nb, three, {0, 2}), map(nb, three, {1, 2}), map(nb, three, {0, 1})},
-        {par, par, red}, [&](OpBuilder &gb, Location gl, ValueRange a) {
+        nb, ValueRange{qt, ktT}, ValueRange{filled(nb, {br, bc}, 0.0)},
+        {map(nb, three, {0, 1}), map(nb, three, {1, 2}), map(nb, three, {0, 2})},
+        {par, red, par}, [&](OpBuilder &gb, Location gl, ValueRange a) {
           Value prod =
-              gb.create<arith::MulFOp>(gl, widen(gb, a[0]), widen(gb, a[1]), fm);
+              gb.create<arith::MulFOp>(gl, widen(gb, a[0]), a[1], fm);
           gb.create<linalg::YieldOp>(
               gl, gb.create<arith::AddFOp>(gl, a[2], prod, fm).getResult());
         });
