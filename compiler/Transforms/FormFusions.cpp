@@ -184,7 +184,8 @@ private:
   }
 
   /// Why `producer` may not join `g`, or the empty string if it may.
-  std::string refusal(Group &g, Operation *producer) const {
+  std::string refusal(Group &g, Operation *producer,
+                      bool ignoreOwnership = false) const {
     Role role = roleOf(producer);
     if (role == Role::Opaque) {
       return (producer->getName().stripDialect() +
@@ -198,7 +199,7 @@ private:
     if (role == Role::Attention) {
       return "attention is a kernel of its own";
     }
-    if (groupOf(producer)) {
+    if (groupOf(producer) && !ignoreOwnership) {
       return "producer already belongs to another fusion";
     }
     for (Operation *user : producer->getUsers()) {
@@ -477,6 +478,9 @@ private:
     }
     for (Operation &op : fn.getBody().front()) {
       Group *consumerGroup = groupOf(&op);
+      if (op.hasTrait<OpTrait::IsTerminator>()) {
+        continue; // results leave the function: not an edge between kernels
+      }
       for (Value v : op.getOperands()) {
         Operation *producer = v.getDefiningOp();
         if (!producer || isa<ConstantOp>(producer) ||
@@ -517,12 +521,28 @@ private:
       if (role == Role::Matmul) {
         return "a matmul fuses only with an elementwise epilogue";
       }
+      if (role == Role::Reduction && failed(rowShapeOf(consumer))) {
+        return "not a row reduction (reduces a non-innermost dimension)";
+      }
+      if (role == Role::Reduction && !enabled("reduction")) {
+        return "reduction fusion is disabled";
+      }
+      for (Operation *user : producer->getUsers()) {
+        if (user != consumer) {
+          return ("result also read by " + nameOf(user) +
+                  " in another kernel (fusing would duplicate it)");
+        }
+      }
       if (roleOf(producer) == Role::Opaque) {
         return (producer->getName().stripDialect() +
                 " has no fused code generation")
             .str();
       }
       return "the consumer starts no fusion (nothing else to fuse with it)";
+    }
+    if (g->kind == FusionKind::attention) {
+      return "attention fuses nothing else (the flash kernel reads its "
+             "operands as they are)";
     }
     // Re-ask the cost model as if the producer were free to join.
     Group *pg = groupOf(producer);
@@ -533,7 +553,9 @@ private:
                   " (fusing would duplicate it)");
         }
       }
-      return "producer already belongs to another fusion";
+      std::string reason = refusal(*g, producer, /*ignoreOwnership=*/true);
+      return reason.empty() ? "producer already belongs to another fusion"
+                            : reason;
     }
     std::string reason = refusal(*g, producer);
     return reason.empty() ? "producer already belongs to another fusion"

@@ -1,0 +1,78 @@
+// RUN: sinter-opt %s --sinter-convert-sinter-to-linalg | FileCheck %s
+// RUN: sinter-opt %s --sinter-lower-to-linalg | FileCheck %s --check-prefix=CSE
+
+// A loop fusion becomes one generic: the broadcast and the exp are read
+// through its indexing maps and body, no intermediate tensor remains.
+// CHECK-LABEL: func.func @loop
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @loop(%a: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %r = sinter.fusion loop (%a, %b) : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%x: tensor<4x8xf32>, %y: tensor<8xf32>):
+    %yb = sinter.broadcast_in_dim %y, dims = [1] : (tensor<8xf32>) -> tensor<4x8xf32>
+    %s = sinter.add %x, %yb : tensor<4x8xf32>
+    %e = sinter.exp %s : tensor<4x8xf32>
+    sinter.yield %e : tensor<4x8xf32>
+  }
+  return %r : tensor<4x8xf32>
+}
+
+// A reduction fusion is tiled by rows: an scf.forall over the 4 rows, each
+// computing the row max, the row sum of exps and the output row with only
+// per-row scalars in between. After CSE the max is computed once per row.
+// CHECK-LABEL: func.func @softmax
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}tensor<1x8xf32>{{.*}}tensor<1xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice {{.*}} : tensor<1x8xf32> into tensor<4x8xf32>
+// CSE-LABEL: func.func @softmax
+// CSE: scf.forall
+// CSE-COUNT-3: linalg.generic
+// CSE-NOT: linalg.generic
+// CSE: scf.forall.in_parallel
+func.func @softmax(%a: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %r = sinter.fusion reduction (%a) : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%x: tensor<4x8xf32>):
+    %s = sinter.softmax %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+    sinter.yield %s : tensor<4x8xf32>
+  }
+  return %r : tensor<4x8xf32>
+}
+
+// An epilogue fusion keeps the matmul and marks the generic that reads its
+// result for the matmul kernel.
+// CHECK-LABEL: func.func @epilogue
+// CHECK: linalg.matmul
+// CHECK: linalg.generic {{.*}} attrs = {sinter.matmul_epilogue}
+func.func @epilogue(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  %r = sinter.fusion epilogue (%a, %w, %b) : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32> {
+  ^bb0(%x: tensor<4x8xf32>, %y: tensor<8x16xf32>, %z: tensor<16xf32>):
+    %m = sinter.matmul %x, %y : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+    %zb = sinter.broadcast_in_dim %z, dims = [1] : (tensor<16xf32>) -> tensor<4x16xf32>
+    %s = sinter.add %m, %zb : tensor<4x16xf32>
+    %g = sinter.relu %s : tensor<4x16xf32>
+    sinter.yield %g : tensor<4x16xf32>
+  }
+  return %r : tensor<4x16xf32>
+}
+
+// Flash attention: a forall over (batch, head, query tile of 64), a loop
+// over key tiles of 64 carrying the running max, sum and accumulator, and
+// no S x T tensor anywhere. Causal: the key loop's bound depends on the
+// query tile.
+// CHECK-LABEL: func.func @attention
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[T:.*]]) in (1, 2, 2)
+// CHECK: arith.minsi
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x16xf32>)
+// CHECK-NOT: tensor<128x128xf32>
+// CHECK: scf.yield
+// CHECK: tensor.parallel_insert_slice {{.*}} : tensor<64x16xf32> into tensor<1x2x128x16xf32>
+func.func @attention(%q: tensor<1x2x128x16xf32>, %k: tensor<1x2x128x16xf32>, %v: tensor<1x2x128x16xf32>) -> tensor<1x2x128x16xf32> {
+  %r = sinter.fusion attention (%q, %k, %v) : (tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>) -> tensor<1x2x128x16xf32> {
+  ^bb0(%x: tensor<1x2x128x16xf32>, %y: tensor<1x2x128x16xf32>, %z: tensor<1x2x128x16xf32>):
+    %o = sinter.attention %x, %y, %z scale = 0.25 causal : tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32> -> tensor<1x2x128x16xf32>
+    sinter.yield %o : tensor<1x2x128x16xf32>
+  }
+  return %r : tensor<1x2x128x16xf32>
+}
