@@ -25,6 +25,10 @@ namespace sinter {
 void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
                                          ArrayRef<std::string> onlyOps = {});
 
+/// The patterns of each sinter-recognize-* pass, for pipelines that run
+/// several in one rewrite.
+void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"
 
