@@ -28,6 +28,7 @@ void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
 /// The patterns of each sinter-recognize-* pass, for pipelines that run
 /// several in one rewrite.
 void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);
+void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"

@@ -80,4 +80,44 @@ def RecognizeSoftmaxPass : Pass<"sinter-recognize-softmax", "mlir::func::FuncOp"
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeGeluPass : Pass<"sinter-recognize-gelu", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive GELU formulas into sinter.gelu";
+  let description = [{
+    Recognises the three GELU formulas and replaces each by one `sinter.gelu`
+    with the matching `approximate`:
+
+    - `none`: `0.5 * x * (1 + erf(x / sqrt(2)))`, the scale written as a
+      multiplication by `1/sqrt(2)` or a division by `sqrt(2)`;
+    - `tanh`: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))`,
+      `x^3` as `pow(x, 3)` or `x * x * x`, and the "fast" spelling
+      `x * sqrt(2/pi) * (1 + 0.044715 * x * x)` inside the tanh;
+    - `sigmoid`: `x * sigmoid(1.702 * x)`.
+
+    Products may be associated in any order (`x * 0.5 * (...)`,
+    `(0.5 * x) * (...)`) and halving written `x / 2`: each product is
+    flattened into its factors and its constants multiplied. Constants must
+    equal the formula's within a relative 1e-4 (or its value rounded to the
+    element type; bf16 and f16 products get two units in the last place);
+    any other constant blocks the match (`x * sigmoid(x)` is SiLU). Every
+    intermediate must be read only inside the formula.
+
+    Before:
+    ```mlir
+    %c = sinter.constant dense<0.707106769> : tensor<4x8xf32>
+    %h = sinter.constant dense<5.000000e-01> : tensor<4x8xf32>
+    %one = sinter.constant dense<1.000000e+00> : tensor<4x8xf32>
+    %s = sinter.mul %x, %c : tensor<4x8xf32>
+    %e = sinter.erf %s : tensor<4x8xf32>
+    %a = sinter.add %e, %one : tensor<4x8xf32>
+    %xh = sinter.mul %x, %h : tensor<4x8xf32>
+    %y = sinter.mul %xh, %a : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = sinter.gelu none %x : tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
