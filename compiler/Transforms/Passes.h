@@ -29,6 +29,7 @@ void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
 /// several in one rewrite.
 void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);
 void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
+void populateRecognizeLogSumExpPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"

@@ -120,4 +120,39 @@ def RecognizeGeluPass : Pass<"sinter-recognize-gelu", "mlir::func::FuncOp"> {
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeLogSumExpPass : Pass<"sinter-recognize-logsumexp", "mlir::func::FuncOp"> {
+  let summary = "Rewrite primitive logsumexp and log_softmax graphs into composites";
+  let description = [{
+    Recognises, along one axis with `m = max(x, axis)`,
+
+    - `m + log(sum(exp(x - broadcast(m))))` as `sinter.logsumexp` (the max
+      may be kept as a size-1 dimension and reshaped; the composite is then
+      reshaped the same way);
+    - `(x - broadcast(m)) - broadcast(log(sum(exp(x - broadcast(m)))))` and
+      `x - broadcast(sinter.logsumexp(x))` as `sinter.log_softmax`.
+
+    A match never changes semantics. Every intermediate must be read only
+    inside the pattern; all reductions must run over the same single axis of
+    the same `x`, and every broadcast must restore exactly that axis. A row
+    that is all `-inf` gives `-inf` from the composites where the primitive
+    graph gives NaN.
+
+    Before:
+    ```mlir
+    %m = sinter.reduce max %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %mb = sinter.broadcast_in_dim %m, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %d = sinter.sub %x, %mb : tensor<4x8xf32>
+    %e = sinter.exp %d : tensor<4x8xf32>
+    %s = sinter.reduce sum %e, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %l = sinter.log %s : tensor<4xf32>
+    %r = sinter.add %m, %l : tensor<4xf32>
+    ```
+    After:
+    ```mlir
+    %r = sinter.logsumexp %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
