@@ -30,6 +30,7 @@ void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
 void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);
 void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
 void populateRecognizeLogSumExpPatterns(RewritePatternSet &patterns);
+void populateRecognizeRMSNormPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"

@@ -155,4 +155,38 @@ def RecognizeLogSumExpPass : Pass<"sinter-recognize-logsumexp", "mlir::func::Fun
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeRMSNormPass : Pass<"sinter-recognize-rms-norm", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive RMS normalisation into sinter.rms_norm";
+  let description = [{
+    Recognises `x * rsqrt(mean(x * x) + eps) [* gamma]` and
+    `x / sqrt(mean(x * x) + eps) [* gamma]` over the trailing dimensions
+    `[axis, rank)` and replaces it by one `sinter.rms_norm`. The mean may be
+    `reduce mean`, `reduce sum * (1/N)` or `reduce sum / N`, the square
+    `x * x` or `pow(x, 2)`, the statistic reduced or kept as size-1
+    dimensions; `gamma` is broadcast over the leading dimensions. An f32
+    computation wrapped in converts from and back to a narrow type (and
+    gamma converted from it) becomes one composite on the narrow type.
+
+    What blocks a match: epsilon not a non-negative splat constant;
+    statistics over other than trailing dimensions, or broadcast back along
+    other ones; an intermediate read outside the pattern; an operand that is
+    `y - mean(y)` (a layer norm, left to `sinter-recognize-layer-norm`).
+
+    Before:
+    ```mlir
+    %sq = sinter.mul %x, %x : tensor<4x8xf32>
+    %ms = sinter.reduce mean %sq, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %v = sinter.add %ms, %eps : tensor<4xf32>
+    %r = sinter.rsqrt %v : tensor<4xf32>
+    %rb = sinter.broadcast_in_dim %r, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %y = sinter.mul %x, %rb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = sinter.rms_norm %x axis = 1 epsilon = 1.000000e-06 : tensor<4x8xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
