@@ -31,6 +31,7 @@ void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);
 void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
 void populateRecognizeLogSumExpPatterns(RewritePatternSet &patterns);
 void populateRecognizeRMSNormPatterns(RewritePatternSet &patterns);
+void populateRecognizeLayerNormPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"

@@ -189,4 +189,45 @@ def RecognizeRMSNormPass : Pass<"sinter-recognize-rms-norm", "mlir::func::FuncOp
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeLayerNormPass : Pass<"sinter-recognize-layer-norm", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive layer normalisation into sinter.layer_norm";
+  let description = [{
+    Recognises, over the trailing dimensions `[axis, rank)` with
+    `c = x - broadcast(mean(x))`,
+    `c * rsqrt(var + eps)` or `c / sqrt(var + eps)`, optionally followed by
+    `* gamma` and `+ beta` (broadcast over the leading dimensions), and
+    replaces it by one `sinter.layer_norm`. The variance may be
+    `mean(c * c)`, `mean(pow(c, 2))` or `mean(x * x) - mean(x)^2`; a mean
+    `reduce mean`, `reduce sum * (1/N)` or `reduce sum / N`; statistics
+    reduced or kept as size-1 dimensions. An f32 computation wrapped in
+    converts from and back to a narrow type (gamma and beta converted from
+    it), as `sinter-decompose-composites` writes bf16/f16 norms, becomes one
+    composite on the narrow type. The `E[x^2] - E[x]^2` form becomes the
+    two-pass composite: the same maths without its cancellation.
+
+    What blocks a match: epsilon not a non-negative splat constant; the
+    three statistics over different dimensions, other than trailing ones,
+    or of different tensors; a broadcast along the wrong dimensions; an
+    intermediate read outside the pattern.
+
+    Before:
+    ```mlir
+    %m = sinter.reduce mean %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %mb = sinter.broadcast_in_dim %m, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %c = sinter.sub %x, %mb : tensor<4x8xf32>
+    %sq = sinter.mul %c, %c : tensor<4x8xf32>
+    %var = sinter.reduce mean %sq, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %v = sinter.add %var, %eps : tensor<4xf32>
+    %r = sinter.rsqrt %v : tensor<4xf32>
+    %rb = sinter.broadcast_in_dim %r, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %y = sinter.mul %c, %rb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = sinter.layer_norm %x axis = 1 epsilon = 1.000000e-05 : tensor<4x8xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
