@@ -32,6 +32,7 @@ void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
 void populateRecognizeLogSumExpPatterns(RewritePatternSet &patterns);
 void populateRecognizeRMSNormPatterns(RewritePatternSet &patterns);
 void populateRecognizeLayerNormPatterns(RewritePatternSet &patterns);
+void populateRecognizeAttentionPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"

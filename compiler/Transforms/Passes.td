@@ -230,4 +230,45 @@ def RecognizeLayerNormPass : Pass<"sinter-recognize-layer-norm", "mlir::func::Fu
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeAttentionPass : Pass<"sinter-recognize-attention", "mlir::func::FuncOp"> {
+  let summary = "Rewrite primitive scaled dot-product attention into sinter.attention";
+  let description = [{
+    Recognises `softmax(select(mask, q @ k^T * scale + bias, -inf), axis = 3) @ v`
+    on rank-4 `[B, H, S, D]` operands, the bias and the mask optional, and
+    replaces it by one `sinter.attention`. This pass also runs the patterns
+    of `sinter-recognize-softmax`, so the softmax may be primitive.
+
+    - `k^T` is the matmul's `transpose_rhs` or a transpose op; head
+      transposes (`[B, S, H, D] -> [B, H, S, D]`) stay outside the match as
+      transpose ops.
+    - The scale is any product or quotient of splat constants on the scores,
+      on `q` or on `k` (1 when there is none).
+    - The bias is any `[B, H, S, T]` addend (another layer's scores too),
+      passed as its `[B|1, H|1, S, T]` source when it is broadcast from one.
+    - A constant mask (a constant, or iota/compare ops) that is exactly the
+      causal one (`t <= s + T - S`) becomes `causal`; another constant mask
+      becomes a constant bias of 0 and -inf. The fill must be -inf or at
+      most -1e4 (taken as -inf; a finite fill may not mask a whole row).
+
+    What blocks a match: anything but a softmax over the last axis (e.g.
+    `relu(s)^2`), an intermediate (scores, probabilities) read elsewhere, a
+    mask computed from arguments, a mask together with a bias, a scale after
+    the bias. Rows whose scores are all -inf give zeros where the primitive
+    graph gives NaN.
+
+    Before:
+    ```mlir
+    %s = sinter.matmul %q, %k {transpose_rhs} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x8xf32>
+    %ss = sinter.mul %s, %c : tensor<1x2x8x8xf32>
+    %p = sinter.softmax %ss, axis = 3 : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+    %o = sinter.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+    ```
+    After:
+    ```mlir
+    %o = sinter.attention %q, %k, %v scale = 5.000000e-01 : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
