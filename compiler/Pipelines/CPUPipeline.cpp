@@ -119,6 +119,10 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
 
 void registerCPUPipelines() {
   PassPipelineRegistration<>(
+      "sinter-recognize-composites",
+      "Every sinter-recognize-* pass, in dependency order",
+      [](OpPassManager &pm) { buildRecognizeCompositesPipeline(pm); });
+  PassPipelineRegistration<>(
       "sinter-lower-to-linalg",
       "Lower sinter to linalg/tensor/arith/math on tensors",
       [](OpPassManager &pm) { buildLowerToLinalgPipeline(pm); });

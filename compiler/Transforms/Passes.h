@@ -34,6 +34,12 @@ void populateRecognizeRMSNormPatterns(RewritePatternSet &patterns);
 void populateRecognizeLayerNormPatterns(RewritePatternSet &patterns);
 void populateRecognizeAttentionPatterns(RewritePatternSet &patterns);
 
+/// Adds every composite recognition pass to `pm` (nested on func.func), in
+/// the order they depend on: gelu, softmax, logsumexp/log_softmax,
+/// rms_norm, layer_norm, attention (which needs softmax recognised).
+/// Registered as the `sinter-recognize-composites` pipeline.
+void buildRecognizeCompositesPipeline(OpPassManager &pm);
+
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"
 
