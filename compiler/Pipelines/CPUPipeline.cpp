@@ -55,7 +55,7 @@ void buildFusionPipeline(OpPassManager &pm,
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addNestedPass<func::FuncOp>(createRecognizeSoftmaxPass());
+  buildRecognizeCompositesPipeline(pm);
   FormFusionsPassOptions form;
   std::vector<std::string> enabled; // copied by the pass
   if (kinds != "all") {
@@ -158,6 +158,10 @@ void registerCPUPipelines() {
       [](OpPassManager &pm, const FusionPipelineOptions &options) {
         buildFusionPipeline(pm, options);
       });
+  PassPipelineRegistration<>(
+      "sinter-recognize-composites",
+      "Every sinter-recognize-* pass, in dependency order",
+      [](OpPassManager &pm) { buildRecognizeCompositesPipeline(pm); });
   PassPipelineRegistration<>(
       "sinter-lower-to-linalg",
       "Lower sinter to linalg/tensor/arith/math on tensors",

@@ -31,6 +31,21 @@ struct FusionLog;
 std::unique_ptr<Pass> createFormFusionsPass(const FormFusionsPassOptions &options,
                                             FusionLog *log);
 
+/// The patterns of each sinter-recognize-* pass, for pipelines that run
+/// several in one rewrite.
+void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);
+void populateRecognizeGeluPatterns(RewritePatternSet &patterns);
+void populateRecognizeLogSumExpPatterns(RewritePatternSet &patterns);
+void populateRecognizeRMSNormPatterns(RewritePatternSet &patterns);
+void populateRecognizeLayerNormPatterns(RewritePatternSet &patterns);
+void populateRecognizeAttentionPatterns(RewritePatternSet &patterns);
+
+/// Adds every composite recognition pass to `pm` (nested on func.func), in
+/// the order they depend on: gelu, softmax, logsumexp/log_softmax,
+/// rms_norm, layer_norm, attention (which needs softmax recognised).
+/// Registered as the `sinter-recognize-composites` pipeline.
+void buildRecognizeCompositesPipeline(OpPassManager &pm);
+
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"
 

@@ -80,6 +80,197 @@ def RecognizeSoftmaxPass : Pass<"sinter-recognize-softmax", "mlir::func::FuncOp"
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def RecognizeGeluPass : Pass<"sinter-recognize-gelu", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive GELU formulas into sinter.gelu";
+  let description = [{
+    Recognises the three GELU formulas and replaces each by one `sinter.gelu`
+    with the matching `approximate`:
+
+    - `none`: `0.5 * x * (1 + erf(x / sqrt(2)))`, the scale written as a
+      multiplication by `1/sqrt(2)` or a division by `sqrt(2)`;
+    - `tanh`: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))`,
+      `x^3` as `pow(x, 3)` or `x * x * x`, and the "fast" spelling
+      `x * sqrt(2/pi) * (1 + 0.044715 * x * x)` inside the tanh;
+    - `sigmoid`: `x * sigmoid(1.702 * x)`.
+
+    Products may be associated in any order (`x * 0.5 * (...)`,
+    `(0.5 * x) * (...)`) and halving written `x / 2`: each product is
+    flattened into its factors and its constants multiplied. Constants must
+    equal the formula's within a relative 1e-4 (or its value rounded to the
+    element type; bf16 and f16 products get two units in the last place);
+    any other constant blocks the match (`x * sigmoid(x)` is SiLU). Every
+    intermediate must be read only inside the formula.
+
+    Before:
+    ```mlir
+    %c = sinter.constant dense<0.707106769> : tensor<4x8xf32>
+    %h = sinter.constant dense<5.000000e-01> : tensor<4x8xf32>
+    %one = sinter.constant dense<1.000000e+00> : tensor<4x8xf32>
+    %s = sinter.mul %x, %c : tensor<4x8xf32>
+    %e = sinter.erf %s : tensor<4x8xf32>
+    %a = sinter.add %e, %one : tensor<4x8xf32>
+    %xh = sinter.mul %x, %h : tensor<4x8xf32>
+    %y = sinter.mul %xh, %a : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = sinter.gelu none %x : tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
+def RecognizeLogSumExpPass : Pass<"sinter-recognize-logsumexp", "mlir::func::FuncOp"> {
+  let summary = "Rewrite primitive logsumexp and log_softmax graphs into composites";
+  let description = [{
+    Recognises, along one axis with `m = max(x, axis)`,
+
+    - `m + log(sum(exp(x - broadcast(m))))` as `sinter.logsumexp` (the max
+      may be kept as a size-1 dimension and reshaped; the composite is then
+      reshaped the same way);
+    - `(x - broadcast(m)) - broadcast(log(sum(exp(x - broadcast(m)))))` and
+      `x - broadcast(sinter.logsumexp(x))` as `sinter.log_softmax`.
+
+    A match never changes semantics. Every intermediate must be read only
+    inside the pattern; all reductions must run over the same single axis of
+    the same `x`, and every broadcast must restore exactly that axis. A row
+    that is all `-inf` gives `-inf` from the composites where the primitive
+    graph gives NaN.
+
+    Before:
+    ```mlir
+    %m = sinter.reduce max %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %mb = sinter.broadcast_in_dim %m, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %d = sinter.sub %x, %mb : tensor<4x8xf32>
+    %e = sinter.exp %d : tensor<4x8xf32>
+    %s = sinter.reduce sum %e, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %l = sinter.log %s : tensor<4xf32>
+    %r = sinter.add %m, %l : tensor<4xf32>
+    ```
+    After:
+    ```mlir
+    %r = sinter.logsumexp %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
+def RecognizeRMSNormPass : Pass<"sinter-recognize-rms-norm", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive RMS normalisation into sinter.rms_norm";
+  let description = [{
+    Recognises `x * rsqrt(mean(x * x) + eps) [* gamma]` and
+    `x / sqrt(mean(x * x) + eps) [* gamma]` over the trailing dimensions
+    `[axis, rank)` and replaces it by one `sinter.rms_norm`. The mean may be
+    `reduce mean`, `reduce sum * (1/N)` or `reduce sum / N`, the square
+    `x * x` or `pow(x, 2)`, the statistic reduced or kept as size-1
+    dimensions; `gamma` is broadcast over the leading dimensions. An f32
+    computation wrapped in converts from and back to a narrow type (and
+    gamma converted from it) becomes one composite on the narrow type.
+
+    What blocks a match: epsilon not a non-negative splat constant;
+    statistics over other than trailing dimensions, or broadcast back along
+    other ones; an intermediate read outside the pattern; an operand that is
+    `y - mean(y)` (a layer norm, left to `sinter-recognize-layer-norm`).
+
+    Before:
+    ```mlir
+    %sq = sinter.mul %x, %x : tensor<4x8xf32>
+    %ms = sinter.reduce mean %sq, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %v = sinter.add %ms, %eps : tensor<4xf32>
+    %r = sinter.rsqrt %v : tensor<4xf32>
+    %rb = sinter.broadcast_in_dim %r, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %y = sinter.mul %x, %rb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = sinter.rms_norm %x axis = 1 epsilon = 1.000000e-06 : tensor<4x8xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
+def RecognizeLayerNormPass : Pass<"sinter-recognize-layer-norm", "mlir::func::FuncOp"> {
+  let summary = "Rewrite the primitive layer normalisation into sinter.layer_norm";
+  let description = [{
+    Recognises, over the trailing dimensions `[axis, rank)` with
+    `c = x - broadcast(mean(x))`,
+    `c * rsqrt(var + eps)` or `c / sqrt(var + eps)`, optionally followed by
+    `* gamma` and `+ beta` (broadcast over the leading dimensions), and
+    replaces it by one `sinter.layer_norm`. The variance may be
+    `mean(c * c)`, `mean(pow(c, 2))` or `mean(x * x) - mean(x)^2`; a mean
+    `reduce mean`, `reduce sum * (1/N)` or `reduce sum / N`; statistics
+    reduced or kept as size-1 dimensions. An f32 computation wrapped in
+    converts from and back to a narrow type (gamma and beta converted from
+    it), as `sinter-decompose-composites` writes bf16/f16 norms, becomes one
+    composite on the narrow type. The `E[x^2] - E[x]^2` form becomes the
+    two-pass composite: the same maths without its cancellation.
+
+    What blocks a match: epsilon not a non-negative splat constant; the
+    three statistics over different dimensions, other than trailing ones,
+    or of different tensors; a broadcast along the wrong dimensions; an
+    intermediate read outside the pattern.
+
+    Before:
+    ```mlir
+    %m = sinter.reduce mean %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %mb = sinter.broadcast_in_dim %m, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %c = sinter.sub %x, %mb : tensor<4x8xf32>
+    %sq = sinter.mul %c, %c : tensor<4x8xf32>
+    %var = sinter.reduce mean %sq, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %v = sinter.add %var, %eps : tensor<4xf32>
+    %r = sinter.rsqrt %v : tensor<4xf32>
+    %rb = sinter.broadcast_in_dim %r, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %y = sinter.mul %c, %rb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y = sinter.layer_norm %x axis = 1 epsilon = 1.000000e-05 : tensor<4x8xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
+def RecognizeAttentionPass : Pass<"sinter-recognize-attention", "mlir::func::FuncOp"> {
+  let summary = "Rewrite primitive scaled dot-product attention into sinter.attention";
+  let description = [{
+    Recognises `softmax(select(mask, q @ k^T * scale + bias, -inf), axis = 3) @ v`
+    on rank-4 `[B, H, S, D]` operands, the bias and the mask optional, and
+    replaces it by one `sinter.attention`. This pass also runs the patterns
+    of `sinter-recognize-softmax`, so the softmax may be primitive.
+
+    - `k^T` is the matmul's `transpose_rhs` or a transpose op; head
+      transposes (`[B, S, H, D] -> [B, H, S, D]`) stay outside the match as
+      transpose ops.
+    - The scale is any product or quotient of splat constants on the scores,
+      on `q` or on `k` (1 when there is none).
+    - The bias is any `[B, H, S, T]` addend (another layer's scores too),
+      passed as its `[B|1, H|1, S, T]` source when it is broadcast from one.
+    - A constant mask (a constant, or iota/compare ops) that is exactly the
+      causal one (`t <= s + T - S`) becomes `causal`; another constant mask
+      becomes a constant bias of 0 and -inf. The fill must be -inf or at
+      most -1e4 (taken as -inf; a finite fill may not mask a whole row).
+
+    What blocks a match: anything but a softmax over the last axis (e.g.
+    `relu(s)^2`), an intermediate (scores, probabilities) read elsewhere, a
+    mask computed from arguments, a mask together with a bias, a scale after
+    the bias. Rows whose scores are all -inf give zeros where the primitive
+    graph gives NaN.
+
+    Before:
+    ```mlir
+    %s = sinter.matmul %q, %k {transpose_rhs} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x8xf32>
+    %ss = sinter.mul %s, %c : tensor<1x2x8x8xf32>
+    %p = sinter.softmax %ss, axis = 3 : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+    %o = sinter.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+    ```
+    After:
+    ```mlir
+    %o = sinter.attention %q, %k, %v scale = 5.000000e-01 : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+    ```
+  }];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 def FormFusionsPass : Pass<"sinter-form-fusions", "mlir::ModuleOp"> {
   let summary = "Group ops into sinter.fusion regions, one per kernel";
   let description = [{

@@ -72,8 +72,8 @@ struct RecognizeSoftmax : OpRewritePattern<DivOp> {
     if (!sumBcast) {
       return rewriter.notifyMatchFailure(div, "denominator is not broadcast");
     }
-    ReduceOp sum = singleAxisReduce(sumBcast.getOperand(), ReduceKind::sum,
-                                    sumBcast);
+    ReduceOp sum =
+        singleAxisReduce(sumBcast.getOperand(), ReduceKind::sum, sumBcast);
     if (!sum || sum.getOperand() != e) {
       return rewriter.notifyMatchFailure(div, "no sum of the same exp");
     }
@@ -111,7 +111,7 @@ struct RecognizeSoftmaxPass
     : sinter::impl::RecognizeSoftmaxPassBase<RecognizeSoftmaxPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RecognizeSoftmax>(&getContext());
+    populateRecognizeSoftmaxPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns)))) {
       getOperation().emitError("recognising softmax did not converge");
@@ -121,3 +121,7 @@ struct RecognizeSoftmaxPass
 };
 
 } // namespace
+
+void sinter::populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns) {
+  patterns.add<RecognizeSoftmax>(patterns.getContext());
+}
