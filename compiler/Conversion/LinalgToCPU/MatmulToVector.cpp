@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
@@ -115,6 +116,124 @@ public:
           }
         });
       }
+    });
+    if (epilogue) {
+      // This task's block of C is final and still in cache: apply the
+      // epilogue to it now rather than in a pass of its own over memory.
+      Value rowEnd = b.create<arith::SelectOp>(loc, ownsMTail, idx(m), mFullEnd);
+      Value colEnd = b.create<arith::SelectOp>(loc, ownsNTail, idx(n), nEnd);
+      emitEpilogue(mBegin, rowEnd, nb, colEnd);
+    }
+  }
+
+  /// An elementwise linalg.generic that reads C (marked
+  /// `sinter.matmul_epilogue` by fusion) and is applied by the matmul's
+  /// tasks to their blocks of C. `leading` are its loops before the last,
+  /// whose product is M.
+  struct Epilogue {
+    linalg::GenericOp op;
+    unsigned cInput = 0;
+    SmallVector<int64_t> leading;
+  };
+  std::optional<Epilogue> epilogue;
+
+  /// Loops rows [r0, r1) and columns [c0, c1) of C, vector by vector (the
+  /// last one masked), computing the epilogue body on vectors.
+  void emitEpilogue(Value r0, Value r1, Value c0, Value c1) {
+    linalg::GenericOp g = epilogue->op;
+    Block &body = g.getRegion().front();
+    Value out = g.getDpsInits()[0];
+    auto maskType = VectorType::get({t.vw}, b.getI1Type());
+    forDynamic(r0, r1, 1, [&](Value r) {
+      // The generic's leading indices of row r.
+      SmallVector<Value> lead(epilogue->leading.size());
+      Value rest = r;
+      for (int64_t i = epilogue->leading.size() - 1; i >= 0; --i) {
+        Value size = idx(epilogue->leading[i]);
+        lead[i] = b.create<arith::RemUIOp>(loc, rest, size);
+        rest = b.create<arith::DivUIOp>(loc, rest, size);
+      }
+      forDynamic(c0, c1, t.vw, [&](Value col) {
+        Value lanes = b.create<arith::MinUIOp>(
+            loc, b.create<arith::SubIOp>(loc, c1, col), idx(t.vw));
+        Value mask = b.create<vector::CreateMaskOp>(loc, maskType, lanes);
+        SmallVector<Value> loops(lead);
+        loops.push_back(col);
+        IRMapping map;
+        auto operandAt = [&](OpOperand &operand) -> Value {
+          Value mem = operand.get();
+          auto type = cast<MemRefType>(mem.getType());
+          AffineMap m = g.getMatchingIndexingMap(&operand);
+          if (operand.getOperandNumber() == epilogue->cInput) {
+            VectorType vt = vecOf(type.getElementType());
+            Value pass = b.create<arith::ConstantOp>(
+                loc, vt, DenseElementsAttr::get(vt, b.getZeroAttr(type.getElementType())));
+            return b.create<vector::MaskedLoadOp>(loc, vt, c, at(r, col), mask,
+                                                  pass);
+          }
+          SmallVector<Value> indices;
+          bool alongN = false;
+          for (AffineExpr e : m.getResults()) {
+            unsigned d = cast<AffineDimExpr>(e).getPosition();
+            alongN |= d == loops.size() - 1;
+            indices.push_back(loops[d]);
+          }
+          if (!alongN) {
+            Value scalar = b.create<memref::LoadOp>(loc, mem, indices);
+            return b.create<vector::BroadcastOp>(
+                loc, vecOf(type.getElementType()), scalar);
+          }
+          VectorType vt = vecOf(type.getElementType());
+          Value pass = b.create<arith::ConstantOp>(
+              loc, vt, DenseElementsAttr::get(vt, b.getZeroAttr(type.getElementType())));
+          return b.create<vector::MaskedLoadOp>(loc, vt, mem, indices, mask,
+                                                pass);
+        };
+        for (OpOperand &operand : g->getOpOperands()) {
+          BlockArgument arg = body.getArgument(operand.getOperandNumber());
+          if (!arg.use_empty()) {
+            map.map(arg, operandAt(operand));
+          }
+        }
+        for (Operation &op : body.without_terminator()) {
+          if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+            auto vt = VectorType::get({t.vw}, cst.getType());
+            map.map(cst.getResult(),
+                    b.create<arith::ConstantOp>(
+                        loc, vt,
+                        DenseElementsAttr::get(vt, cst.getValue())));
+            continue;
+          }
+          SmallVector<Value> operands;
+          for (Value v : op.getOperands()) {
+            Value mv = map.lookupOrDefault(v);
+            if (!isa<VectorType>(mv.getType())) {
+              // A scalar from above the generic: a splat (constants are
+              // re-created here, as they may be defined after the matmul).
+              auto vt = VectorType::get({t.vw}, mv.getType());
+              if (auto cst = mv.getDefiningOp<arith::ConstantOp>()) {
+                mv = b.create<arith::ConstantOp>(
+                    loc, vt, DenseElementsAttr::get(vt, cst.getValue()));
+              } else {
+                mv = b.create<vector::BroadcastOp>(loc, vt, mv);
+              }
+            }
+            operands.push_back(mv);
+          }
+          SmallVector<Type> types;
+          for (Type ty : op.getResultTypes()) {
+            types.push_back(VectorType::get({t.vw}, ty));
+          }
+          OperationState state(loc, op.getName().getStringRef(), operands,
+                               types, op.getAttrs());
+          Operation *vop = b.create(state);
+          map.map(op.getResults(), vop->getResults());
+        }
+        Value result = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+        SmallVector<Value> outAt(lead);
+        outAt.push_back(col);
+        b.create<vector::MaskedStoreOp>(loc, out, outAt, mask, result);
+      });
     });
   }
 
@@ -514,6 +633,103 @@ private:
   }
 };
 
+/// The epilogue generic fusion marked for the (unbatched) matmul writing
+/// `c`, if the matmul kernel can apply it: all-parallel, reading C (or a
+/// row-major expansion of it) with the identity map and writing a buffer
+/// of the same shape; other inputs indexed by projected permutations whose
+/// innermost index, if any, is the last loop (contiguous vectors); a body
+/// of vectorizable scalar ops; and nothing but views and allocations
+/// between the matmul and it.
+std::optional<MatmulEmitter::Epilogue>
+findEpilogue(linalg::LinalgOp matmul, Value c, int64_t m, int64_t n) {
+  llvm::SmallPtrSet<Value, 4> views = {c};
+  SmallVector<Value> worklist = {c};
+  linalg::GenericOp found;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(user)) {
+        if (views.insert(user->getResult(0)).second) {
+          worklist.push_back(user->getResult(0));
+        }
+      } else if (auto g = dyn_cast<linalg::GenericOp>(user);
+                 g && g->hasAttr("sinter.matmul_epilogue")) {
+        found = g;
+      }
+    }
+  }
+  if (!found || !found.hasPureBufferSemantics() ||
+      found.getNumDpsInits() != 1 || found.getNumReductionLoops() != 0 ||
+      found->getBlock() != matmul->getBlock() ||
+      !matmul->isBeforeInBlock(found)) {
+    return std::nullopt;
+  }
+  for (Operation *op = matmul->getNextNode(); op != found.getOperation();
+       op = op->getNextNode()) {
+    if (!isa<memref::AllocOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+             memref::GetGlobalOp, arith::ConstantOp>(op)) {
+      return std::nullopt;
+    }
+  }
+  MatmulEmitter::Epilogue e;
+  e.op = found;
+  int64_t loops = found.getNumLoops();
+  SmallVector<int64_t> ranges = found.getStaticLoopRanges();
+  if (loops < 1 || ranges.back() != n) {
+    return std::nullopt;
+  }
+  e.leading.assign(ranges.begin(), ranges.end() - 1);
+  int64_t rows = 1;
+  for (int64_t l : e.leading) {
+    rows *= l;
+  }
+  if (rows != m) {
+    return std::nullopt;
+  }
+  OpOperand *outOperand = found.getDpsInitOperand(0);
+  auto outType = cast<MemRefType>(outOperand->get().getType());
+  if (!found.getMatchingIndexingMap(outOperand).isIdentity() ||
+      !hasUnitInnerStride(outType) || !outType.hasStaticShape()) {
+    return std::nullopt;
+  }
+  bool readsC = false;
+  for (OpOperand *in : found.getDpsInputOperands()) {
+    AffineMap map = found.getMatchingIndexingMap(in);
+    if (views.contains(in->get())) {
+      if (readsC || !map.isIdentity()) {
+        return std::nullopt;
+      }
+      readsC = true;
+      e.cInput = in->getOperandNumber();
+      continue;
+    }
+    auto type = dyn_cast<MemRefType>(in->get().getType());
+    if (!type || !map.isProjectedPermutation() || !hasUnitInnerStride(type)) {
+      return std::nullopt;
+    }
+    for (auto [i, r] : llvm::enumerate(map.getResults())) {
+      if (cast<AffineDimExpr>(r).getPosition() == loops - 1 &&
+          i + 1 != map.getNumResults()) {
+        return std::nullopt; // n is not the innermost index: strided
+      }
+    }
+  }
+  if (!readsC) {
+    return std::nullopt;
+  }
+  for (Operation &op : found.getRegion().front().without_terminator()) {
+    bool scalarResults = llvm::all_of(op.getResultTypes(), [](Type t) {
+      return t.isIntOrIndexOrFloat();
+    });
+    if (!scalarResults || op.getNumRegions() != 0 ||
+        (!isa<arith::ConstantOp>(op) &&
+         !op.hasTrait<OpTrait::Vectorizable>())) {
+      return std::nullopt;
+    }
+  }
+  return e;
+}
+
 struct CPUMatmulToVectorPass
     : impl::CPUMatmulToVectorPassBase<CPUMatmulToVectorPass> {
   using CPUMatmulToVectorPassBase::CPUMatmulToVectorPassBase;
@@ -570,7 +786,22 @@ struct CPUMatmulToVectorPass
       } else {
         MatmulEmitter emitter(b, op.getLoc(), a, bm, c, batched, t);
         emitter.symbols = &symbols;
+        if (!batched) {
+          emitter.epilogue = findEpilogue(op, c, cType.getDimSize(0),
+                                          cType.getDimSize(1));
+        }
+        if (emitter.epilogue) {
+          // The allocations and views between the matmul and its epilogue
+          // (its output buffer among them) move up: the kernel writes it.
+          while (op->getNextNode() != emitter.epilogue->op.getOperation()) {
+            op->getNextNode()->moveBefore(op);
+          }
+          b.setInsertionPoint(op);
+        }
         emitter.emit();
+        if (emitter.epilogue) {
+          emitter.epilogue->op->erase();
+        }
       }
       op->erase();
     }

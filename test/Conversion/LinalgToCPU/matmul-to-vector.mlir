@@ -191,3 +191,36 @@ func.func @constant_weight(%a: memref<16x2xf32>, %c: memref<16x64xf32>) {
   linalg.matmul ins(%a, %w : memref<16x2xf32>, memref<2x64xf32>) outs(%c : memref<16x64xf32>)
   return
 }
+
+// -----
+
+// An epilogue marked by fusion (bias + relu) is applied by each task to its
+// block of C right after the K loop, on vectors (the last one masked), and
+// written to the generic's output: the generic is gone.
+// CHECK-LABEL: func.func @epilogue
+// CHECK: scf.parallel
+// CHECK: vector.fma
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload %{{.*}}[%{{.*}}, %{{.*}}], {{.*}} : memref<32x128xf32>
+// CHECK: vector.maskedload %{{.*}}[%{{.*}}], {{.*}} : memref<128xf32>
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.maskedstore %arg3
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @epilogue(%a: memref<32x64xf32>, %b: memref<64x128xf32>, %bias: memref<128xf32>, %out: memref<32x128xf32>) {
+  %c = memref.alloc() {alignment = 64 : i64} : memref<32x128xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<32x128xf32>)
+  linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x128xf32>) outs(%c : memref<32x128xf32>)
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<32x128xf32>, memref<128xf32>) outs(%out : memref<32x128xf32>) attrs = {sinter.matmul_epilogue} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
