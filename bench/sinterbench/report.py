@@ -56,8 +56,9 @@ def roofline_s(entry: dict, limits: dict, threads: int) -> tuple[float, str] | N
 
 
 def best_peer(entry: dict):
+    # Sinter's own variants (sinter-unfused) are baselines, not peers.
     peers = [(r["median_s"], n) for n, r in entry["systems"].items()
-             if n != "sinter" and r.get("status") == "ok"]
+             if not n.startswith("sinter") and r.get("status") == "ok"]
     return min(peers) if peers else None
 
 

@@ -8,12 +8,18 @@ from .base import System
 CPU_SYSTEMS = ["sinter", "openblas", "onednn", "xla", "iree", "torch", "torch.compile",
                "onnxruntime"]
 GPU_SYSTEMS = ["sinter", "xla", "torch", "torch.compile"]
+# Not in the default list: Sinter with fusion off, the baseline of its fusion
+# (`--systems sinter,sinter-unfused,...`).
+EXTRA_CPU_SYSTEMS = ["sinter-unfused"]
 
 
 def make(name: str, build_dir: str, device: str = "cpu") -> System:
     if name == "sinter":
         from .sinter import Sinter, SinterGpuPending
         return Sinter(build_dir) if device == "cpu" else SinterGpuPending()
+    if name == "sinter-unfused" and device == "cpu":
+        from .sinter import Sinter
+        return Sinter(build_dir, ["--fusion=none"], name="sinter-unfused")
     if name == "openblas":
         from .blas import OpenBLAS
         return OpenBLAS()
@@ -32,4 +38,5 @@ def make(name: str, build_dir: str, device: str = "cpu") -> System:
     if name == "onnxruntime":
         from .onnxrt import OnnxRuntime
         return OnnxRuntime()
-    raise SystemExit(f"unknown system '{name}'; known: {sorted(set(CPU_SYSTEMS + GPU_SYSTEMS))}")
+    raise SystemExit(f"unknown system '{name}'; known: "
+                     f"{sorted(set(CPU_SYSTEMS + GPU_SYSTEMS + EXTRA_CPU_SYSTEMS))}")

@@ -156,7 +156,9 @@ class _SinterCompiled(Compiled):
 class Sinter(System):
     name = "sinter"
 
-    def __init__(self, build_dir: str, extra_flags: list[str] | None = None):
+    def __init__(self, build_dir: str, extra_flags: list[str] | None = None,
+                 name: str = "sinter"):
+        self.name = name
         self.compiler = os.path.join(build_dir, "bin", "sinter-compile")
         self.runtime_path = os.path.join(build_dir, "lib", "libsinter_runtime.so")
         self.extra_flags = extra_flags or []
