@@ -255,11 +255,13 @@ def CPUApproximateMathPass
 
 
 def CPULegalizeBF16Pass : Pass<"sinter-cpu-legalize-bf16", "mlir::ModuleOp"> {
-  let summary = "Select bf16 values as their bits";
+  let summary = "bf16 conversions as integer ops; bf16 values selected as bits";
   let description = [{
-    After `arith-expand` has turned every bf16 conversion into integer
-    arithmetic, the only bf16 computation left is `arith.select` (its NaN
-    fix-up among them). LLVM's x86 backend promotes a bf16 select to f32 on
+    Turns every bf16 conversion into integer arithmetic (arith's bf16
+    expansion, with ceil/floor divisions expanded too; `arith-expand` itself
+    is not run, because its compare-and-select form of `maximumf` stops LLVM
+    from vectorizing max reductions). The only bf16 computation left is then
+    `arith.select` (its NaN fix-up among them). LLVM's x86 backend promotes a bf16 select to f32 on
     CPUs without AVX512-BF16 and calls `__truncsfbf2`, which this
     toolchain's libgcc does not have. Selecting the 16-bit patterns instead
     is exact and needs no library.

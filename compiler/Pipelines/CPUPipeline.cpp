@@ -121,9 +121,9 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
 void buildCPUToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCPUApproximateMathPass());
   pm.addPass(createLowerAffinePass());
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true; // bf16 <-> f32 as integer ops: no libcalls
-  pm.addPass(arith::createArithExpandOpsPass(expand));
+  // Not arith-expand: it would also rewrite maximumf/minimumf as compares
+  // and selects, which LLVM cannot vectorize as a reduction (a row max ran
+  // scalar); as llvm.maximum/minimum it can.
   pm.addPass(createCPULegalizeBF16Pass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -1,12 +1,15 @@
 //===- LegalizeBF16.cpp - bf16 selects as 16-bit integer selects ---------===//
 //
-// The bf16 expansion of arith leaves selects on bf16 values, which LLVM's
-// x86 backend promotes through f32 (a __truncsfbf2 libcall) on CPUs without
-// AVX512-BF16. Selecting the bit patterns is exact and library-free.
+// bf16 <-> f32 conversions become integer arithmetic (arith's bf16
+// expansion; ceil/floor divisions are expanded alongside), and the selects on
+// bf16 values that leaves, which LLVM's x86 backend promotes through f32 (a
+// __truncsfbf2 libcall) on CPUs without AVX512-BF16, select the bit
+// patterns instead: exact and library-free.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "sinter-cpu-legalize-bf16"
@@ -47,6 +50,8 @@ struct CPULegalizeBF16Pass
     : impl::CPULegalizeBF16PassBase<CPULegalizeBF16Pass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    arith::populateExpandBFloat16Patterns(patterns);
+    arith::populateCeilFloorDivExpandOpsPatterns(patterns);
     patterns.add<SelectBF16AsBits>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns)))) {

@@ -673,7 +673,23 @@ def Sinter_FusionOp : Sinter_Op<"fusion", [IsolatedFromAbove,
     The region computes the results from the block arguments (one per
     input, of the same types) and ends in `sinter.yield`. Like XLA's fusion
     computation, the region is isolated from above: all it reads comes in
-    through `inputs`. `kind` says which code generation strategy applies.
+    through `inputs`. `kind` says which code generation strategy applies
+    (`sinter-form-fusions` creates them; see docs/fusion.md).
+
+    Numerics contract, per kind (what the fused kernel may change relative
+    to running the region's ops one by one, and what the tests hold it to):
+    - `loop`: nothing; a producer recomputed inside the loop gives the bits
+      it would have stored. Held to the per-dtype tolerances of the
+      reference interpreter, fused and unfused.
+    - `reduction`: the order of the row sums and maxima (vectorized and
+      reassociated). Same tolerances.
+    - `epilogue`: nothing beyond the matmul's own accumulation order; the
+      epilogue's scalar ops run per element on the final accumulator.
+    - `attention`: an online (streaming) softmax over key tiles, whose
+      rescaled partial sums replace the two-pass softmax, and the order of
+      the dot products; rows with no visible key give zeros. Held to
+      atol 1e-4 / rtol 1e-3 in f32 and the bf16 tolerance for bf16 inputs,
+      for S from 1 to 4096, causal and not, with and without a bias.
 
     Constraints:
     (C1) the block has one argument per input, of the input's type.
