@@ -14,6 +14,8 @@
 //     into the tile loop: the reductions and the output of one row are
 //     computed one after the other while the row is in cache, and the only
 //     intermediates are per-row scalars;
+//     sibling (multi-output) loop fusions are then merged into one generic
+//     with a result per sibling, reading their common inputs once;
 //  3. in an epilogue fusion the generic that consumes the matmul is marked
 //     `sinter.matmul_epilogue`, for the matmul kernel to apply it to its
 //     accumulators;
@@ -30,6 +32,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -80,6 +83,94 @@ LogicalResult fuseGenerics(FusionOp fusion) {
                             "converge");
   }
   return success();
+}
+
+/// Sibling (multi-output) fusion: independent all-parallel generics that
+/// produce the region's results over one iteration domain become one
+/// generic with several results, so their common inputs are read once.
+void mergeSiblings(FusionOp fusion) {
+  auto yield = cast<YieldOp>(fusion.getBody().front().getTerminator());
+  SmallVector<linalg::GenericOp> roots;
+  for (Value v : yield.getValues()) {
+    auto g = v.getDefiningOp<linalg::GenericOp>();
+    if (!g || g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 0 ||
+        !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() ||
+        llvm::is_contained(roots, g)) {
+      return;
+    }
+    roots.push_back(g);
+  }
+  if (roots.size() < 2) {
+    return;
+  }
+  SmallVector<int64_t> domain = roots[0].getStaticLoopRanges();
+  for (linalg::GenericOp g : roots) {
+    if (g.getStaticLoopRanges() != domain) {
+      return;
+    }
+    for (linalg::GenericOp other : roots) {
+      for (Value in : g.getDpsInputs()) {
+        if (in.getDefiningOp() == other.getOperation()) {
+          return; // one feeds the other: not siblings
+        }
+      }
+    }
+  }
+  // Inputs are deduplicated: a value read by several siblings is one
+  // operand (one read per element) of the merged generic.
+  SmallVector<Value> inputs, inits;
+  SmallVector<AffineMap> inputMaps, initMaps;
+  llvm::DenseMap<std::pair<Value, AffineMap>, unsigned> inputIndex;
+  for (linalg::GenericOp g : roots) {
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      auto key = std::make_pair(in->get(), g.getMatchingIndexingMap(in));
+      if (inputIndex.try_emplace(key, inputs.size()).second) {
+        inputs.push_back(in->get());
+        inputMaps.push_back(key.second);
+      }
+    }
+    inits.push_back(g.getDpsInits()[0]);
+    initMaps.push_back(g.getMatchingIndexingMap(g.getDpsInitOperand(0)));
+  }
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.append(initMaps);
+  SmallVector<Type> resultTypes;
+  for (linalg::GenericOp g : roots) {
+    resultTypes.push_back(g.getResult(0).getType());
+  }
+  OpBuilder b(yield);
+  auto merged = b.create<linalg::GenericOp>(
+      fusion.getLoc(), resultTypes, inputs, inits, maps,
+      roots[0].getIteratorTypesArray());
+  Block *body = b.createBlock(&merged.getRegion());
+  for (Value in : inputs) {
+    body->addArgument(getElementTypeOrSelf(in.getType()), in.getLoc());
+  }
+  for (Value init : inits) {
+    body->addArgument(getElementTypeOrSelf(init.getType()), init.getLoc());
+  }
+  SmallVector<Value> yielded;
+  for (auto [r, g] : llvm::enumerate(roots)) {
+    Block &old = g.getRegion().front();
+    IRMapping map;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      auto key = std::make_pair(in->get(), g.getMatchingIndexingMap(in));
+      map.map(old.getArgument(in->getOperandNumber()),
+              body->getArgument(inputIndex.lookup(key)));
+    }
+    map.map(old.getArgument(g.getNumDpsInputs()),
+            body->getArgument(inputs.size() + r));
+    for (Operation &op : old.without_terminator()) {
+      b.clone(op, map);
+    }
+    yielded.push_back(map.lookupOrDefault(
+        cast<linalg::YieldOp>(old.getTerminator()).getOperand(0)));
+  }
+  b.create<linalg::YieldOp>(fusion.getLoc(), yielded);
+  for (auto [r, g] : llvm::enumerate(roots)) {
+    g.getResult(0).replaceAllUsesWith(merged.getResult(r));
+    g.erase();
+  }
 }
 
 /// The op producing the fusion's first result.
@@ -186,6 +277,9 @@ LogicalResult lowerFusionRegions(func::FuncOp fn) {
       if (failed(fuseGenerics(fusion))) {
         return failure();
       }
+    }
+    if (fusion.getKind() == FusionKind::loop) {
+      mergeSiblings(fusion);
     }
     if (fusion.getKind() == FusionKind::reduction &&
         failed(tileRows(fusion))) {

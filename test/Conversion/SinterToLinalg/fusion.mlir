@@ -76,3 +76,25 @@ func.func @attention(%q: tensor<1x2x128x16xf32>, %k: tensor<1x2x128x16xf32>, %v:
   }
   return %r : tensor<1x2x128x16xf32>
 }
+
+// A multi-output (sibling) loop fusion: the two elementwise chains over x
+// become one generic with two results, so x is read once.
+// CHECK-LABEL: func.func @siblings
+// CHECK: %{{.*}}:2 = linalg.generic {{.*}} ins(%arg0 : tensor<64x64xf32>) outs(%{{.*}}, %{{.*}} : tensor<64x64xf32>, tensor<64x64xf32>)
+// CHECK: math.exp
+// CHECK: arith.negf
+// CHECK: math.tanh
+// CHECK: math.absf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @siblings(%x: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  %r:2 = sinter.fusion loop (%x) : (tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  ^bb0(%a: tensor<64x64xf32>):
+    %e = sinter.exp %a : tensor<64x64xf32>
+    %n = sinter.neg %e : tensor<64x64xf32>
+    %t = sinter.tanh %a : tensor<64x64xf32>
+    %b = sinter.abs %t : tensor<64x64xf32>
+    sinter.yield %n, %b : tensor<64x64xf32>, tensor<64x64xf32>
+  }
+  return %r#0, %r#1 : tensor<64x64xf32>, tensor<64x64xf32>
+}
