@@ -29,6 +29,7 @@
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -38,6 +39,18 @@
 
 namespace sinter {
 namespace {
+
+/// A generic whose body calls a transcendental function: recomputing it in
+/// every consumer would cost more than reading it back from a tile buffer.
+bool isExpensive(Operation *op) {
+  bool expensive = false;
+  op->walk([&](Operation *inner) {
+    expensive |= isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
+                     math::Log1pOp, math::TanhOp, math::ErfOp, math::PowFOp>(
+        inner);
+  });
+  return expensive;
+}
 
 bool isMatmulLike(Operation *op) {
   return isa<linalg::MatmulOp, linalg::MatmulTransposeBOp,
@@ -65,10 +78,17 @@ LogicalResult fuseGenerics(FusionOp fusion) {
     }
   }
   RewritePatternSet patterns(ctx);
+  // An expensive producer read by several consumers (the exps of a
+  // softmax, read by the row sum and by the output) is computed once: in a
+  // reduction fusion it becomes a per-row buffer in cache.
   linalg::populateElementwiseOpsFusionPatterns(
       patterns, [](OpOperand *operand) {
         Operation *producer = operand->get().getDefiningOp();
-        return producer && !isMatmulLike(producer);
+        if (!producer || isMatmulLike(producer)) {
+          return false;
+        }
+        bool shared = !operand->get().hasOneUse();
+        return !(shared && isExpensive(producer));
       });
   linalg::populateFoldReshapeOpsByExpansionPatterns(
       patterns, [](OpOperand *operand) {
