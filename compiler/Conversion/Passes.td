@@ -46,7 +46,8 @@ def ConvertSinterToLinalgPass
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::scf::SCFDialect",
-    "mlir::tensor::TensorDialect", "sinter::SinterDialect"
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "sinter::SinterDialect"
   ];
 }
 

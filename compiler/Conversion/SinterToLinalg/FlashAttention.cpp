@@ -30,6 +30,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
 
@@ -37,6 +38,10 @@ namespace sinter {
 namespace {
 
 using utils::IteratorType;
+
+/// f32 lanes of the tile products' vectors (one AVX-512 register; on
+/// narrower targets LLVM splits them).
+constexpr int64_t kVectorWidth = 16;
 
 /// The largest divisor of `n` that is at most `cap`: tiles are static and
 /// cover the sequence exactly.
@@ -130,6 +135,96 @@ private:
     return g.getResult(result);
   }
 
+  /// C (+)= A . B for tiles A [M, K], B [K, N] (row-major; either may be
+  /// bf16/f16, widened) and C [M, N] f32, register-blocked: mr rows of C by
+  /// ceil(N / vw) vectors stay in registers while K is walked, each step a
+  /// broadcast of A[i, k] times contiguous vectors of row k of B. Vectors
+  /// past N are masked by the transfers. With `accumulate` the blocks start
+  /// from C, else from zero.
+  Value tileProduct(OpBuilder &nb, Value a, Value bMat, Value cInit,
+                    bool accumulate) {
+    auto aType = cast<RankedTensorType>(a.getType());
+    auto bType = cast<RankedTensorType>(bMat.getType());
+    int64_t rowsM = aType.getDimSize(0), depth = aType.getDimSize(1);
+    int64_t cols = bType.getDimSize(1);
+    int64_t mr = rowsM % 4 == 0 ? 4 : rowsM % 2 == 0 ? 2 : 1;
+    int64_t nv = llvm::divideCeil(cols, kVectorWidth);
+    auto vf32 = VectorType::get({kVectorWidth}, f32);
+    Type bElem = bType.getElementType();
+    auto vb = VectorType::get({kVectorWidth}, bElem);
+    Value zeroF = f32Const(nb, 0.0);
+    Value zeroB = nb.create<arith::ConstantOp>(loc, nb.getZeroAttr(bElem));
+    Value zeroVec = nb.create<arith::ConstantOp>(
+        loc, vf32, DenseElementsAttr::get(vf32, nb.getF32FloatAttr(0)));
+    // Every vector but a partial last one is in bounds (no masking).
+    auto inBounds = [&](int64_t v) {
+      return SmallVector<bool>{(v + 1) * kVectorWidth <= cols};
+    };
+    auto rows = nb.create<scf::ForOp>(
+        loc, idx(nb, 0), idx(nb, rowsM), idx(nb, mr), ValueRange{cInit},
+        [&](OpBuilder &rb, Location, Value i0, ValueRange cIter) {
+          SmallVector<Value> rowIdx;
+          for (int64_t r = 0; r < mr; ++r) {
+            rowIdx.push_back(rb.create<arith::AddIOp>(loc, i0, idx(rb, r)));
+          }
+          SmallVector<Value> colIdx;
+          for (int64_t v = 0; v < nv; ++v) {
+            colIdx.push_back(idx(rb, v * kVectorWidth));
+          }
+          SmallVector<Value> init;
+          for (int64_t r = 0; r < mr; ++r) {
+            for (int64_t v = 0; v < nv; ++v) {
+              init.push_back(
+                  accumulate
+                      ? rb.create<vector::TransferReadOp>(
+                              loc, vf32, cIter[0],
+                              ValueRange{rowIdx[r], colIdx[v]}, zeroF,
+                              ArrayRef<bool>(inBounds(v)))
+                            .getResult()
+                      : zeroVec);
+            }
+          }
+          auto kLoop = rb.create<scf::ForOp>(
+              loc, idx(rb, 0), idx(rb, depth), idx(rb, 1), init,
+              [&](OpBuilder &kb, Location, Value kk, ValueRange acc) {
+                SmallVector<Value> bv;
+                for (int64_t v = 0; v < nv; ++v) {
+                  Value x = kb.create<vector::TransferReadOp>(
+                      loc, vb, bMat, ValueRange{kk, colIdx[v]}, zeroB,
+                      ArrayRef<bool>(inBounds(v)));
+                  if (bElem != f32) {
+                    x = kb.create<arith::ExtFOp>(loc, vf32, x);
+                  }
+                  bv.push_back(x);
+                }
+                SmallVector<Value> next;
+                for (int64_t r = 0; r < mr; ++r) {
+                  Value s = kb.create<tensor::ExtractOp>(
+                      loc, a, ValueRange{rowIdx[r], kk});
+                  s = widenScalar(kb, loc, s, f32);
+                  Value bs = kb.create<vector::BroadcastOp>(loc, vf32, s);
+                  for (int64_t v = 0; v < nv; ++v) {
+                    next.push_back(kb.create<vector::FMAOp>(
+                        loc, bs, bv[v], acc[r * nv + v]));
+                  }
+                }
+                kb.create<scf::YieldOp>(loc, next);
+              });
+          Value c = cIter[0];
+          for (int64_t r = 0; r < mr; ++r) {
+            for (int64_t v = 0; v < nv; ++v) {
+              c = rb.create<vector::TransferWriteOp>(
+                        loc, kLoop.getResult(r * nv + v), c,
+                        ValueRange{rowIdx[r], colIdx[v]},
+                        ArrayRef<bool>(inBounds(v)))
+                      .getResult();
+            }
+          }
+          rb.create<scf::YieldOp>(loc, c);
+        });
+    return rows.getResult(0);
+  }
+
   void emitQueryTile(OpBuilder &nb, Value bi, Value hi, Value st, Value out) {
     auto fm = reductionFastMath(nb.getContext());
     Value s0 = nb.create<arith::MulIOp>(loc, st, idx(nb, br));
@@ -194,7 +289,7 @@ private:
     Value zero = idx(nb, 0);
     Value kt = tile(nb, k, bi, hi, t0, zero, bc, d);
     Value vt = tile(nb, v, bi, hi, t0, zero, bc, dv);
-    unsigned two = 2, three = 3;
+    unsigned two = 2;
     auto par = IteratorType::parallel, red = IteratorType::reduction;
 
     // Raw scores q . kT. The key tile is transposed first so the score
@@ -207,15 +302,8 @@ private:
         [&](OpBuilder &gb, Location gl, ValueRange a) {
           gb.create<linalg::YieldOp>(gl, widen(gb, a[0]));
         });
-    Value scores = generic(
-        nb, ValueRange{qt, ktT}, ValueRange{filled(nb, {br, bc}, 0.0)},
-        {map(nb, three, {0, 1}), map(nb, three, {1, 2}), map(nb, three, {0, 2})},
-        {par, red, par}, [&](OpBuilder &gb, Location gl, ValueRange a) {
-          Value prod =
-              gb.create<arith::MulFOp>(gl, widen(gb, a[0]), a[1], fm);
-          gb.create<linalg::YieldOp>(
-              gl, gb.create<arith::AddFOp>(gl, a[2], prod, fm).getResult());
-        });
+    Value scores = tileProduct(nb, qt, ktT, empty(nb, {br, bc}, f32),
+                               /*accumulate=*/false);
 
     // Scale, bias and the causal mask.
     SmallVector<Value> ins = {scores};
@@ -329,14 +417,7 @@ private:
         });
     // acc' = acc * c + p . v (iteration order i, j, d: d innermost, so the
     // rows of v and of the accumulator are read contiguously).
-    Value accNew = generic(
-        nb, ValueRange{p, vt}, ValueRange{scaled},
-        {map(nb, three, {0, 1}), map(nb, three, {1, 2}), map(nb, three, {0, 2})},
-        {par, red, par}, [&](OpBuilder &gb, Location gl, ValueRange a) {
-          Value prod = gb.create<arith::MulFOp>(gl, a[0], widen(gb, a[1]), fm);
-          gb.create<linalg::YieldOp>(
-              gl, gb.create<arith::AddFOp>(gl, a[2], prod, fm).getResult());
-        });
+    Value accNew = tileProduct(nb, p, vt, scaled, /*accumulate=*/true);
     return {mNew, lNew, accNew};
   }
 

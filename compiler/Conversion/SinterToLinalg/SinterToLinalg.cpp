@@ -12,6 +12,7 @@
 #include "compiler/Transforms/Passes.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "sinter-convert-sinter-to-linalg"
@@ -73,7 +74,8 @@ struct ConvertSinterToLinalgPass
     target.addIllegalDialect<SinterDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
-                           tensor::TensorDialect, func::FuncDialect>();
+                           tensor::TensorDialect, vector::VectorDialect,
+                           func::FuncDialect>();
     // Fusion regions are converted op by op like the rest, then each
     // becomes one loop nest.
     target.addLegalOp<FusionOp, YieldOp>();
