@@ -125,8 +125,8 @@ def CPUPromoteLoopBuffersPass
     threads, share one buffer. Each such `memref.alloc` becomes a
     `memref.alloca` marked `sinter.loop_buffer`, which
     `sinter-outline-kernels` hoists to the entry of the kernel function
-    that runs the loop (one per call, so one per thread). Buffers inside
-    loops that add up to more than `max-bytes`, or that are passed on to
+    that runs the loop (one per call, so one per thread). Buffers of one
+    loop nest that add up to more than `max-bytes`, or that are passed on to
     the next iteration, are errors naming the buffer.
 
     Before:
@@ -146,7 +146,7 @@ def CPUPromoteLoopBuffersPass
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"1048576",
-           "the most bytes of buffers inside the loops of one function">
+           "the most bytes of buffers inside one top-level loop nest">
   ];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }

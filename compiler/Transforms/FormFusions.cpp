@@ -215,6 +215,12 @@ private:
       if (!enabled("epilogue")) {
         return "epilogue fusion is disabled";
       }
+      auto matmul = cast<MatmulOp>(producer);
+      if (matmul.getTransposeLhs() || matmul.getTransposeRhs() ||
+          cast<RankedTensorType>(matmul.getRhs().getType()).getRank() != 2) {
+        return "the matmul kernel takes epilogues only for a shared, "
+               "untransposed right-hand side";
+      }
       if (g.matmul) {
         return "the fusion already has a matmul";
       }
@@ -384,7 +390,8 @@ private:
             static_cast<int64_t>(a.ops.size() + b.ops.size()) > maxOps) {
           continue;
         }
-        if (!sharesLargeInput(a, b) || dependsOn(a, b) || dependsOn(b, a)) {
+        if (!sharesLargeInput(a, b) || dependsOn(a, b) || dependsOn(b, a) ||
+            readBeforeEnd(a, b)) {
           continue;
         }
         for (Operation *op : b.ops) {
@@ -396,6 +403,29 @@ private:
         multiOutput.insert(&a);
       }
     }
+  }
+
+  /// The merged fusion sits after the later of the two groups' last ops:
+  /// a result read outside both before that point would be read before
+  /// it is defined.
+  bool readBeforeEnd(const Group &a, const Group &b) const {
+    int64_t end = 0;
+    for (const Group *g : {&a, &b}) {
+      for (Operation *op : g->ops) {
+        end = std::max(end, index.lookup(op));
+      }
+    }
+    for (const Group *g : {&a, &b}) {
+      for (Operation *op : g->ops) {
+        for (Operation *user : op->getUsers()) {
+          if (!a.ops.contains(user) && !b.ops.contains(user) &&
+              index.lookup(user) < end) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   bool sharesLargeInput(const Group &a, const Group &b) const {
@@ -502,6 +532,7 @@ private:
       }
     }
     if (log) {
+      log->ran = true;
       log->kernelsBefore += kernelsBefore;
       log->kernelsAfter += kernelsAfter;
       log->bytesBefore += bytesBefore;
@@ -554,11 +585,14 @@ private:
         }
       }
       std::string reason = refusal(*g, producer, /*ignoreOwnership=*/true);
-      return reason.empty() ? "producer already belongs to another fusion"
+      return reason.empty() ? "producer already belongs to another fusion "
+                              "(its users were in separate fusions when "
+                              "groups were formed)"
                             : reason;
     }
     std::string reason = refusal(*g, producer);
-    return reason.empty() ? "producer already belongs to another fusion"
+    return reason.empty() ? "its users were in separate fusions when groups "
+                            "were formed (merged as siblings later)"
                           : reason;
   }
 

@@ -37,6 +37,7 @@ struct RefusedEdge {
 };
 
 struct FusionLog {
+  bool ran = false;          // set by sinter-form-fusions
   int64_t kernelsBefore = 0; // ops that would each be a kernel unfused
   int64_t kernelsAfter = 0;  // fusions plus the ops left unfused
   int64_t bytesBefore = 0;   // reads + writes of all kernels, unfused

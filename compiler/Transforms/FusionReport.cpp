@@ -36,6 +36,10 @@ std::string escape(StringRef s) {
 
 void printFusionReport(const FusionLog &log, llvm::raw_ostream &os) {
   os << "fusion report\n";
+  if (!log.ran) {
+    os << "  fusion is off (--fusion=none): every op is a kernel of its own\n";
+    return;
+  }
   os << "  kernels: " << log.kernelsBefore << " unfused -> "
      << log.kernelsAfter << " fused\n";
   os << "  bytes moved (estimated reads + writes): "

@@ -137,3 +137,24 @@ func.func @attention(%q: tensor<1x2x8x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tenso
   %o = sinter.attention %q, %kt, %v scale = 0.5 causal : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
   return %o : tensor<1x2x8x4xf32>
 }
+
+// -----
+
+// Sibling loop fusions are not merged when a result of the earlier one is
+// read, outside both, before the later one ends: the merged fusion would be
+// defined after that read.
+// CHECK-LABEL: func.func @siblings_read_between
+// CHECK: sinter.fusion loop
+// CHECK: sinter.matmul
+// CHECK: sinter.fusion loop
+func.func @siblings_read_between(%x: tensor<64x64xf32>, %w: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  %a = sinter.neg %x : tensor<64x64xf32>
+  // expected-remark @+1 {{loop fusion of 2 ops: neg#0, exp#1}}
+  %b = sinter.exp %a : tensor<64x64xf32>
+  // expected-remark @+1 {{not fused with producer exp#1: a matmul fuses only with an elementwise epilogue}}
+  %m = sinter.matmul %b, %w {transpose_rhs} : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  %c = sinter.abs %x : tensor<64x64xf32>
+  // expected-remark @+1 {{loop fusion of 2 ops: abs#3, sqrt#4}}
+  %d = sinter.sqrt %c : tensor<64x64xf32>
+  return %m, %d : tensor<64x64xf32>, tensor<64x64xf32>
+}

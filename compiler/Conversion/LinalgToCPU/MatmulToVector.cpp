@@ -689,7 +689,8 @@ findEpilogue(linalg::LinalgOp matmul, Value c, int64_t m, int64_t n) {
   OpOperand *outOperand = found.getDpsInitOperand(0);
   auto outType = cast<MemRefType>(outOperand->get().getType());
   if (!found.getMatchingIndexingMap(outOperand).isIdentity() ||
-      !hasUnitInnerStride(outType) || !outType.hasStaticShape()) {
+      !hasUnitInnerStride(outType) || !outType.hasStaticShape() ||
+      outType.getElementTypeBitWidth() % 8 != 0) {
     return std::nullopt;
   }
   bool readsC = false;
@@ -704,7 +705,9 @@ findEpilogue(linalg::LinalgOp matmul, Value c, int64_t m, int64_t n) {
       continue;
     }
     auto type = dyn_cast<MemRefType>(in->get().getType());
-    if (!type || !map.isProjectedPermutation() || !hasUnitInnerStride(type)) {
+    if (!type || !map.isProjectedPermutation() || !hasUnitInnerStride(type) ||
+        type.getElementTypeBitWidth() % 8 != 0) {
+      // (vectors of i1 are bit-packed in LLVM, memrefs of i1 are not)
       return std::nullopt;
     }
     for (auto [i, r] : llvm::enumerate(map.getResults())) {

@@ -61,7 +61,9 @@ struct CPUPromoteLoopBuffersPass
         nested.push_back(alloc);
       }
     });
-    int64_t total = 0;
+    // Each top-level nest becomes a kernel of its own: the budget is per
+    // nest.
+    llvm::DenseMap<Operation *, int64_t> totals;
     for (memref::AllocOp alloc : nested) {
       MemRefType type = alloc.getType();
       if (!type.hasStaticShape()) {
@@ -74,9 +76,14 @@ struct CPUPromoteLoopBuffersPass
                           << ") is passed on to the next iteration";
         return signalPassFailure();
       }
+      Operation *nest = alloc;
+      while (nest->getBlock() != &top) {
+        nest = nest->getParentOp();
+      }
+      int64_t &total = totals[nest];
       total += byteSizeOf(type);
       if (total > maxBytes) {
-        alloc.emitError() << "the buffers inside loops need " << total
+        alloc.emitError() << "the buffers inside this loop nest need " << total
                           << " bytes, over the " << maxBytes
                           << "-byte limit for stack buffers";
         return signalPassFailure();

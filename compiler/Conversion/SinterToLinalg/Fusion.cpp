@@ -255,14 +255,24 @@ LogicalResult tileRows(FusionOp fusion) {
   return applyPatternsAndFoldGreedily(fusion.getBody(), std::move(cleanup));
 }
 
-/// Step 3: marks the generic that reads the matmul's result.
+/// Step 3: marks the generic that reads the matmul's result, directly or
+/// through reshapes (a [B, S, K] x [K, N] matmul is a 2-D matmul whose
+/// result is expanded back).
 void markEpilogue(FusionOp fusion) {
   fusion.getBody().walk([&](Operation *op) {
-    if (!isMatmulLike(op) || !op->getResult(0).hasOneUse()) {
+    if (!isMatmulLike(op)) {
       return;
     }
-    auto consumer =
-        dyn_cast<linalg::GenericOp>(*op->getResult(0).getUsers().begin());
+    Value v = op->getResult(0);
+    while (v.hasOneUse() &&
+           isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+               *v.getUsers().begin())) {
+      v = v.getUsers().begin()->getResult(0);
+    }
+    if (!v.hasOneUse()) {
+      return;
+    }
+    auto consumer = dyn_cast<linalg::GenericOp>(*v.getUsers().begin());
     if (consumer && consumer.getNumReductionLoops() == 0) {
       consumer->setAttr("sinter.matmul_epilogue",
                         UnitAttr::get(op->getContext()));
