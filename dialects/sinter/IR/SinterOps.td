@@ -682,7 +682,9 @@ def Sinter_FusionOp : Sinter_Op<"fusion", [IsolatedFromAbove,
       it would have stored. Held to the per-dtype tolerances of the
       reference interpreter, fused and unfused.
     - `reduction`: the order of the row sums and maxima (vectorized and
-      reassociated). Same tolerances.
+      reassociated), and a division by a per-row value done as a
+      multiplication by its reciprocal (within about 1.5 ulp). Same
+      tolerances.
     - `epilogue`: nothing beyond the matmul's own accumulation order; the
       epilogue's scalar ops run per element on the final accumulator.
     - `attention`: an online (streaming) softmax over key tiles, whose
