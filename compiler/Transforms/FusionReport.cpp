@@ -40,8 +40,8 @@ void printFusionReport(const FusionLog &log, llvm::raw_ostream &os) {
     os << "  fusion is off (--fusion=none): every op is a kernel of its own\n";
     return;
   }
-  os << "  kernels: " << log.kernelsBefore << " unfused -> "
-     << log.kernelsAfter << " fused\n";
+  os << "  kernels (graph ops, a composite counted once): "
+     << log.kernelsBefore << " unfused -> " << log.kernelsAfter << " fused\n";
   os << "  bytes moved (estimated reads + writes): "
      << humanBytes(log.bytesBefore) << " unfused -> "
      << humanBytes(log.bytesAfter) << " fused\n";
