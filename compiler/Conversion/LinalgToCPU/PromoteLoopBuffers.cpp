@@ -84,7 +84,8 @@ struct CPUPromoteLoopBuffersPass
       total += byteSizeOf(type);
       if (total > maxBytes) {
         alloc.emitError() << "the buffers inside this loop nest need " << total
-                          << " bytes, over the " << maxBytes
+                          << " bytes, over the "
+                          << static_cast<int64_t>(maxBytes)
                           << "-byte limit for stack buffers";
         return signalPassFailure();
       }
