@@ -512,6 +512,22 @@ std::string typeString(DType dtype, llvm::ArrayRef<int64_t> shape) {
 
 } // namespace
 
+std::vector<HostTensor> randomArguments(mlir::func::FuncOp fn, uint64_t seed) {
+  std::vector<HostTensor> args;
+  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+    auto t = mlir::dyn_cast<mlir::RankedTensorType>(type);
+    std::optional<DType> dtype = t ? dtypeOf(t.getElementType()) : std::nullopt;
+    if (!dtype) {
+      args.emplace_back();
+      continue;
+    }
+    args.push_back(HostTensor::random(
+        *dtype, std::vector<int64_t>(t.getShape().begin(), t.getShape().end()),
+        seed + i));
+  }
+  return args;
+}
+
 absl::StatusOr<std::vector<HostTensor>>
 evaluate(func::FuncOp fn, const std::vector<HostTensor> &args) {
   if (!fn) {

@@ -60,6 +60,11 @@ struct HostTensor {
 /// value != 0).
 double roundToDType(DType dtype, double value);
 
+/// `HostTensor::random` values for every argument of `fn`, argument i with
+/// seed `seed + i`. An argument that is not a tensor of a DType gets an
+/// empty f32 tensor (which `evaluate` then rejects by name).
+std::vector<HostTensor> randomArguments(mlir::func::FuncOp fn, uint64_t seed);
+
 /// Evaluates `fn` on `args` (one per function argument, matching its types)
 /// and returns one tensor per result. Fails with a message naming the
 /// argument or op on mismatched arguments or an op it cannot evaluate.

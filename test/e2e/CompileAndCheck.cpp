@@ -58,15 +58,9 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   }
   std::vector<reference::HostTensor> inputs = options.inputs;
   if (inputs.empty()) {
-    auto types = entry.getFunctionType().getInputs();
-    for (size_t i = 0; i < types.size(); ++i) {
-      auto t = mlir::cast<mlir::RankedTensorType>(types[i]);
-      inputs.push_back(reference::HostTensor::random(
-          *dtypeOf(t.getElementType()),
-          std::vector<int64_t>(t.getShape().begin(), t.getShape().end()),
-          options.seed + i));
-    }
+    inputs = reference::randomArguments(entry, options.seed);
   }
+
   absl::StatusOr<std::vector<reference::HostTensor>> want =
       reference::evaluate(entry, inputs);
   if (!want.ok()) {

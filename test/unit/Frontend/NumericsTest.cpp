@@ -37,16 +37,8 @@ using ModuleFactory =
 
 /// Random inputs for every argument of `main`, seeded by position.
 std::vector<HostTensor> randomArgs(mlir::ModuleOp module) {
-  auto fn = module.lookupSymbol<mlir::func::FuncOp>("main");
-  std::vector<HostTensor> args;
-  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
-    auto t = mlir::cast<mlir::RankedTensorType>(type);
-    std::optional<DType> dtype = sinter::dtypeOf(t.getElementType());
-    args.push_back(HostTensor::random(
-        *dtype, std::vector<int64_t>(t.getShape().begin(), t.getShape().end()),
-        /*seed=*/1000 + i));
-  }
-  return args;
+  return ::sinter::reference::randomArguments(
+      module.lookupSymbol<mlir::func::FuncOp>("main"), /*seed=*/1000);
 }
 
 /// Evaluates both modules on the same random inputs; returns the number of

@@ -34,17 +34,6 @@ struct Case {
 // Names the case in ctest's listing instead of dumping its bytes.
 void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
 
-std::vector<HostTensor> seededInputs(func::FuncOp fn) {
-  std::vector<HostTensor> inputs;
-  for (BlockArgument arg : fn.getArguments()) {
-    auto type = cast<RankedTensorType>(arg.getType());
-    inputs.push_back(HostTensor::random(*sinter::dtypeOf(type.getElementType()),
-                                        std::vector<int64_t>(type.getShape()),
-                                        100 + arg.getArgNumber()));
-  }
-  return inputs;
-}
-
 class DecomposeCompositesTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DecomposeCompositesTest, MatchesComposite) {
@@ -53,7 +42,8 @@ TEST_P(DecomposeCompositesTest, MatchesComposite) {
   auto module = parseSourceString<ModuleOp>(GetParam().ir, &context);
   ASSERT_TRUE(module);
   auto fn = *module->getOps<func::FuncOp>().begin();
-  std::vector<HostTensor> inputs = seededInputs(fn);
+  std::vector<HostTensor> inputs =
+      ::sinter::reference::randomArguments(fn, 100);
   auto composite = ::sinter::reference::evaluate(fn, inputs);
   ASSERT_TRUE(composite.ok()) << composite.status();
 

@@ -123,17 +123,6 @@ void block(GraphBuilder &b, DType t) {
 // The check
 //===----------------------------------------------------------------------===//
 
-std::vector<HostTensor> seededInputs(func::FuncOp fn) {
-  std::vector<HostTensor> inputs;
-  for (BlockArgument arg : fn.getArguments()) {
-    auto type = cast<RankedTensorType>(arg.getType());
-    inputs.push_back(HostTensor::random(*sinter::dtypeOf(type.getElementType()),
-                                        std::vector<int64_t>(type.getShape()),
-                                        200 + arg.getArgNumber()));
-  }
-  return inputs;
-}
-
 class RecognizeCompositesTest
     : public ::testing::TestWithParam<std::tuple<Case, Spelling>> {};
 
@@ -153,7 +142,8 @@ TEST_P(RecognizeCompositesTest, MatchesPrimitive) {
     ASSERT_TRUE(succeeded(pm.run(**module)));
   }
   auto fn = *(*module)->getOps<func::FuncOp>().begin();
-  std::vector<HostTensor> inputs = seededInputs(fn);
+  std::vector<HostTensor> inputs =
+      ::sinter::reference::randomArguments(fn, 200);
   auto primitive = ::sinter::reference::evaluate(fn, inputs);
   ASSERT_TRUE(primitive.ok()) << primitive.status();
 

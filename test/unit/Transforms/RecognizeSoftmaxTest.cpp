@@ -27,8 +27,9 @@ namespace {
 /// The stable softmax of a `type` tensor along `axis`, written out in
 /// primitive ops; `keep` is the broadcast dimensions (all but `axis`) and
 /// `reduced` the type of a reduction.
-std::string primitiveSoftmax(const std::string &type, const std::string &reduced,
-                             int axis, const std::string &keep) {
+std::string primitiveSoftmax(const std::string &type,
+                             const std::string &reduced, int axis,
+                             const std::string &keep) {
   std::string a = std::to_string(axis);
   return "func.func @f(%x: " + type + ") -> " + type + " {\n" +
          "  %m = sinter.reduce max %x, dims = [" + a + "] : (" + type +
@@ -51,10 +52,8 @@ void expectRecognisedAndEqual(const std::string &ir, double tolerance) {
   auto module = parseSourceString<ModuleOp>(ir, &context);
   ASSERT_TRUE(module);
   auto fn = *module->getOps<func::FuncOp>().begin();
-  auto type = cast<RankedTensorType>(fn.getArgument(0).getType());
-  auto input = HostTensor::random(*sinter::dtypeOf(type.getElementType()),
-                                  std::vector<int64_t>(type.getShape()), 7);
-  auto primitive = ::sinter::reference::evaluate(fn, {input});
+  std::vector<HostTensor> inputs = ::sinter::reference::randomArguments(fn, 7);
+  auto primitive = ::sinter::reference::evaluate(fn, inputs);
   ASSERT_TRUE(primitive.ok()) << primitive.status();
 
   PassManager pm(&context);
@@ -72,14 +71,14 @@ void expectRecognisedAndEqual(const std::string &ir, double tolerance) {
   EXPECT_EQ(softmaxes, 1);
   EXPECT_EQ(others, 0) << "primitive ops left behind";
 
-  auto recognised = ::sinter::reference::evaluate(fn, {input});
+  auto recognised = ::sinter::reference::evaluate(fn, inputs);
   ASSERT_TRUE(recognised.ok()) << recognised.status();
   const HostTensor &a = (*primitive)[0], &b = (*recognised)[0];
   ASSERT_EQ(a.shape, b.shape);
   for (size_t i = 0; i < a.values.size(); ++i) {
     ASSERT_LE(std::abs(a.values[i] - b.values[i]), tolerance)
-        << "element " << i << ": primitive " << a.values[i]
-        << " vs recognised " << b.values[i];
+        << "element " << i << ": primitive " << a.values[i] << " vs recognised "
+        << b.values[i];
   }
 }
 
@@ -91,9 +90,9 @@ TEST(RecognizeSoftmaxTest, LastAxisF32) {
 // bf16 rounds each primitive intermediate; the composite rounds once, so the
 // two agree to a few bf16 ulps of values in [0, 1].
 TEST(RecognizeSoftmaxTest, LeadingAxisBF16) {
-  expectRecognisedAndEqual(primitiveSoftmax("tensor<5x3x7xbf16>",
-                                            "tensor<3x7xbf16>", 0, "1, 2"),
-                           2e-2);
+  expectRecognisedAndEqual(
+      primitiveSoftmax("tensor<5x3x7xbf16>", "tensor<3x7xbf16>", 0, "1, 2"),
+      2e-2);
 }
 
 } // namespace
