@@ -371,14 +371,15 @@ public:
     host.workspace_bytes = info.workspaceBytes;
     host.workspace_alignment = 64;
     host.constant_bytes = info.constantBytes;
+    host.device = SINTER_ABI_DEVICE_CPU;
     uint64_t checksum = sinter_abi_signature_checksum(&host);
 
     // { i32 magic, i32 version, i64 size, ptr name, ptr target, i64 features,
     //   i32 nin, i32 nout, ptr in, ptr out, i64 ws, i64 align, i64 consts,
-    //   ptr entry, i64 checksum }
+    //   ptr entry, i32 device, i32 reserved, ptr gpu, i64 checksum }
     auto *modelType =
         llvm::StructType::get(ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr,
-                                    ptr, i64, i64, i64, ptr, i64});
+                                    ptr, i64, i64, i64, ptr, i32, i32, ptr, i64});
     std::string targetText = absl::StrCat(target.triple, " cpu=", target.cpu);
     auto *model = llvm::ConstantStruct::get(
         modelType, {llvm::ConstantInt::get(i32, host.magic),
@@ -392,6 +393,9 @@ public:
                     outputs, llvm::ConstantInt::get(i64, host.workspace_bytes),
                     llvm::ConstantInt::get(i64, host.workspace_alignment),
                     llvm::ConstantInt::get(i64, host.constant_bytes), entry,
+                    llvm::ConstantInt::get(i32, host.device),
+                    llvm::ConstantInt::get(i32, 0),
+                    llvm::ConstantPointerNull::get(ptr),
                     llvm::ConstantInt::get(i64, checksum)});
     auto *global = new llvm::GlobalVariable(m, modelType, true,
                                             llvm::GlobalValue::PrivateLinkage,

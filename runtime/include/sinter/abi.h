@@ -24,7 +24,7 @@ extern "C" {
 
 /* "SNTR" in little-endian byte order. */
 #define SINTER_ABI_MAGIC 0x52544e53u
-#define SINTER_ABI_VERSION 1u
+#define SINTER_ABI_VERSION 2u
 
 /* A shared-object artifact exports this function; it returns the descriptor. */
 #define SINTER_ABI_DESCRIPTOR_SYMBOL "sinter_model_descriptor"
@@ -55,6 +55,54 @@ enum {
   SINTER_ABI_CPU_AVX512BF16 = 1u << 9,
   SINTER_ABI_CPU_AVX512FP16 = 1u << 10
 };
+
+/* Where an artifact's code runs. */
+typedef enum sinter_abi_device_e {
+  SINTER_ABI_DEVICE_CPU = 0,  /* `entry` runs on the calling thread's CPU */
+  SINTER_ABI_DEVICE_CUDA = 1, /* `gpu` is a list of CUDA kernel launches */
+  SINTER_ABI_DEVICE_COUNT = 2
+} sinter_abi_device_t;
+
+/* Which buffer a GPU kernel argument points into. */
+typedef enum sinter_abi_gpu_arg_kind_e {
+  SINTER_ABI_GPU_ARG_INPUT = 0,     /* inputs[index] */
+  SINTER_ABI_GPU_ARG_OUTPUT = 1,    /* outputs[index] */
+  SINTER_ABI_GPU_ARG_WORKSPACE = 2, /* the workspace; index is 0 */
+  SINTER_ABI_GPU_ARG_KIND_COUNT = 3
+} sinter_abi_gpu_arg_kind_t;
+
+/* One kernel parameter: a device pointer, `byte_offset` bytes into a buffer.
+ * Kernels take nothing but pointers (shapes are static and compiled in). */
+typedef struct sinter_abi_gpu_arg_t {
+  uint32_t kind;  /* a sinter_abi_gpu_arg_kind_t */
+  uint32_t index; /* the input/output index; 0 for the workspace */
+  uint64_t byte_offset;
+} sinter_abi_gpu_arg_t;
+
+/* One kernel launch. The runtime issues them in order on one stream. */
+typedef struct sinter_abi_gpu_launch_t {
+  const char *kernel; /* the entry's name in the module */
+  uint32_t grid[3];   /* blocks, each >= 1 */
+  uint32_t block[3];  /* threads per block, each >= 1, product <= 1024 */
+  uint32_t dynamic_shared_bytes;
+  uint32_t num_args;
+  const sinter_abi_gpu_arg_t *args;
+} sinter_abi_gpu_launch_t;
+
+/* The GPU code of a CUDA artifact: one module as PTX (always) and as a cubin
+ * for `arch` (when ptxas was installed at compile time). The runtime loads
+ * the cubin when the device's compute capability is `arch`, the PTX
+ * (JIT-compiled by the driver) otherwise. */
+typedef struct sinter_abi_gpu_program_t {
+  const char *arch;    /* "sm_80", "sm_90", ... */
+  const char *ptx;     /* NUL-terminated PTX text */
+  uint64_t ptx_size;   /* bytes, without the NUL */
+  const void *cubin;   /* may be NULL */
+  uint64_t cubin_size; /* 0 when cubin is NULL */
+  uint32_t num_launches;
+  uint32_t reserved;
+  const sinter_abi_gpu_launch_t *launches;
+} sinter_abi_gpu_program_t;
 
 /* Largest rank an artifact may declare. */
 #define SINTER_ABI_MAX_RANK 16u
@@ -107,9 +155,13 @@ typedef struct sinter_abi_model_t {
   uint64_t workspace_bytes;
   uint64_t workspace_alignment; /* a power of two */
   uint64_t constant_bytes;      /* size of the weights baked into the code */
-  sinter_abi_entry_fn entry;
-  /* sinter_abi_signature_checksum() of everything above except this field,
-   * computed by the compiler; a mismatch means a corrupt artifact. */
+  sinter_abi_entry_fn entry; /* NULL for a CUDA artifact */
+  uint32_t device;           /* a sinter_abi_device_t */
+  uint32_t reserved;
+  const sinter_abi_gpu_program_t *gpu; /* CUDA artifacts only, else NULL */
+  /* sinter_abi_signature_checksum() of everything above except the name,
+   * target, entry and this field, computed by the compiler; a mismatch means
+   * a corrupt artifact. */
   uint64_t checksum;
 } sinter_abi_model_t;
 
@@ -142,8 +194,42 @@ sinter_abi_tensor_checksum(uint64_t h, const sinter_abi_tensor_t *t) {
   return h;
 }
 
-/* The caller must have checked that every pointer in `m` is non-NULL and
- * that ranks are <= SINTER_ABI_MAX_RANK before calling this. */
+/* The launch table and both binaries of a GPU program. The caller must
+ * have checked its pointers (see sinter_abi_signature_checksum). */
+static inline uint64_t
+sinter_abi_gpu_program_checksum(uint64_t h, const sinter_abi_gpu_program_t *g) {
+  h = sinter_abi_fnv1a(h, &g->ptx_size, sizeof(g->ptx_size));
+  h = sinter_abi_fnv1a(h, g->ptx, (size_t)g->ptx_size);
+  h = sinter_abi_fnv1a(h, &g->cubin_size, sizeof(g->cubin_size));
+  if (g->cubin_size) {
+    h = sinter_abi_fnv1a(h, g->cubin, (size_t)g->cubin_size);
+  }
+  h = sinter_abi_fnv1a(h, &g->num_launches, sizeof(g->num_launches));
+  for (uint32_t i = 0; i < g->num_launches; ++i) {
+    const sinter_abi_gpu_launch_t *l = &g->launches[i];
+    size_t len = 0;
+    while (l->kernel[len]) {
+      ++len;
+    }
+    h = sinter_abi_fnv1a(h, l->kernel, len + 1);
+    h = sinter_abi_fnv1a(h, l->grid, sizeof(l->grid));
+    h = sinter_abi_fnv1a(h, l->block, sizeof(l->block));
+    h = sinter_abi_fnv1a(h, &l->dynamic_shared_bytes,
+                         sizeof(l->dynamic_shared_bytes));
+    h = sinter_abi_fnv1a(h, &l->num_args, sizeof(l->num_args));
+    for (uint32_t a = 0; a < l->num_args; ++a) {
+      h = sinter_abi_fnv1a(h, &l->args[a].kind, sizeof(l->args[a].kind));
+      h = sinter_abi_fnv1a(h, &l->args[a].index, sizeof(l->args[a].index));
+      h = sinter_abi_fnv1a(h, &l->args[a].byte_offset,
+                           sizeof(l->args[a].byte_offset));
+    }
+  }
+  return h;
+}
+
+/* The caller must have checked that every pointer in `m` is non-NULL, that
+ * ranks are <= SINTER_ABI_MAX_RANK and, for a CUDA artifact, that `gpu`, its
+ * ptx, launches, kernel names and args are non-NULL before calling this. */
 static inline uint64_t
 sinter_abi_signature_checksum(const sinter_abi_model_t *m) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -162,6 +248,10 @@ sinter_abi_signature_checksum(const sinter_abi_model_t *m) {
   h = sinter_abi_fnv1a(h, &m->workspace_alignment,
                        sizeof(m->workspace_alignment));
   h = sinter_abi_fnv1a(h, &m->constant_bytes, sizeof(m->constant_bytes));
+  h = sinter_abi_fnv1a(h, &m->device, sizeof(m->device));
+  if (m->device == SINTER_ABI_DEVICE_CUDA) {
+    h = sinter_abi_gpu_program_checksum(h, m->gpu);
+  }
   return h;
 }
 

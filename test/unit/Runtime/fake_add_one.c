@@ -109,6 +109,9 @@ static sinter_abi_model_t kModel __attribute__((unused)) = {
     /*workspace_alignment=*/64,
     /*constant_bytes=*/0,
     add_one_entry,
+    /*device=*/SINTER_ABI_DEVICE_CPU,
+    /*reserved=*/0,
+    /*gpu=*/0,
     /*checksum=*/0,
 };
 
