@@ -40,9 +40,16 @@ def ConvertSinterToLinalgPass
         linalg.yield %s : f32
     } -> tensor<4x8xf32>
     ```
-    A `sinter.fusion` region is not lowered yet (the fusion issue does) and is
-    reported as an error.
+    Each `sinter.fusion` region then becomes one loop nest
+    (SinterToLinalg/Fusion.cpp).
   }];
+  let options = [
+    Option<"rowBuffers", "row-buffers", "bool", "true",
+           "in a reduction fusion, compute an expensive value read twice "
+           "(the exps of a softmax) once into a per-row buffer; false "
+           "recomputes it instead (the GPU, where the buffer would take "
+           "shared memory and exp is cheap)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::scf::SCFDialect",
@@ -277,6 +284,81 @@ def CPULegalizeBF16Pass : Pass<"sinter-cpu-legalize-bf16", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// GPU: sinter/linalg -> gpu.launch kernels (SinterToGPU/, LinalgToGPU/)
+//===----------------------------------------------------------------------===//
+
+def GPULowerAttentionPass
+    : Pass<"sinter-gpu-lower-attention", "mlir::func::FuncOp"> {
+  let summary = "Each attention fusion becomes a flash-attention GPU kernel";
+  let description = [{
+    Replaces every `sinter.fusion` of kind `attention` by a `gpu.launch` of a
+    flash-attention kernel on the buffers of its operands
+    (`bufferization.to_memref` in, a fresh buffer wrapped by
+    `bufferization.to_tensor restrict writable` out), so that the scores
+    never exist in memory: one block per (query tile, head, batch), one
+    thread per query row holding its query and its output accumulator in
+    registers; for each tile of keys the block stages K and V in shared
+    memory, each thread computes its row's scores into shared memory, then
+    an online softmax rescales the accumulator once per tile. Causal blocks
+    stop at their last visible key. Attention outside attention fusions is
+    decomposed by `sinter-convert-sinter-to-linalg` as on the CPU; an
+    attention whose head dimension exceeds 256 (whose accumulator would not
+    fit in registers) is decomposed here, with a remark.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::gpu::GPUDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
+def GPUMapKernelsPass : Pass<"sinter-gpu-map-kernels", "mlir::ModuleOp"> {
+  let summary = "Each top-level bufferized loop nest becomes a gpu.launch";
+  let description = [{
+    Maps the kernels of the bufferized entry function to the GPU:
+    all-parallel generics one thread per point (coalesced: the innermost
+    loop varies fastest across a warp); generics with reductions one block
+    per output with a block reduction (warp shuffles, then shared memory),
+    or one thread per output for short or non-associative reductions; the
+    `scf.forall` over rows of a reduction fusion one block per row, its
+    generics run by the whole block one after the other with barriers
+    between, its row buffers in shared memory; matmuls as a shared-memory
+    tiled kernel (64x64 tiles of C, 4x4 per thread). Copies and other named
+    ops are generalized first. An op with no GPU kernel is an error.
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::gpu::GPUDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
+def GPUSinkIntoLaunchesPass
+    : Pass<"sinter-gpu-sink-into-launches", "mlir::ModuleOp"> {
+  let summary = "Move views and constants into the launches that use them";
+  let description = [{
+    A GPU artifact has no host code: kernels get the base pointers of the
+    entry function's buffers (inputs, outputs, workspace) and nothing else.
+    Constants, views (subviews, reshapes, workspace views) and constant
+    globals' addresses a launch uses are cloned into it; a launch that still
+    captures anything but an entry argument is an error.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def GPUOutlineKernelsPass
+    : Pass<"sinter-gpu-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Launches become kernels of one gpu.module per entry";
+  let description = [{
+    Each `gpu.launch` becomes a `gpu.func` kernel `<entry>_<i>_<kind>` in the
+    module `<entry>_kernels` and a `gpu.launch_func` in its place; the
+    constant globals kernels read are copied into the module. One module
+    means one PTX image per artifact.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
 #endif // SINTER_CONVERSION_PASSES_TD

@@ -3,15 +3,20 @@
 //   sinter-compile model.mlir -o model.so
 //   sinter-compile model.mlir --emit=obj -o model.o --header model.h
 //   sinter-compile model.mlir --emit=mlir|llvm|asm -o -
+//   sinter-compile model.mlir --target=nvptx --gpu-arch=sm_90 -o model.so
+//   sinter-compile model.mlir --target=nvptx --emit=ptx -o model.ptx
 //
 // Parses and verifies a module of sinter functions, lowers the entry
-// function through the CPU pipeline (compiler/Pipelines) with verification
-// after every pass, then writes the artifact (compiler/Target/CPU).
+// function through the CPU or GPU pipeline (compiler/Pipelines) with
+// verification after every pass, then writes the artifact
+// (compiler/Target/CPU, compiler/Target/GPU).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Pipelines/CPUPipeline.h"
+#include "compiler/Pipelines/GPUPipeline.h"
 #include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Target/GPU/GPUCompiler.h"
 #include "compiler/Transforms/FusionLog.h"
 
 #include "mlir/IR/AsmState.h"
@@ -36,7 +41,7 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
 static cl::opt<std::string> outputFile("o", cl::desc("output file"),
                                        cl::value_desc("path"), cl::Required,
                                        cl::cat(category));
-enum class Emit { SharedObject, Object, Mlir, Llvm, Asm, Dot };
+enum class Emit { SharedObject, Object, Mlir, Llvm, Asm, Dot, Ptx };
 static cl::opt<Emit>
     emit("emit", cl::desc("what to write"), cl::init(Emit::SharedObject),
          cl::values(clEnumValN(Emit::SharedObject, "so",
@@ -48,7 +53,9 @@ static cl::opt<Emit>
                     clEnumValN(Emit::Llvm, "llvm", "optimized LLVM IR"),
                     clEnumValN(Emit::Asm, "asm", "assembly"),
                     clEnumValN(Emit::Dot, "dot",
-                               "the graph after fusion, for Graphviz")),
+                               "the graph after fusion, for Graphviz"),
+                    clEnumValN(Emit::Ptx, "ptx",
+                               "the GPU module's PTX (--target=nvptx)")),
          cl::cat(category));
 static cl::opt<std::string>
     headerFile("header", cl::desc("also write a C header (with --emit=obj)"),
@@ -61,6 +68,27 @@ static cl::opt<std::string>
                  cl::desc("C symbol prefix of the artifact's functions "
                           "(default: the entry function's name)"),
                  cl::cat(category));
+enum class Target { Cpu, Nvptx };
+static cl::opt<Target> target(
+    "target", cl::desc("where the model runs"), cl::init(Target::Cpu),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "x86-64 CPUs (default)"),
+               clEnumValN(Target::Nvptx, "nvptx",
+                          "NVIDIA GPUs: PTX, and a cubin when ptxas is "
+                          "installed")),
+    cl::cat(category));
+static cl::opt<std::string>
+    gpuArch("gpu-arch", cl::desc("GPU architecture: sm_80, sm_86, sm_89, "
+                                 "sm_90 (default)"),
+            cl::init("sm_90"), cl::cat(category));
+static cl::opt<std::string>
+    ptxasPath("ptxas",
+              cl::desc("ptxas to assemble the cubin with (default: the CUDA "
+                       "toolkit's, else PATH; none: PTX only)"),
+              cl::cat(category));
+static cl::opt<std::string>
+    cudaToolkit("cuda-toolkit",
+                cl::desc("CUDA toolkit (libdevice, ptxas)"),
+                cl::init("/usr/local/cuda"), cl::cat(category));
 static cl::opt<std::string>
     cpuName("cpu",
             cl::desc("target CPU: native (default) or an "
@@ -107,13 +135,15 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "Sinter ahead-of-time compiler for the CPU\n");
+                              "Sinter ahead-of-time compiler for CPUs and "
+                              "NVIDIA GPUs\n");
   if (!headerFile.empty() && emit != Emit::Object) {
     return fail("--header needs --emit=obj");
   }
 
   DialectRegistry registry;
   registerCPUCompilerDialects(registry);
+  registerGPUCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -139,6 +169,9 @@ int main(int argc, char **argv) {
   options.printIRAfterAll = printIRAfterAll;
   options.timePasses = timing;
   options.fusion = fusionKinds;
+  options.gpuArch = gpuArch;
+  options.ptxas = ptxasPath;
+  options.cudaToolkit = cudaToolkit;
   FusionLog fusionLog;
   if (report == Report::Fusion) {
     options.fusionLog = &fusionLog;
@@ -163,9 +196,16 @@ int main(int argc, char **argv) {
   case Emit::Dot:
     kind = cpu::EmitKind::Dot;
     break;
+  case Emit::Ptx:
+    kind = cpu::EmitKind::Ptx;
+    break;
   }
-  absl::StatusOr<cpu::CompileResult> result = cpu::compileModule(
-      *module, options, kind, outputFile, headerFile, inputFile);
+  absl::StatusOr<cpu::CompileResult> result =
+      target == Target::Nvptx
+          ? gpu::compileModule(*module, options, kind, outputFile, headerFile,
+                               inputFile)
+          : cpu::compileModule(*module, options, kind, outputFile, headerFile,
+                               inputFile);
   if (!result.ok()) {
     return fail(std::string(result.status().message()));
   }

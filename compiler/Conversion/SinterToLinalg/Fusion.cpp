@@ -59,7 +59,7 @@ bool isMatmulLike(Operation *op) {
 }
 
 /// Step 1: generics everywhere but matmuls, then elementwise fusion.
-LogicalResult fuseGenerics(FusionOp fusion) {
+LogicalResult fuseGenerics(FusionOp fusion, bool rowBuffers) {
   MLIRContext *ctx = fusion.getContext();
   Region &region = fusion.getBody();
   {
@@ -81,15 +81,16 @@ LogicalResult fuseGenerics(FusionOp fusion) {
   RewritePatternSet patterns(ctx);
   // An expensive producer read by several consumers (the exps of a
   // softmax, read by the row sum and by the output) is computed once: in a
-  // reduction fusion it becomes a per-row buffer in cache.
+  // reduction fusion it becomes a per-row buffer in cache, unless
+  // `rowBuffers` is off (then every consumer recomputes it).
   linalg::populateElementwiseOpsFusionPatterns(
-      patterns, [](OpOperand *operand) {
+      patterns, [rowBuffers](OpOperand *operand) {
         Operation *producer = operand->get().getDefiningOp();
         if (!producer || isMatmulLike(producer)) {
           return false;
         }
         bool shared = !operand->get().hasOneUse();
-        return !(shared && isExpensive(producer));
+        return !rowBuffers || !(shared && isExpensive(producer));
       });
   linalg::populateFoldReshapeOpsByExpansionPatterns(
       patterns, [](OpOperand *operand) {
@@ -335,12 +336,12 @@ void inlineFusion(FusionOp fusion) {
 
 } // namespace
 
-LogicalResult lowerFusionRegions(func::FuncOp fn) {
+LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers) {
   SmallVector<FusionOp> fusions;
   fn.walk([&](FusionOp f) { fusions.push_back(f); });
   for (FusionOp fusion : fusions) {
     if (fusion.getKind() != FusionKind::attention) {
-      if (failed(fuseGenerics(fusion))) {
+      if (failed(fuseGenerics(fusion, rowBuffers))) {
         return failure();
       }
     }

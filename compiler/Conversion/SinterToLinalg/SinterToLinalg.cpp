@@ -34,6 +34,7 @@ namespace {
 
 struct ConvertSinterToLinalgPass
     : impl::ConvertSinterToLinalgPassBase<ConvertSinterToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
     MLIRContext *ctx = &getContext();
@@ -84,7 +85,7 @@ struct ConvertSinterToLinalgPass
     if (failed(applyPartialConversion(fn, target, std::move(patterns)))) {
       return signalPassFailure();
     }
-    if (failed(lowerFusionRegions(fn))) {
+    if (failed(lowerFusionRegions(fn, rowBuffers))) {
       return signalPassFailure();
     }
   }

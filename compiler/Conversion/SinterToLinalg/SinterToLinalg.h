@@ -33,7 +33,8 @@ void populateSinterToLinalgPatterns(RewritePatternSet &patterns);
 
 /// After conversion: makes each (converted) sinter.fusion region one loop
 /// nest and inlines it (Fusion.cpp).
-LogicalResult lowerFusionRegions(func::FuncOp fn);
+/// `rowBuffers`: see the pass's `row-buffers` option.
+LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers = true);
 
 } // namespace sinter
 

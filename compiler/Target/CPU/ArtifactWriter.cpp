@@ -221,6 +221,13 @@ absl::StatusOr<ResolvedTarget> resolveTarget(const TargetOptions &options) {
 
 namespace {
 
+/// Host copies of a GPU program's descriptor structs, for the checksum.
+struct GPUProgramMirror {
+  sinter_abi_gpu_program_t program = {};
+  std::vector<sinter_abi_gpu_launch_t> launches;
+  std::vector<std::vector<sinter_abi_gpu_arg_t>> args;
+};
+
 /// Builds the ABI glue into an LLVM module.
 class GlueBuilder {
 public:
@@ -315,8 +322,100 @@ public:
   }
 
   /// The descriptor global and the functions returning it.
+  /// The GPU program global, and its host mirror in `mirror` (pointing
+  /// into `program`) for the checksum.
+  llvm::Constant *buildGPUProgram(const GPUProgram &program,
+                                  GPUProgramMirror &mirror) {
+    auto *argType = llvm::StructType::get(ctx, {i32, i32, i64});
+    auto *dims = llvm::ArrayType::get(i32, 3);
+    auto *launchType =
+        llvm::StructType::get(ctx, {ptr, dims, dims, i32, i32, ptr});
+    auto dim3 = [&](const std::array<uint32_t, 3> &d) {
+      return llvm::ConstantArray::get(
+          dims, {llvm::ConstantInt::get(i32, d[0]),
+                 llvm::ConstantInt::get(i32, d[1]),
+                 llvm::ConstantInt::get(i32, d[2])});
+    };
+    std::vector<llvm::Constant *> launches;
+    mirror.args.resize(program.launches.size());
+    for (size_t i = 0; i < program.launches.size(); ++i) {
+      const GPULaunch &l = program.launches[i];
+      std::vector<llvm::Constant *> args;
+      for (const GPUKernelArg &a : l.args) {
+        args.push_back(llvm::ConstantStruct::get(
+            argType, {llvm::ConstantInt::get(i32, a.kind),
+                      llvm::ConstantInt::get(i32, a.index),
+                      llvm::ConstantInt::get(i64, a.byteOffset)}));
+        mirror.args[i].push_back({a.kind, a.index, a.byteOffset});
+      }
+      auto *argsArray = llvm::ArrayType::get(argType, args.size());
+      auto *argsGlobal = new llvm::GlobalVariable(
+          m, argsArray, true, llvm::GlobalValue::PrivateLinkage,
+          llvm::ConstantArray::get(argsArray, args),
+          (prefix + "_launch" + std::to_string(i) + "_args").str());
+      std::string base = (prefix + "_launch" + std::to_string(i)).str();
+      launches.push_back(llvm::ConstantStruct::get(
+          launchType,
+          {string(l.kernel, base + "_kernel"), dim3(l.grid), dim3(l.block),
+           llvm::ConstantInt::get(i32, l.dynamicSharedBytes),
+           llvm::ConstantInt::get(i32, l.args.size()), argsGlobal}));
+      sinter_abi_gpu_launch_t h = {};
+      h.kernel = l.kernel.c_str();
+      for (int d = 0; d < 3; ++d) {
+        h.grid[d] = l.grid[d];
+        h.block[d] = l.block[d];
+      }
+      h.dynamic_shared_bytes = l.dynamicSharedBytes;
+      h.num_args = static_cast<uint32_t>(l.args.size());
+      mirror.launches.push_back(h);
+    }
+    for (size_t i = 0; i < mirror.launches.size(); ++i) {
+      mirror.launches[i].args = mirror.args[i].data();
+    }
+    auto *launchArray = llvm::ArrayType::get(launchType, launches.size());
+    auto *launchGlobal = new llvm::GlobalVariable(
+        m, launchArray, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantArray::get(launchArray, launches),
+        (prefix + "_launches").str());
+    llvm::Constant *cubin = llvm::ConstantPointerNull::get(ptr);
+    if (!program.cubin.empty()) {
+      auto *bytes = llvm::ConstantDataArray::getRaw(
+          program.cubin, program.cubin.size(), llvm::Type::getInt8Ty(ctx));
+      auto *g = new llvm::GlobalVariable(m, bytes->getType(), true,
+                                         llvm::GlobalValue::PrivateLinkage,
+                                         bytes, (prefix + "_cubin").str());
+      g->setAlignment(llvm::Align(16));
+      cubin = g;
+    }
+    auto *programType =
+        llvm::StructType::get(ctx, {ptr, ptr, i64, ptr, i64, i32, i32, ptr});
+    auto *programGlobal = new llvm::GlobalVariable(
+        m, programType, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantStruct::get(
+            programType,
+            {string(program.arch, prefix + "_arch"),
+             string(program.ptx, prefix + "_ptx"),
+             llvm::ConstantInt::get(i64, program.ptx.size()), cubin,
+             llvm::ConstantInt::get(i64, program.cubin.size()),
+             llvm::ConstantInt::get(i32, program.launches.size()),
+             llvm::ConstantInt::get(i32, 0), launchGlobal}),
+        (prefix + "_gpu_program").str());
+    mirror.program = {};
+    mirror.program.arch = program.arch.c_str();
+    mirror.program.ptx = program.ptx.c_str();
+    mirror.program.ptx_size = program.ptx.size();
+    mirror.program.cubin = program.cubin.empty() ? nullptr : program.cubin.data();
+    mirror.program.cubin_size = program.cubin.size();
+    mirror.program.num_launches =
+        static_cast<uint32_t>(program.launches.size());
+    mirror.program.launches = mirror.launches.data();
+    return programGlobal;
+  }
+
+  /// `gpu` is set for a CUDA artifact (and `entry` is then null).
   void buildDescriptor(llvm::Function *entry, const ArtifactInfo &info,
-                       bool exportRuntimeSymbol) {
+                       bool exportRuntimeSymbol,
+                       const GPUProgram *gpu = nullptr) {
     // Tensor structs: { ptr name, i32 dtype, i32 rank, ptr shape, i64 bytes }.
     auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, ptr, i64});
     // The checksum is computed over a host-side mirror of the descriptor.
@@ -371,7 +470,13 @@ public:
     host.workspace_bytes = info.workspaceBytes;
     host.workspace_alignment = 64;
     host.constant_bytes = info.constantBytes;
-    host.device = SINTER_ABI_DEVICE_CPU;
+    host.device = gpu ? SINTER_ABI_DEVICE_CUDA : SINTER_ABI_DEVICE_CPU;
+    GPUProgramMirror mirror;
+    llvm::Constant *gpuProgram = llvm::ConstantPointerNull::get(ptr);
+    if (gpu) {
+      gpuProgram = buildGPUProgram(*gpu, mirror);
+      host.gpu = &mirror.program;
+    }
     uint64_t checksum = sinter_abi_signature_checksum(&host);
 
     // { i32 magic, i32 version, i64 size, ptr name, ptr target, i64 features,
@@ -380,7 +485,12 @@ public:
     auto *modelType =
         llvm::StructType::get(ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr,
                                     ptr, i64, i64, i64, ptr, i32, i32, ptr, i64});
-    std::string targetText = absl::StrCat(target.triple, " cpu=", target.cpu);
+    std::string targetText =
+        gpu ? absl::StrCat("nvptx64-nvidia-cuda ", gpu->arch)
+            : absl::StrCat(target.triple, " cpu=", target.cpu);
+    llvm::Constant *entryPointer =
+        entry ? static_cast<llvm::Constant *>(entry)
+              : llvm::ConstantPointerNull::get(ptr);
     auto *model = llvm::ConstantStruct::get(
         modelType, {llvm::ConstantInt::get(i32, host.magic),
                     llvm::ConstantInt::get(i32, host.abi_version),
@@ -392,10 +502,9 @@ public:
                     llvm::ConstantInt::get(i32, host.num_outputs), inputs,
                     outputs, llvm::ConstantInt::get(i64, host.workspace_bytes),
                     llvm::ConstantInt::get(i64, host.workspace_alignment),
-                    llvm::ConstantInt::get(i64, host.constant_bytes), entry,
-                    llvm::ConstantInt::get(i32, host.device),
-                    llvm::ConstantInt::get(i32, 0),
-                    llvm::ConstantPointerNull::get(ptr),
+                    llvm::ConstantInt::get(i64, host.constant_bytes),
+                    entryPointer, llvm::ConstantInt::get(i32, host.device),
+                    llvm::ConstantInt::get(i32, 0), gpuProgram,
                     llvm::ConstantInt::get(i64, checksum)});
     auto *global = new llvm::GlobalVariable(m, modelType, true,
                                             llvm::GlobalValue::PrivateLinkage,
@@ -676,6 +785,28 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
   mpm.run(*m, mam);
   if (!(target.abiFeatures & SINTER_ABI_CPU_AVX512BF16)) {
     bf16AsBits(*m);
+  }
+  return m;
+}
+
+absl::StatusOr<std::unique_ptr<llvm::Module>>
+buildGPUArtifactModule(const ModelSignature &signature,
+                       const GPUProgram &program, uint64_t workspaceBytes,
+                       const ResolvedTarget &host, llvm::LLVMContext &context,
+                       llvm::StringRef prefix, bool exportRuntimeSymbol,
+                       ArtifactInfo &info) {
+  auto m = std::make_unique<llvm::Module>(prefix, context);
+  m->setTargetTriple(host.triple);
+  m->setDataLayout(host.machine->createDataLayout());
+  info.workspaceBytes = workspaceBytes;
+  info.constantBytes = 0; // weights live in the GPU module
+  GlueBuilder glue(*m, signature, host, prefix);
+  glue.buildDescriptor(/*entry=*/nullptr, info, exportRuntimeSymbol, &program);
+  glue.finish();
+  std::string verifyError;
+  llvm::raw_string_ostream vos(verifyError);
+  if (llvm::verifyModule(*m, &vos)) {
+    return absl::InternalError("invalid LLVM IR: " + verifyError);
   }
   return m;
 }

@@ -23,6 +23,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,6 +80,34 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
                     const ResolvedTarget &target, llvm::LLVMContext &context,
                     llvm::StringRef prefix, bool exportRuntimeSymbol,
                     ArtifactInfo &info);
+
+/// The GPU code of a CUDA artifact (sinter_abi_gpu_program_t).
+struct GPUKernelArg {
+  uint32_t kind = 0; // a sinter_abi_gpu_arg_kind_t
+  uint32_t index = 0;
+  uint64_t byteOffset = 0;
+};
+struct GPULaunch {
+  std::string kernel;
+  std::array<uint32_t, 3> grid = {1, 1, 1}, block = {1, 1, 1};
+  uint32_t dynamicSharedBytes = 0;
+  std::vector<GPUKernelArg> args;
+};
+struct GPUProgram {
+  std::string arch;  // sm_90
+  std::string ptx;   // always
+  std::string cubin; // empty when ptxas was not available
+  std::vector<GPULaunch> launches;
+};
+
+/// An artifact with no host code: the descriptor (device CUDA, no entry
+/// point) and `program`, for the CPU `host` only so it can be loaded.
+absl::StatusOr<std::unique_ptr<llvm::Module>>
+buildGPUArtifactModule(const ModelSignature &signature,
+                       const GPUProgram &program, uint64_t workspaceBytes,
+                       const ResolvedTarget &host, llvm::LLVMContext &context,
+                       llvm::StringRef prefix, bool exportRuntimeSymbol,
+                       ArtifactInfo &info);
 
 /// Emits an object file or assembly for `module`.
 absl::Status emitMachineCode(llvm::Module &module, const ResolvedTarget &target,

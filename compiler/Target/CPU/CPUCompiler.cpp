@@ -15,8 +15,8 @@
 
 namespace sinter::cpu {
 
-static absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module,
-                                                llvm::StringRef name) {
+absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module,
+                                         llvm::StringRef name) {
   SmallVector<func::FuncOp> publics;
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isPublic() && !fn.isExternal()) {
@@ -59,6 +59,10 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
               llvm::StringRef sourceName) {
   if (!headerPath.empty() && emit != EmitKind::Object) {
     return absl::InvalidArgumentError("a header goes with --emit=obj");
+  }
+  if (emit == EmitKind::Ptx) {
+    return absl::InvalidArgumentError(
+        "--emit=ptx needs a GPU target (--target=nvptx)");
   }
   if (failed(verify(module))) {
     return absl::InvalidArgumentError(
@@ -194,6 +198,7 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
     break;
   }
   case EmitKind::Mlir:
+  case EmitKind::Ptx:
     break;
   }
   if (header) {

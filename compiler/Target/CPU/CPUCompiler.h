@@ -20,7 +20,8 @@ struct FusionLog;
 namespace sinter::cpu {
 
 /// Dot: the graph after fusion as Graphviz (nothing is lowered further).
-enum class EmitKind { SharedObject, Object, Mlir, Llvm, Asm, Dot };
+/// Ptx: the GPU module's PTX (GPU targets only).
+enum class EmitKind { SharedObject, Object, Mlir, Llvm, Asm, Dot, Ptx };
 
 struct CompileOptions {
   TargetOptions target;
@@ -31,6 +32,11 @@ struct CompileOptions {
   bool timePasses = false;
   std::string fusion = "all"; // see FusionPipelineOptions::fusion
   FusionLog *fusionLog = nullptr; // filled when not null
+  // GPU targets (gpu::compileModule): the architecture, and ptxas to make
+  // a cubin with (empty: looked up in the CUDA toolkit and on PATH).
+  std::string gpuArch = "sm_90";
+  std::string ptxas;
+  std::string cudaToolkit = "/usr/local/cuda";
 };
 
 struct CompileResult {
@@ -38,6 +44,11 @@ struct CompileResult {
   ArtifactInfo info;
   std::string prefix;
 };
+
+/// The function to compile: `name`, or the module's only public function.
+/// Every other function is erased (calls between functions are not
+/// supported).
+absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module, llvm::StringRef name);
 
 /// Compiles `module` (which it lowers in place) and writes `outputPath`
 /// (and, for objects, `headerPath` when not empty). MLIR diagnostics go to

@@ -1,0 +1,415 @@
+//===- Attention.cpp - Attention fusions as flash-attention GPU kernels ---===//
+//
+// softmax(Q·Kᵀ·scale + bias [+ causal mask])·V without the score matrix
+// (FlashAttention, Dao et al. 2022), one kernel per attention fusion:
+//
+//  - grid (query tiles, heads, batch), one thread per query row (Br = 64
+//    rows per block); a thread keeps its row of Q (pre-scaled) and its
+//    output accumulator in registers: the loops over D are unrolled, so
+//    both are SSA values, never local memory;
+//  - for each tile of Bc keys the block stages K and V in shared memory
+//    (consecutive threads load consecutive elements), then each thread
+//    computes its Bc scores into shared memory (column `tid` of a Bc x Br
+//    buffer: no bank conflicts) with the tile's maximum, rescales its
+//    accumulator once by exp(m_old - m_new), and accumulates exp(s - m)·V;
+//  - with `causal`, a block stops at the last key its last row sees, and
+//    keys past a row's diagonal are masked to -inf; a row that sees no key
+//    gives zeros, as the op specifies.
+//
+// Bc is the largest power of two <= 64 whose K, V and score tiles fit in
+// 44 KiB of shared memory. f16/bf16 operands are widened as they are read;
+// scores, the softmax and the accumulator are f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/LinalgToGPU/KernelBuilder.h"
+#include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/Passes.h"
+#include "dialects/sinter/IR/SinterOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <limits>
+
+#define DEBUG_TYPE "sinter-gpu-lower-attention"
+
+namespace sinter {
+
+#define GEN_PASS_DEF_GPULOWERATTENTIONPASS
+#include "compiler/Conversion/Passes.h.inc"
+
+using namespace gpu_kernel;
+
+namespace {
+
+constexpr int64_t kRowsPerBlock = 64;
+constexpr int64_t kMaxHeadDim = 256;
+constexpr int64_t kTileBudget = 44 * 1024;
+
+/// A memref view of `tensor` with any strides, so that whatever layout
+/// bufferization gives the tensor's buffer can be cast to it.
+Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                                       strides);
+  auto memref =
+      MemRefType::get(type.getShape(), type.getElementType(), layout);
+  auto op = b.create<bufferization::ToMemrefOp>(loc, memref, tensor);
+  op.setReadOnly(true);
+  return op;
+}
+
+struct FlashShape {
+  int64_t batch, heads, s, t, d, dv, rows, keys;
+  int64_t biasBatch = 0, biasHeads = 0; // extents of the bias, when present
+};
+
+/// The kernel is written with one builder; a region callback moves it to
+/// where the callback's builder points, for the rest of the callback.
+struct At {
+  At(OpBuilder &b, OpBuilder &t) : guard(b) {
+    b.setInsertionPoint(t.getInsertionBlock(), t.getInsertionPoint());
+  }
+  OpBuilder::InsertionGuard guard;
+};
+
+class FlashKernel {
+public:
+  FlashKernel(OpBuilder &b, Location loc, const FlashShape &shape,
+              AttentionOp op)
+      : b(b), loc(loc), sh(shape), op(op), f32(b.getF32Type()) {}
+
+  Value emit(Value q, Value k, Value v, Value bias, Type outElement) {
+    auto outType = MemRefType::get({sh.batch, sh.heads, sh.s, sh.dv},
+                                   outElement);
+    Value out = b.create<memref::AllocOp>(loc, outType);
+    MemRefType keysType = sharedMemRefType({sh.keys, sh.d}, f32);
+    MemRefType valuesType = sharedMemRefType({sh.keys, sh.dv}, f32);
+    MemRefType scoresType = sharedMemRefType({sh.keys, sh.rows}, f32);
+    gpu::LaunchOp launch =
+        createLaunch(b, loc, "attention", {llvm::divideCeil(sh.s, sh.rows), sh.heads,
+                              sh.batch},
+                     {sh.rows, 1, 1}, {keysType, valuesType, scoresType});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    keys = launch.getWorkgroupAttributions()[0];
+    values = launch.getWorkgroupAttributions()[1];
+    scores = launch.getWorkgroupAttributions()[2];
+    tid = launch.getThreadIds().x;
+    head = launch.getBlockIds().y;
+    batch = launch.getBlockIds().z;
+    Value firstRow = b.create<arith::MulIOp>(loc, launch.getBlockIds().x,
+                                             cst(sh.rows));
+    row = b.create<arith::AddIOp>(loc, firstRow, tid);
+    Value active =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, row, cst(sh.s));
+    // Threads past the last row compute on the last row and store nothing:
+    // every thread takes part in the staging and the barriers.
+    safeRow = b.create<arith::SelectOp>(loc, active, row, cst(sh.s - 1));
+
+    float scale = static_cast<float>(op.getScale().convertToDouble());
+    Value scaleValue = f32Constant(scale);
+    SmallVector<Value> query;
+    for (int64_t d = 0; d < sh.d; ++d) {
+      Value x = widen(b.create<memref::LoadOp>(
+          loc, q, ValueRange{batch, head, safeRow, cst(d)}));
+      query.push_back(b.create<arith::MulFOp>(loc, x, scaleValue));
+    }
+
+    Value keyEnd = visibleKeys(firstRow);
+    Value tiles = b.create<arith::CeilDivUIOp>(loc, keyEnd, cst(sh.keys));
+    SmallVector<Value> init = {f32Constant(-INFINITY), f32Constant(0)};
+    init.append(sh.dv, f32Constant(0));
+    auto loop = b.create<scf::ForOp>(
+        loc, cst(0), tiles, cst(1), init,
+        [&](OpBuilder &t, Location, Value tile, ValueRange iter) {
+          At at(b, t);
+          SmallVector<Value> next = keyTile(tile, iter, query, k, v, bias);
+          b.create<scf::YieldOp>(loc, next);
+        });
+
+    Value l = loop.getResult(1);
+    Value positive = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, l,
+                                             f32Constant(0));
+    Value inverse = b.create<arith::SelectOp>(
+        loc, positive, b.create<arith::DivFOp>(loc, f32Constant(1), l),
+        f32Constant(0));
+    b.create<scf::IfOp>(loc, active, [&](OpBuilder &t, Location) {
+          At at(b, t);
+      for (int64_t d = 0; d < sh.dv; ++d) {
+        Value o = b.create<arith::MulFOp>(loc, loop.getResult(2 + d), inverse);
+        if (outElement != f32) {
+          o = b.create<arith::TruncFOp>(loc, outElement, o);
+        }
+        b.create<memref::StoreOp>(loc, o, out,
+                                  ValueRange{batch, head, row, cst(d)});
+      }
+      b.create<scf::YieldOp>(loc);
+    });
+    return out;
+  }
+
+private:
+  Value cst(int64_t v) { return indexConstant(b, loc, v); }
+  Value f32Constant(float v) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
+  Value widen(Value x) {
+    return x.getType() == f32 ? x : b.create<arith::ExtFOp>(loc, f32, x);
+  }
+
+  /// Keys [0, end) are visible to some row of the block: all T, or with
+  /// `causal` up to the block's last row's diagonal, clamped to [0, T].
+  Value visibleKeys(Value firstRow) {
+    if (!op.getCausal()) {
+      return cst(sh.t);
+    }
+    // last row + (T - S) + 1, in signed arithmetic (T < S is allowed).
+    Value end = b.create<arith::AddIOp>(
+        loc, firstRow, cst(sh.rows - 1 + sh.t - sh.s + 1));
+    end = b.create<arith::MinSIOp>(loc, end, cst(sh.t));
+    return b.create<arith::MaxSIOp>(loc, end, cst(0));
+  }
+
+  /// Copies rows [t0, t0 + Bc) of `source` [B, H, T, width] into `shared`
+  /// [Bc, width], zeros past T.
+  void stage(Value source, Value shared, Value t0, int64_t width) {
+    stridedLoop(
+        b, loc, tid, sh.keys * width, sh.rows, {},
+        [&](OpBuilder &t, Location, Value idx, ValueRange) {
+          At at(b, t);
+          Value r = b.create<arith::DivUIOp>(loc, idx, cst(width));
+          Value c = b.create<arith::RemUIOp>(loc, idx, cst(width));
+          Value key = b.create<arith::AddIOp>(loc, t0, r);
+          Value inRange = b.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::ult, key, cst(sh.t));
+          auto loaded = b.create<scf::IfOp>(
+              loc, inRange,
+              [&](OpBuilder &t, Location) {
+          At at(b, t);
+                Value x = widen(b.create<memref::LoadOp>(
+                    loc, source, ValueRange{batch, head, key, c}));
+                b.create<scf::YieldOp>(loc, x);
+              },
+              [&](OpBuilder &t, Location) {
+          At at(b, t);
+                b.create<scf::YieldOp>(loc, f32Constant(0));
+              });
+          b.create<memref::StoreOp>(loc, loaded.getResult(0), shared,
+                                    ValueRange{r, c});
+          return SmallVector<Value>{};
+        });
+  }
+
+  /// One tile of keys: iter is (m, l, acc[0..Dv)); returns the new values.
+  SmallVector<Value> keyTile(Value tile, ValueRange iter,
+                             ArrayRef<Value> query, Value k, Value v,
+                             Value bias) {
+    Value t0 = b.create<arith::MulIOp>(loc, tile, cst(sh.keys));
+    stage(k, keys, t0, sh.d);
+    stage(v, values, t0, sh.dv);
+    b.create<gpu::BarrierOp>(loc);
+
+    // This row's scores for the tile, and their maximum.
+    Value negInf = f32Constant(-INFINITY);
+    Value tileMax =
+        stridedLoop(
+            b, loc, cst(0), sh.keys, 1, {negInf},
+            [&](OpBuilder &t, Location, Value j, ValueRange max) {
+          At at(b, t);
+              Value key = b.create<arith::AddIOp>(loc, t0, j);
+              Value s = f32Constant(0);
+              for (int64_t d = 0; d < sh.d; ++d) {
+                Value kd = b.create<memref::LoadOp>(loc, keys,
+                                                    ValueRange{j, cst(d)});
+                s = fma(b, loc, query[d], kd, s);
+              }
+              Value visible = b.create<arith::CmpIOp>(
+                  loc, arith::CmpIPredicate::ult, key, cst(sh.t));
+              if (bias) {
+                Value clamped =
+                    b.create<arith::MinUIOp>(loc, key, cst(sh.t - 1));
+                Value bb = sh.biasBatch == 1 ? cst(0) : batch;
+                Value bh = sh.biasHeads == 1 ? cst(0) : head;
+                s = b.create<arith::AddFOp>(
+                    loc, s,
+                    widen(b.create<memref::LoadOp>(
+                        loc, bias, ValueRange{bb, bh, safeRow, clamped})));
+              }
+              if (op.getCausal()) {
+                // key <= row + (T - S)  <=>  key + S <= row + T
+                Value lhs = b.create<arith::AddIOp>(loc, key, cst(sh.s));
+                Value rhs = b.create<arith::AddIOp>(loc, row, cst(sh.t));
+                Value seen = b.create<arith::CmpIOp>(
+                    loc, arith::CmpIPredicate::ule, lhs, rhs);
+                visible = b.create<arith::AndIOp>(loc, visible, seen);
+              }
+              s = b.create<arith::SelectOp>(loc, visible, s, negInf);
+              b.create<memref::StoreOp>(loc, s, scores, ValueRange{j, tid});
+              return SmallVector<Value>{
+                  b.create<arith::MaximumFOp>(loc, max[0], s)};
+            })
+            .front();
+
+    // Online softmax: rescale once per tile. While a row has seen no key
+    // its maximum is -inf; subtracting 0 instead keeps exp(-inf) = 0
+    // rather than NaN.
+    Value m = iter[0], l = iter[1];
+    Value newMax = b.create<arith::MaximumFOp>(loc, m, tileMax);
+    Value none = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                                         newMax, negInf);
+    Value pivot = b.create<arith::SelectOp>(loc, none, f32Constant(0), newMax);
+    Value correction = b.create<math::ExpOp>(
+        loc, b.create<arith::SubFOp>(loc, m, pivot));
+    SmallVector<Value> acc = {b.create<arith::MulFOp>(loc, l, correction)};
+    for (int64_t d = 0; d < sh.dv; ++d) {
+      acc.push_back(b.create<arith::MulFOp>(loc, iter[2 + d], correction));
+    }
+    acc = stridedLoop(
+        b, loc, cst(0), sh.keys, 1, acc,
+        [&](OpBuilder &t, Location, Value j, ValueRange it) {
+          At at(b, t);
+          Value s = b.create<memref::LoadOp>(loc, scores, ValueRange{j, tid});
+          Value p = b.create<math::ExpOp>(
+              loc, b.create<arith::SubFOp>(loc, s, pivot));
+          SmallVector<Value> next = {b.create<arith::AddFOp>(loc, it[0], p)};
+          for (int64_t d = 0; d < sh.dv; ++d) {
+            Value vd =
+                b.create<memref::LoadOp>(loc, values, ValueRange{j, cst(d)});
+            next.push_back(fma(b, loc, p, vd, it[1 + d]));
+          }
+          return next;
+        });
+    // The next tile overwrites K, V and the scores.
+    b.create<gpu::BarrierOp>(loc);
+    SmallVector<Value> result = {newMax};
+    result.append(acc.begin(), acc.end());
+    return result;
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const FlashShape &sh;
+  AttentionOp op;
+  Type f32;
+  Value keys, values, scores, tid, head, batch, row, safeRow;
+};
+
+/// The fusion's input that `v` (a block argument of its body) stands for.
+Value fusionInput(FusionOp fusion, Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != &fusion.getBody().front()) {
+    return nullptr;
+  }
+  return fusion.getInputs()[arg.getArgNumber()];
+}
+
+/// Moves the region's ops in front of the fusion and erases it.
+void unwrap(FusionOp fusion) {
+  Block &body = fusion.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs())) {
+    arg.replaceAllUsesWith(input);
+  }
+  for (auto [result, value] :
+       llvm::zip(fusion.getResults(), yield.getValues())) {
+    result.replaceAllUsesWith(value);
+  }
+  yield.erase();
+  fusion->getBlock()->getOperations().splice(Block::iterator(fusion),
+                                             body.getOperations());
+  fusion.erase();
+}
+
+struct GPULowerAttentionPass
+    : impl::GPULowerAttentionPassBase<GPULowerAttentionPass> {
+  void runOnOperation() override {
+    SmallVector<FusionOp> fusions;
+    getOperation().walk([&](FusionOp f) {
+      if (f.getKind() == FusionKind::attention) {
+        fusions.push_back(f);
+      }
+    });
+    SmallVector<Operation *> decompose;
+    for (FusionOp fusion : fusions) {
+      Block &body = fusion.getBody().front();
+      auto ops = body.without_terminator();
+      auto att = dyn_cast<AttentionOp>(*ops.begin());
+      if (!att || std::next(ops.begin()) != ops.end()) {
+        fusion.emitError("an attention fusion must hold one sinter.attention");
+        return signalPassFailure();
+      }
+      auto qType = cast<RankedTensorType>(att.getQuery().getType());
+      auto kType = cast<RankedTensorType>(att.getKey().getType());
+      auto vType = cast<RankedTensorType>(att.getValue().getType());
+      FlashShape sh;
+      sh.batch = qType.getDimSize(0);
+      sh.heads = qType.getDimSize(1);
+      sh.s = qType.getDimSize(2);
+      sh.d = qType.getDimSize(3);
+      sh.t = kType.getDimSize(2);
+      sh.dv = vType.getDimSize(3);
+      if (sh.d > kMaxHeadDim || sh.dv > kMaxHeadDim) {
+        att.emitRemark("head dimension above ")
+            << kMaxHeadDim
+            << " does not fit the GPU flash kernel's registers; attention is "
+               "computed unfused";
+        decompose.push_back(att);
+        unwrap(fusion);
+        continue;
+      }
+      OpBuilder b(fusion);
+      Location loc = att.getLoc();
+      if (sh.batch == 0 || sh.heads == 0 || sh.s == 0 || sh.dv == 0) {
+        auto empty = b.create<tensor::EmptyOp>(
+            loc, cast<RankedTensorType>(att.getType()).getShape(),
+            cast<RankedTensorType>(att.getType()).getElementType());
+        fusion.getResult(0).replaceAllUsesWith(empty);
+        fusion.erase();
+        continue;
+      }
+      sh.rows = std::min<int64_t>(kRowsPerBlock,
+                                  llvm::alignTo(sh.s, kWarpSize));
+      sh.keys = 64;
+      while (sh.keys > 1 &&
+             4 * sh.keys * (sh.d + sh.dv + sh.rows) > kTileBudget) {
+        sh.keys /= 2;
+      }
+      Value bias;
+      if (att.getBias()) {
+        auto biasType = cast<RankedTensorType>(att.getBias().getType());
+        sh.biasBatch = biasType.getDimSize(0);
+        sh.biasHeads = biasType.getDimSize(1);
+        bias = bufferOf(b, loc, fusionInput(fusion, att.getBias()));
+      }
+      Value q = bufferOf(b, loc, fusionInput(fusion, att.getQuery()));
+      Value k = bufferOf(b, loc, fusionInput(fusion, att.getKey()));
+      Value v = bufferOf(b, loc, fusionInput(fusion, att.getValue()));
+      auto resultType = cast<RankedTensorType>(att.getType());
+      FlashKernel kernel(b, loc, sh, att);
+      Value out = kernel.emit(q, k, v, bias, resultType.getElementType());
+      auto result = b.create<bufferization::ToTensorOp>(loc, resultType, out);
+      result.setRestrict(true);
+      result.setWritable(true);
+      fusion.getResult(0).replaceAllUsesWith(result.getResult());
+      fusion.erase();
+    }
+    if (!decompose.empty()) {
+      RewritePatternSet patterns(&getContext());
+      populateDecomposeCompositesPatterns(patterns, {"attention"});
+      GreedyRewriteConfig config;
+      config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+      if (failed(applyOpPatternsAndFold(decompose, std::move(patterns),
+                                        config))) {
+        getOperation().emitError("decomposing attention did not converge");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+
+} // namespace
+} // namespace sinter
