@@ -33,6 +33,7 @@ constexpr uint32_t kMaxTensors = 1u << 16;
 /// pointer arguments than CUDA's 32 KiB parameter space holds.
 constexpr uint32_t kMaxLaunches = 1u << 20;
 constexpr uint32_t kMaxKernelArgs = 4096;
+constexpr uint64_t kMaxImageBytes = uint64_t{1} << 32;
 
 /// Limits every CUDA device since compute capability 3.0 shares.
 constexpr uint64_t kMaxThreadsPerBlock = 1024;
@@ -128,6 +129,11 @@ std::string checkGpuPointers(const sinter_abi_gpu_program_t *g) {
   }
   if (!g->ptx) {
     return "the gpu program's ptx is NULL";
+  }
+  if (g->ptx_size > kMaxImageBytes || g->cubin_size > kMaxImageBytes) {
+    return "the gpu program declares " + std::to_string(g->ptx_size) +
+           " bytes of PTX and " + std::to_string(g->cubin_size) +
+           " bytes of cubin (at most 4 GiB each): corrupt descriptor";
   }
   if (g->ptx[g->ptx_size] != '\0' ||
       std::memchr(g->ptx, '\0', g->ptx_size) != nullptr) {

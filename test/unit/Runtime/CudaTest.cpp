@@ -238,6 +238,8 @@ TEST(CudaValidationTest, RefusesCorruptGpuPrograms) {
           {"not a NUL-terminated string of ptx_size"}, false);
   refused([](D &d) { d.setPtx(std::string("ab\0cd", 5)); },
           {"not a NUL-terminated string of ptx_size 5"}, false);
+  refused([](D &d) { d.program.ptx_size = uint64_t{1} << 40; },
+          {"1099511627776 bytes of PTX", "corrupt descriptor"}, false);
   refused([](D &d) { d.program.arch = nullptr; }, {"arch is NULL"}, false);
   refused([](D &d) { d.program.cubin_size = 10; },
           {"cubin_size is 10 but its cubin is NULL"}, false);
