@@ -1,19 +1,20 @@
 //===- Runtime.cpp - Runtimes, models and execution contexts ----*- C++ -*-===//
 //
-// The C API's objects. A model wraps a validated descriptor (and the shared
-// object it came from); a context owns the model's workspace and the
-// pointer arrays handed to the entry point, all allocated at creation, so a
-// run only checks the caller's views and calls the entry point.
+// The C API's runtimes, models and contexts. A model wraps a validated
+// descriptor (and the shared object it came from); a context owns the
+// model's workspace and the pointer arrays handed to the entry point, all
+// allocated at creation, so a run only checks the caller's views and calls
+// the entry point. For CUDA the same objects hand the device work to
+// cuda::Device, cuda::Program and cuda::Executor (Cuda.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "sinter/runtime.h"
 
+#include "runtime/src/Objects.h"
 #include "runtime/src/Status.h"
-#include "runtime/src/ThreadPool.h"
 #include "runtime/src/Validate.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -24,32 +25,16 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 using sinter::runtime::formatShape;
 using sinter::runtime::makeStatus;
 using sinter::runtime::quoted;
 using sinter::runtime::ThreadPool;
 
-struct sinter_runtime_t {
-  explicit sinter_runtime_t(int numThreads) : pool(numThreads) {}
-  std::atomic<int64_t> refs{1};
-  ThreadPool pool;
-};
-
-struct sinter_model_t {
-  std::atomic<int64_t> refs{1};
-  sinter_runtime_t *runtime = nullptr; // one reference
-  const sinter_abi_model_t *descriptor = nullptr;
-  void *library = nullptr; // dlopen handle, or NULL for a linked descriptor
-};
-
-struct sinter_context_t {
-  sinter_model_t *model = nullptr; // one reference
-  void *workspace = nullptr;
-  std::vector<void *> inputs;
-  std::vector<void *> outputs;
-  sinter_abi_environment_t environment{};
-  std::atomic<bool> running{false};
-};
+namespace cuda = sinter::runtime::cuda;
 
 namespace {
 
@@ -65,9 +50,62 @@ std::string dlError() {
   return error ? error : "unknown error";
 }
 
+const char *deviceName(uint32_t device) {
+  return device == SINTER_ABI_DEVICE_CUDA ? "CUDA" : "the CPU";
+}
+
+/// The CPU's brand string ("Intel(R) Xeon(R) ..."), "cpu" where it has none.
+std::string cpuName() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned regs[12] = {};
+  unsigned maxLeaf = __get_cpuid_max(0x80000000u, nullptr);
+  if (maxLeaf >= 0x80000004u) {
+    for (unsigned i = 0; i < 3; ++i) {
+      __get_cpuid(0x80000002u + i, &regs[4 * i], &regs[4 * i + 1],
+                  &regs[4 * i + 2], &regs[4 * i + 3]);
+    }
+    std::string name(reinterpret_cast<const char *>(regs), sizeof(regs));
+    name = name.c_str(); // up to the NUL
+    size_t begin = name.find_first_not_of(' ');
+    size_t end = name.find_last_not_of(' ');
+    if (begin != std::string::npos) {
+      return name.substr(begin, end - begin + 1);
+    }
+  }
+#endif
+  return "cpu";
+}
+
+/// Wraps a validated descriptor in a model of `runtime`: the artifact must
+/// be for the runtime's device, and a GPU program is loaded into it. Takes
+/// over `library` only on success.
 sinter_status_t newModel(sinter_runtime_t *runtime,
                          const sinter_abi_model_t *descriptor, void *library,
+                         const std::string &origin,
                          sinter_model_t **out_model) {
+  if (descriptor->device != runtime->device) {
+    std::string compiledFor = deviceName(descriptor->device);
+    if (descriptor->device == SINTER_ABI_DEVICE_CUDA) {
+      compiledFor += std::string(" (") + descriptor->gpu->arch + ")";
+    } else if (descriptor->target && descriptor->target[0]) {
+      compiledFor += std::string(" (") + descriptor->target + ")";
+    }
+    return makeStatus(SINTER_STATUS_FAILED_PRECONDITION,
+                      origin + ": the artifact was compiled for " +
+                          compiledFor + " but the runtime runs on " +
+                          deviceName(runtime->device) +
+                          "; create the runtime with device = " +
+                          (descriptor->device == SINTER_ABI_DEVICE_CUDA
+                               ? "SINTER_ABI_DEVICE_CUDA"
+                               : "SINTER_ABI_DEVICE_CPU"));
+  }
+  std::unique_ptr<cuda::Program> program;
+  if (runtime->cuda) {
+    if (sinter_status_t status = cuda::Program::load(
+            *runtime->cuda, *descriptor, origin, &program)) {
+      return status;
+    }
+  }
   auto *model = new (std::nothrow) sinter_model_t;
   if (!model) {
     return makeStatus(SINTER_STATUS_RESOURCE_EXHAUSTED,
@@ -77,7 +115,59 @@ sinter_status_t newModel(sinter_runtime_t *runtime,
   model->runtime = runtime;
   model->descriptor = descriptor;
   model->library = library;
+  model->program = std::move(program);
   *out_model = model;
+  return nullptr;
+}
+
+/// Loads and validates the artifact at `path`; on success the caller owns
+/// the dlopen handle.
+sinter_status_t openArtifact(const char *path, void **out_library,
+                             const sinter_abi_model_t **out_descriptor) {
+  std::string origin = quoted(path);
+  struct stat info;
+  if (stat(path, &info) != 0) {
+    return makeStatus(SINTER_STATUS_NOT_FOUND, "cannot load model " + origin +
+                                                   ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return invalidArgument("cannot load model " + origin +
+                           ": not a regular file");
+  }
+  std::string elfProblem = sinter::runtime::checkElfFile(path);
+  if (!elfProblem.empty()) {
+    return invalidArgument("cannot load model " + origin +
+                           ": not a valid shared object: " + elfProblem);
+  }
+  // dlopen only looks a path up in the library search path when it has no
+  // slash; a model path always means the file.
+  std::string file = std::strchr(path, '/') ? path : std::string("./") + path;
+  dlerror();
+  void *library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    return invalidArgument(
+        "cannot load model " + origin +
+        " (not a valid shared object, or truncated): " + dlError());
+  }
+  dlerror();
+  void *symbol = dlsym(library, SINTER_ABI_DESCRIPTOR_SYMBOL);
+  if (!symbol) {
+    std::string error = dlError();
+    dlclose(library);
+    return makeStatus(SINTER_STATUS_NOT_FOUND,
+                      "cannot load model " + origin + ": it does not export " +
+                          SINTER_ABI_DESCRIPTOR_SYMBOL +
+                          " (not a Sinter artifact?): " + error);
+  }
+  auto describe = reinterpret_cast<sinter_abi_descriptor_fn>(symbol);
+  const sinter_abi_model_t *descriptor = describe();
+  if (sinter_status_t status =
+          sinter::runtime::validateDescriptor(descriptor, origin)) {
+    dlclose(library);
+    return status;
+  }
+  *out_library = library;
+  *out_descriptor = descriptor;
   return nullptr;
 }
 
@@ -237,6 +327,8 @@ uint64_t sinter_dtype_element_size(uint32_t dtype) {
 void sinter_runtime_options_initialize(sinter_runtime_options_t *out_options) {
   if (out_options) {
     out_options->num_threads = 0;
+    out_options->device = SINTER_ABI_DEVICE_CPU;
+    out_options->device_ordinal = 0;
   }
 }
 
@@ -258,6 +350,28 @@ sinter_status_t sinter_runtime_create(const sinter_runtime_options_t *options,
                            std::to_string(kMaxThreads) + "], got " +
                            std::to_string(numThreads));
   }
+  if (options->device != SINTER_ABI_DEVICE_CPU &&
+      options->device != SINTER_ABI_DEVICE_CUDA) {
+    return invalidArgument("sinter_runtime_create: device must be "
+                           "SINTER_ABI_DEVICE_CPU (0) or "
+                           "SINTER_ABI_DEVICE_CUDA (1), got " +
+                           std::to_string(options->device));
+  }
+  bool isCuda = options->device == SINTER_ABI_DEVICE_CUDA;
+  if (options->device_ordinal < 0 ||
+      (!isCuda && options->device_ordinal != 0)) {
+    return invalidArgument("sinter_runtime_create: device_ordinal must be " +
+                           std::string(isCuda ? ">= 0" : "0 for the CPU") +
+                           ", got " + std::to_string(options->device_ordinal));
+  }
+  std::unique_ptr<cuda::Device> device;
+  if (isCuda) {
+    if (sinter_status_t status =
+            cuda::Device::open(options->device_ordinal, &device)) {
+      return status;
+    }
+    numThreads = 1; // no CPU loops to run
+  }
   if (numThreads == 0) {
     unsigned hardware = std::thread::hardware_concurrency();
     numThreads = hardware == 0 ? 1
@@ -269,6 +383,13 @@ sinter_status_t sinter_runtime_create(const sinter_runtime_options_t *options,
   if (!runtime) {
     return makeStatus(SINTER_STATUS_RESOURCE_EXHAUSTED,
                       "out of memory allocating a runtime");
+  }
+  if (device) {
+    runtime->device = SINTER_ABI_DEVICE_CUDA;
+    runtime->deviceName = device->name();
+    runtime->cuda = std::move(device);
+  } else {
+    runtime->deviceName = cpuName();
   }
   *out_runtime = runtime;
   return nullptr;
@@ -290,6 +411,29 @@ int32_t sinter_runtime_num_threads(const sinter_runtime_t *runtime) {
   return runtime ? runtime->pool.numThreads() : 0;
 }
 
+sinter_abi_device_t sinter_runtime_device(const sinter_runtime_t *runtime) {
+  return runtime ? runtime->device : SINTER_ABI_DEVICE_CPU;
+}
+
+sinter_status_t sinter_runtime_device_info(const sinter_runtime_t *runtime,
+                                           sinter_device_info_t *out_info) {
+  if (!runtime || !out_info) {
+    return invalidArgument(
+        "sinter_runtime_device_info: runtime and out_info must not be NULL");
+  }
+  *out_info = {};
+  out_info->device = runtime->device;
+  out_info->name = runtime->deviceName.c_str();
+  out_info->arch = "";
+  if (const cuda::Device *device = runtime->cuda.get()) {
+    out_info->ordinal = device->ordinal();
+    out_info->arch = device->arch().c_str();
+    out_info->compute_capability_major = device->computeCapabilityMajor();
+    out_info->compute_capability_minor = device->computeCapabilityMinor();
+  }
+  return nullptr;
+}
+
 //===----------------------------------------------------------------------===//
 // Model
 //===----------------------------------------------------------------------===//
@@ -305,49 +449,13 @@ sinter_status_t sinter_model_load_file(sinter_runtime_t *runtime,
     return invalidArgument(
         "sinter_model_load_file: runtime and path must not be NULL");
   }
-  std::string origin = quoted(path);
-  struct stat info;
-  if (stat(path, &info) != 0) {
-    return makeStatus(SINTER_STATUS_NOT_FOUND, "cannot load model " + origin +
-                                                   ": " + std::strerror(errno));
-  }
-  if (!S_ISREG(info.st_mode)) {
-    return invalidArgument("cannot load model " + origin +
-                           ": not a regular file");
-  }
-  std::string elfProblem = sinter::runtime::checkElfFile(path);
-  if (!elfProblem.empty()) {
-    return invalidArgument("cannot load model " + origin +
-                           ": not a valid shared object: " + elfProblem);
-  }
-  // dlopen only looks a path up in the library search path when it has no
-  // slash; a model path always means the file.
-  std::string file = std::strchr(path, '/') ? path : std::string("./") + path;
-  dlerror();
-  void *library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    return invalidArgument(
-        "cannot load model " + origin +
-        " (not a valid shared object, or truncated): " + dlError());
-  }
-  dlerror();
-  void *symbol = dlsym(library, SINTER_ABI_DESCRIPTOR_SYMBOL);
-  if (!symbol) {
-    std::string error = dlError();
-    dlclose(library);
-    return makeStatus(SINTER_STATUS_NOT_FOUND,
-                      "cannot load model " + origin + ": it does not export " +
-                          SINTER_ABI_DESCRIPTOR_SYMBOL +
-                          " (not a Sinter artifact?): " + error);
-  }
-  auto describe = reinterpret_cast<sinter_abi_descriptor_fn>(symbol);
-  const sinter_abi_model_t *descriptor = describe();
-  if (sinter_status_t status =
-          sinter::runtime::validateDescriptor(descriptor, origin)) {
-    dlclose(library);
+  void *library = nullptr;
+  const sinter_abi_model_t *descriptor = nullptr;
+  if (sinter_status_t status = openArtifact(path, &library, &descriptor)) {
     return status;
   }
-  sinter_status_t status = newModel(runtime, descriptor, library, out_model);
+  sinter_status_t status =
+      newModel(runtime, descriptor, library, quoted(path), out_model);
   if (status) {
     dlclose(library);
   }
@@ -371,7 +479,23 @@ sinter_model_create_from_descriptor(sinter_runtime_t *runtime,
           sinter::runtime::validateDescriptor(descriptor, "model descriptor")) {
     return status;
   }
-  return newModel(runtime, descriptor, nullptr, out_model);
+  return newModel(runtime, descriptor, nullptr, "model descriptor", out_model);
+}
+
+sinter_status_t sinter_model_file_device(const char *path,
+                                         sinter_abi_device_t *out_device) {
+  if (!path || !out_device) {
+    return invalidArgument(
+        "sinter_model_file_device: path and out_device must not be NULL");
+  }
+  void *library = nullptr;
+  const sinter_abi_model_t *descriptor = nullptr;
+  if (sinter_status_t status = openArtifact(path, &library, &descriptor)) {
+    return status;
+  }
+  *out_device = static_cast<sinter_abi_device_t>(descriptor->device);
+  dlclose(library);
+  return nullptr;
 }
 
 void sinter_model_retain(sinter_model_t *model) {
@@ -384,6 +508,7 @@ void sinter_model_release(sinter_model_t *model) {
   if (!model || model->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {
     return;
   }
+  model->program.reset(); // before the runtime's device goes
   if (model->library) {
     dlclose(model->library);
   }
@@ -437,6 +562,11 @@ uint64_t sinter_model_workspace_size(const sinter_model_t *model) {
   return model ? model->descriptor->workspace_bytes : 0;
 }
 
+sinter_abi_device_t sinter_model_device(const sinter_model_t *model) {
+  return model ? static_cast<sinter_abi_device_t>(model->descriptor->device)
+               : SINTER_ABI_DEVICE_CPU;
+}
+
 //===----------------------------------------------------------------------===//
 // Context
 //===----------------------------------------------------------------------===//
@@ -456,7 +586,13 @@ sinter_status_t sinter_context_create(sinter_model_t *model,
     return makeStatus(SINTER_STATUS_RESOURCE_EXHAUSTED,
                       "out of memory allocating a context");
   }
-  if (d->workspace_bytes > 0) {
+  if (model->program) {
+    if (sinter_status_t status =
+            cuda::Executor::create(*model->program, *d, &context->executor)) {
+      delete context;
+      return status;
+    }
+  } else if (d->workspace_bytes > 0) {
     uint64_t alignment =
         d->workspace_alignment < 64 ? 64 : d->workspace_alignment;
     // Round the size up so the tail of the last cache line is ours too.
@@ -486,6 +622,7 @@ void sinter_context_release(sinter_context_t *context) {
     return;
   }
   std::free(context->workspace);
+  context->executor.reset(); // before the model's program goes
   sinter_model_release(context->model);
   delete context;
 }
@@ -557,10 +694,16 @@ sinter_status_t sinter_context_run(sinter_context_t *context,
   for (size_t i = 0; i < num_outputs; ++i) {
     context->outputs[i] = outputs[i].data;
   }
-  d->entry(context->inputs.data(), context->outputs.data(), context->workspace,
-           &context->environment);
+  sinter_status_t status = nullptr;
+  if (context->executor) {
+    status =
+        context->executor->run(context->inputs.data(), context->outputs.data());
+  } else {
+    d->entry(context->inputs.data(), context->outputs.data(),
+             context->workspace, &context->environment);
+  }
   context->running.store(false, std::memory_order_release);
-  return nullptr;
+  return status;
 }
 
 } // extern "C"

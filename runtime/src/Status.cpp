@@ -32,6 +32,13 @@ sinter_status_t makeStatus(sinter_status_code_t code, std::string message) {
   return status;
 }
 
+sinter_status_t annotate(sinter_status_t status, const std::string &prefix) {
+  if (status && !status->isStatic) {
+    status->message.insert(0, prefix);
+  }
+  return status;
+}
+
 std::string formatShape(const int64_t *shape, uint32_t rank) {
   std::string s = "[";
   for (uint32_t i = 0; i < rank; ++i) {

@@ -20,6 +20,10 @@ namespace sinter::runtime {
 /// (sinter_status_free ignores it).
 sinter_status_t makeStatus(sinter_status_code_t code, std::string message);
 
+/// Prepends `prefix` to the message of `status` (in place) and returns it;
+/// NULL stays NULL.
+sinter_status_t annotate(sinter_status_t status, const std::string &prefix);
+
 /// "[2, 3]"; "[]" for rank 0.
 std::string formatShape(const int64_t *shape, uint32_t rank);
 

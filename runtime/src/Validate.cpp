@@ -29,6 +29,18 @@ namespace {
 /// count.
 constexpr uint32_t kMaxTensors = 1u << 16;
 
+/// Bounds on a corrupt launch table: more launches than any model has, more
+/// pointer arguments than CUDA's 32 KiB parameter space holds.
+constexpr uint32_t kMaxLaunches = 1u << 20;
+constexpr uint32_t kMaxKernelArgs = 4096;
+constexpr uint64_t kMaxImageBytes = uint64_t{1} << 32;
+
+/// Limits every CUDA device since compute capability 3.0 shares.
+constexpr uint64_t kMaxThreadsPerBlock = 1024;
+constexpr uint32_t kMaxBlockZ = 64;
+constexpr uint32_t kMaxGridYZ = 65535;
+constexpr uint32_t kMaxGridX = 0x7fffffffu;
+
 std::string hex(uint64_t value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "0x%llx",
@@ -94,7 +106,173 @@ bool cpuSupports(uint64_t bit) {
 
 const char *tensorKind(bool isInput) { return isInput ? "input" : "output"; }
 
+std::string dim3(const uint32_t v[3]) {
+  return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " +
+         std::to_string(v[2]) + ")";
+}
+
+/// "launch 3 ('fusion_2')"; the name only once it has been checked.
+std::string launchName(const sinter_abi_gpu_launch_t &launch, uint32_t index) {
+  std::string where = "launch " + std::to_string(index);
+  return launch.kernel && launch.kernel[0]
+             ? where + " (" + quoted(launch.kernel) + ")"
+             : where;
+}
+
+/// The pointers of a CUDA artifact's GPU program that the checksum follows.
+std::string checkGpuPointers(const sinter_abi_gpu_program_t *g) {
+  if (!g) {
+    return "the descriptor is for CUDA but its gpu program is NULL";
+  }
+  if (!g->arch) {
+    return "the gpu program's arch is NULL";
+  }
+  if (!g->ptx) {
+    return "the gpu program's ptx is NULL";
+  }
+  if (g->ptx_size > kMaxImageBytes || g->cubin_size > kMaxImageBytes) {
+    return "the gpu program declares " + std::to_string(g->ptx_size) +
+           " bytes of PTX and " + std::to_string(g->cubin_size) +
+           " bytes of cubin (at most 4 GiB each): corrupt descriptor";
+  }
+  if (g->ptx[g->ptx_size] != '\0' ||
+      std::memchr(g->ptx, '\0', g->ptx_size) != nullptr) {
+    return "the gpu program's ptx is not a NUL-terminated string of ptx_size " +
+           std::to_string(g->ptx_size) + " bytes: corrupt descriptor";
+  }
+  if ((g->cubin == nullptr) != (g->cubin_size == 0)) {
+    return g->cubin
+               ? std::string("the gpu program has a cubin of 0 bytes")
+               : "the gpu program's cubin_size is " +
+                     std::to_string(g->cubin_size) + " but its cubin is NULL";
+  }
+  if (g->num_launches > kMaxLaunches) {
+    return "the gpu program declares " + std::to_string(g->num_launches) +
+           " launches (at most " + std::to_string(kMaxLaunches) +
+           "): corrupt descriptor";
+  }
+  if (g->num_launches > 0 && !g->launches) {
+    return "the gpu program declares " + std::to_string(g->num_launches) +
+           " launches but its launches pointer is NULL";
+  }
+  for (uint32_t i = 0; i < g->num_launches; ++i) {
+    const sinter_abi_gpu_launch_t &launch = g->launches[i];
+    if (!launch.kernel || !launch.kernel[0]) {
+      return launchName(launch, i) + " has " +
+             (launch.kernel ? "an empty" : "a NULL") + " kernel name";
+    }
+    if (launch.num_args > kMaxKernelArgs) {
+      return launchName(launch, i) + " declares " +
+             std::to_string(launch.num_args) + " arguments (at most " +
+             std::to_string(kMaxKernelArgs) + "): corrupt descriptor";
+    }
+    if (launch.num_args > 0 && !launch.args) {
+      return launchName(launch, i) + " declares " +
+             std::to_string(launch.num_args) +
+             " arguments but its args pointer is NULL";
+    }
+  }
+  return "";
+}
+
+/// The values of a checksummed launch table: geometry within CUDA's limits,
+/// and every argument inside the buffer it points into.
+std::string checkGpuLaunches(const sinter_abi_model_t &d) {
+  const sinter_abi_gpu_program_t &g = *d.gpu;
+  int major = 0;
+  int minor = 0;
+  if (!parseCudaArch(g.arch, &major, &minor)) {
+    return "the gpu program's arch " + quoted(g.arch) +
+           " is not of the form sm_<major><minor> (e.g. 'sm_90')";
+  }
+  for (uint32_t i = 0; i < g.num_launches; ++i) {
+    const sinter_abi_gpu_launch_t &launch = g.launches[i];
+    std::string where = launchName(launch, i) + ": ";
+    for (int k = 0; k < 3; ++k) {
+      if (launch.grid[k] == 0 || launch.block[k] == 0) {
+        return where + "grid " + dim3(launch.grid) + " and block " +
+               dim3(launch.block) + " must be at least 1 in every dimension";
+      }
+    }
+    uint64_t threads =
+        uint64_t{launch.block[0]} * launch.block[1] * launch.block[2];
+    if (threads > kMaxThreadsPerBlock || launch.block[2] > kMaxBlockZ) {
+      return where + "block " + dim3(launch.block) + " has " +
+             std::to_string(threads) +
+             " threads; CUDA allows at most 1024 per block (and 64 in z)";
+    }
+    if (launch.grid[0] > kMaxGridX || launch.grid[1] > kMaxGridYZ ||
+        launch.grid[2] > kMaxGridYZ) {
+      return where + "grid " + dim3(launch.grid) +
+             " exceeds CUDA's limits (2^31 - 1 in x, 65535 in y and z)";
+    }
+    for (uint32_t a = 0; a < launch.num_args; ++a) {
+      const sinter_abi_gpu_arg_t &arg = launch.args[a];
+      std::string argWhere = where + "argument " + std::to_string(a);
+      uint64_t size = 0;
+      std::string buffer;
+      switch (arg.kind) {
+      case SINTER_ABI_GPU_ARG_INPUT:
+      case SINTER_ABI_GPU_ARG_OUTPUT: {
+        bool isInput = arg.kind == SINTER_ABI_GPU_ARG_INPUT;
+        uint32_t count = isInput ? d.num_inputs : d.num_outputs;
+        if (arg.index >= count) {
+          return argWhere + " points at " + tensorKind(isInput) + " " +
+                 std::to_string(arg.index) + " but the model has " +
+                 std::to_string(count) + " " + tensorKind(isInput) + "s";
+        }
+        const sinter_abi_tensor_t &t =
+            (isInput ? d.inputs : d.outputs)[arg.index];
+        size = t.byte_size;
+        buffer = std::string(tensorKind(isInput)) + " " +
+                 std::to_string(arg.index) + " (" + quoted(t.name) + ")";
+        break;
+      }
+      case SINTER_ABI_GPU_ARG_WORKSPACE:
+        if (arg.index != 0) {
+          return argWhere + " points at workspace " +
+                 std::to_string(arg.index) +
+                 " but there is one workspace "
+                 "(index 0)";
+        }
+        size = d.workspace_bytes;
+        buffer = "the workspace";
+        break;
+      default:
+        return argWhere + " has invalid kind " + std::to_string(arg.kind) +
+               " (valid: 0 input, 1 output, 2 workspace)";
+      }
+      // An empty buffer's base may be passed; nothing can be read from it.
+      if (arg.byte_offset >= size && !(size == 0 && arg.byte_offset == 0)) {
+        return argWhere + " points at byte " + std::to_string(arg.byte_offset) +
+               " of " + buffer + ", which has " + std::to_string(size) +
+               " bytes";
+      }
+    }
+  }
+  return "";
+}
+
 } // namespace
+
+bool parseCudaArch(const char *arch, int *outMajor, int *outMinor) {
+  if (!arch || std::strncmp(arch, "sm_", 3) != 0) {
+    return false;
+  }
+  const char *p = arch + 3;
+  int value = 0;
+  int digits = 0;
+  for (; *p >= '0' && *p <= '9' && digits < 4; ++p, ++digits) {
+    value = value * 10 + (*p - '0');
+  }
+  // "sm_90a": an architecture-specific suffix letter is allowed.
+  if (digits < 2 || (*p && !(*p >= 'a' && *p <= 'z' && !p[1]))) {
+    return false;
+  }
+  *outMajor = value / 10;
+  *outMinor = value % 10;
+  return true;
+}
 
 std::string checkElfFile(const char *path) {
   std::FILE *file = std::fopen(path, "rb");
@@ -231,6 +409,18 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
   if (!d->name) {
     return invalid("the descriptor has a NULL name");
   }
+  if (d->device >= SINTER_ABI_DEVICE_COUNT) {
+    return invalid("unknown device " + std::to_string(d->device) +
+                   " (valid: 0 cpu, 1 cuda): corrupt descriptor, or built for "
+                   "a newer runtime");
+  }
+  bool isCuda = d->device == SINTER_ABI_DEVICE_CUDA;
+  if (isCuda) {
+    std::string problem = checkGpuPointers(d->gpu);
+    if (!problem.empty()) {
+      return invalid(problem);
+    }
+  }
 
   // Everything the checksum reads, before computing it.
   for (bool isInput : {true, false}) {
@@ -320,8 +510,21 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
                    std::to_string(d->workspace_alignment) +
                    " is not a power of two");
   }
-  if (!d->entry) {
-    return invalid("the descriptor's entry point is NULL");
+  if (isCuda) {
+    if (d->entry) {
+      return invalid("the descriptor is for CUDA but has a CPU entry point");
+    }
+    std::string problem = checkGpuLaunches(*d);
+    if (!problem.empty()) {
+      return invalid(problem);
+    }
+  } else {
+    if (!d->entry) {
+      return invalid("the descriptor's entry point is NULL");
+    }
+    if (d->gpu) {
+      return invalid("the descriptor is for the CPU but has a gpu program");
+    }
   }
   if (uint64_t missing = missingCpuFeatures(d->required_cpu_features)) {
     return makeStatus(SINTER_STATUS_FAILED_PRECONDITION,

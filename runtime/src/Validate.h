@@ -36,6 +36,10 @@ uint64_t missingCpuFeatures(uint64_t required);
 /// "avx512f, avx512bw, unknown bit 20" for a bit set.
 std::string cpuFeatureNames(uint64_t features);
 
+/// Splits a CUDA architecture name, "sm_90" -> 9.0, "sm_86" -> 8.6, "sm_100"
+/// -> 10.0 ("sm_90a" -> 9.0); false if `arch` is not of that form.
+bool parseCudaArch(const char *arch, int *outMajor, int *outMinor);
+
 } // namespace sinter::runtime
 
 #endif // SINTER_RUNTIME_SRC_VALIDATE_H

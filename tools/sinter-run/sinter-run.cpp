@@ -1,7 +1,9 @@
 //===- sinter-run.cpp - Run a compiled Sinter artifact ----------*- C++ -*-===//
 //
-// Loads a model with the runtime (sinter/runtime.hpp), prints its
-// signature, runs it once on inputs from .npy files or seeded random values,
+// Loads a model with the runtime (sinter/runtime.hpp) on the CPU or a CUDA
+// device (--device; by default the artifact's), prints its signature, runs
+// it once on inputs from .npy files or seeded random values (for CUDA copied
+// into device buffers and the outputs copied back),
 // writes the outputs asked for, optionally benchmarks it (--bench) and
 // compares every output with the reference interpreter evaluating the
 // model's MLIR on the same inputs (--check). Random inputs are
@@ -74,6 +76,13 @@ static cl::opt<double>
     rtolOption("rtol",
                cl::desc("relative tolerance of --check (default: per dtype)"),
                cl::init(-1));
+static cl::opt<std::string>
+    deviceOption("device",
+                 cl::desc("cpu or cuda (default: the artifact's device)"),
+                 cl::value_desc("cpu|cuda"), cl::init(""));
+static cl::opt<int> deviceOrdinal("device-ordinal",
+                                  cl::desc("which CUDA device (default 0)"),
+                                  cl::init(0));
 static cl::opt<int> printCount("print",
                                cl::desc("values of each output to print"),
                                cl::init(6));
@@ -159,6 +168,16 @@ void printValues(const HostTensor &t) {
   }
 }
 
+/// "cuda:0 'NVIDIA H100 80GB HBM3' (sm_90)", or the CPU's name.
+std::string describeDevice(const rt::Runtime &runtime) {
+  sinter_device_info_t info = runtime.deviceInfo();
+  if (info.device != SINTER_ABI_DEVICE_CUDA) {
+    return std::string("'") + info.name + "'";
+  }
+  return "cuda:" + std::to_string(info.ordinal) + " '" + info.name + "' (" +
+         info.arch + ")";
+}
+
 double percentile(const std::vector<double> &sorted, double p) {
   size_t index = static_cast<size_t>(p * (sorted.size() - 1) + 0.5);
   return sorted[std::min(index, sorted.size() - 1)];
@@ -178,12 +197,34 @@ int main(int argc, char **argv) {
   if (!check && (!mlirPath.empty() || !entryName.empty())) {
     return fail("--mlir and --entry only apply with --check");
   }
-  if (benchRuns < 0 || warmupRuns < 0 || numThreads < 0) {
-    return fail("--bench, --warmup and --threads must not be negative");
+  if (benchRuns < 0 || warmupRuns < 0 || numThreads < 0 || deviceOrdinal < 0) {
+    return fail("--bench, --warmup, --threads and --device-ordinal must not "
+                "be negative");
   }
 
+  // The device: as asked, else the one the artifact was compiled for.
+  sinter_runtime_options_t options;
+  sinter_runtime_options_initialize(&options);
+  options.num_threads = numThreads;
+  if (deviceOption == "cuda") {
+    options.device = SINTER_ABI_DEVICE_CUDA;
+  } else if (deviceOption.empty()) {
+    sinter_abi_device_t device;
+    if (rt::Status s = rt::Model::fileDevice(modelPath, &device); !s.ok()) {
+      return fail(s.message());
+    }
+    options.device = device;
+  } else if (deviceOption != "cpu") {
+    return fail("--device must be cpu or cuda, got '" + deviceOption + "'");
+  }
+  bool isCuda = options.device == SINTER_ABI_DEVICE_CUDA;
+  if (isCuda) {
+    options.device_ordinal = deviceOrdinal;
+  } else if (deviceOrdinal != 0) {
+    return fail("--device-ordinal only applies to --device=cuda");
+  }
   rt::Runtime runtime;
-  rt::Status status = rt::Runtime::create(numThreads, &runtime);
+  rt::Status status = rt::Runtime::create(options, &runtime);
   if (!status.ok()) {
     return fail(status.message());
   }
@@ -204,9 +245,13 @@ int main(int argc, char **argv) {
     (void)model.outputInfo(i, &outputInfo[i]);
   }
   const sinter_abi_model_t *descriptor = sinter_model_descriptor(model.get());
-  llvm::outs() << "model " << model.name() << " (" << model.target() << ")\n"
-               << "  threads: " << runtime.numThreads()
-               << ", workspace: " << model.workspaceSize()
+  llvm::outs() << "model " << model.name() << " (" << model.target() << ")\n";
+  if (isCuda) {
+    llvm::outs() << "  device: " << describeDevice(runtime);
+  } else {
+    llvm::outs() << "  threads: " << runtime.numThreads();
+  }
+  llvm::outs() << ", workspace: " << model.workspaceSize()
                << " bytes, constants: " << descriptor->constant_bytes
                << " bytes\n";
   for (size_t i = 0; i < numInputs; ++i) {
@@ -261,12 +306,42 @@ int main(int argc, char **argv) {
   }
   std::vector<std::vector<uint8_t>> outputData(numOutputs);
   std::vector<sinter_tensor_view_t> inputs, outputs;
-  for (size_t i = 0; i < numInputs; ++i) {
-    inputs.push_back(rt::makeView(inputData[i].data(), inputInfo[i]));
-  }
   for (size_t i = 0; i < numOutputs; ++i) {
     outputData[i].resize(outputInfo[i].byte_size);
-    outputs.push_back(rt::makeView(outputData[i].data(), outputInfo[i]));
+  }
+  // CUDA runs read and write device buffers: inputs are copied in once, and
+  // outputs copied back after the first run.
+  std::vector<rt::Buffer> inputBuffers(isCuda ? numInputs : 0);
+  std::vector<rt::Buffer> outputBuffers(isCuda ? numOutputs : 0);
+  for (size_t i = 0; i < numInputs; ++i) {
+    if (!isCuda) {
+      inputs.push_back(rt::makeView(inputData[i].data(), inputInfo[i]));
+      continue;
+    }
+    status =
+        rt::Buffer::allocate(runtime, inputInfo[i].byte_size, &inputBuffers[i]);
+    if (status.ok()) {
+      status = inputBuffers[i].copyFromHost(inputData[i].data(),
+                                            inputInfo[i].byte_size);
+    }
+    if (!status.ok()) {
+      return fail("input " + llvm::Twine(i) + " '" + inputInfo[i].name +
+                  "': " + status.message());
+    }
+    inputs.push_back(rt::makeView(inputBuffers[i], inputInfo[i]));
+  }
+  for (size_t i = 0; i < numOutputs; ++i) {
+    if (!isCuda) {
+      outputs.push_back(rt::makeView(outputData[i].data(), outputInfo[i]));
+      continue;
+    }
+    status = rt::Buffer::allocate(runtime, outputInfo[i].byte_size,
+                                  &outputBuffers[i]);
+    if (!status.ok()) {
+      return fail("output " + llvm::Twine(i) + " '" + outputInfo[i].name +
+                  "': " + status.message());
+    }
+    outputs.push_back(rt::makeView(outputBuffers[i], outputInfo[i]));
   }
 
   rt::Context context;
@@ -284,6 +359,14 @@ int main(int argc, char **argv) {
     return fail(status.message());
   }
   llvm::outs() << "ran in " << llvm::format("%.3f", firstMs) << " ms\n";
+  for (size_t i = 0; i < outputBuffers.size(); ++i) {
+    status = outputBuffers[i].copyToHost(outputData[i].data(),
+                                         outputInfo[i].byte_size);
+    if (!status.ok()) {
+      return fail("output " + llvm::Twine(i) + " '" + outputInfo[i].name +
+                  "': " + status.message());
+    }
+  }
   std::vector<HostTensor> results;
   for (size_t i = 0; i < numOutputs; ++i) {
     results.push_back(decode(outputInfo[i], outputData[i].data()));
@@ -323,9 +406,17 @@ int main(int argc, char **argv) {
     }
     std::sort(times.begin(), times.end());
     auto ms = [](double v) { return llvm::format("%.4f", v); };
+    // A CUDA run returns when its kernels have finished, so the time of the
+    // call is the device time plus the launch overhead.
     llvm::outs() << "bench: " << benchRuns << " runs after " << warmupRuns
-                 << " warm-up, " << runtime.numThreads() << " threads\n"
-                 << "  median " << ms(percentile(times, 0.5)) << " ms, min "
+                 << " warm-up";
+    if (isCuda) {
+      llvm::outs() << " on " << describeDevice(runtime) << "\n";
+    } else {
+      llvm::outs() << ", " << runtime.numThreads() << " threads on "
+                   << describeDevice(runtime) << "\n";
+    }
+    llvm::outs() << "  median " << ms(percentile(times, 0.5)) << " ms, min "
                  << ms(times.front()) << " ms, max " << ms(times.back())
                  << " ms, p10 " << ms(percentile(times, 0.1)) << " ms, p90 "
                  << ms(percentile(times, 0.9)) << " ms\n";

@@ -23,7 +23,8 @@ class TensorView(ctypes.Structure):
 
 
 class RuntimeOptions(ctypes.Structure):
-    _fields_ = [("num_threads", ctypes.c_int32)]
+    _fields_ = [("num_threads", ctypes.c_int32), ("device", ctypes.c_int32),
+                ("device_ordinal", ctypes.c_int32)]
 
 
 class SinterError(RuntimeError):

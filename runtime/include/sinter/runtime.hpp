@@ -1,10 +1,11 @@
 //===- runtime.hpp - RAII C++ wrapper over the runtime's C API --*- C++ -*-===//
 //
-// Header-only, exception-free C++17 wrappers: Status, Runtime, Model and
-// Context own one C handle each and release it in their destructor. Factory
-// functions return a Status and fill an out-parameter, as the C API does.
-// Runtime and Model are copyable (a copy retains the handle); Context and
-// Status are move-only. Thread-safety is the C API's (sinter/runtime.h).
+// Header-only, exception-free C++17 wrappers: Status, Runtime, Model,
+// Context and Buffer own one C handle each and release it in their
+// destructor. Factory functions return a Status and fill an out-parameter,
+// as the C API does. Runtime and Model are copyable (a copy retains the
+// handle); Context, Buffer and Status are move-only. Thread-safety is the C
+// API's (sinter/runtime.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -109,8 +110,24 @@ public:
     return status;
   }
 
+  /// A runtime on CUDA device `ordinal`.
+  static Status createCuda(int32_t ordinal, Runtime *outRuntime) {
+    sinter_runtime_options_t options;
+    sinter_runtime_options_initialize(&options);
+    options.device = SINTER_ABI_DEVICE_CUDA;
+    options.device_ordinal = ordinal;
+    return create(options, outRuntime);
+  }
+
   sinter_runtime_t *get() const { return runtime_; }
   int32_t numThreads() const { return sinter_runtime_num_threads(runtime_); }
+  sinter_abi_device_t device() const { return sinter_runtime_device(runtime_); }
+  /// Zeroed (NULL strings) for an empty Runtime.
+  sinter_device_info_t deviceInfo() const {
+    sinter_device_info_t info{};
+    sinter_status_free(sinter_runtime_device_info(runtime_, &info));
+    return info;
+  }
 
 private:
   explicit Runtime(sinter_runtime_t *runtime) : runtime_(runtime) {}
@@ -147,6 +164,11 @@ public:
     }
     return status;
   }
+  /// The device the artifact at `path` was compiled for.
+  static Status fileDevice(const std::string &path,
+                           sinter_abi_device_t *outDevice) {
+    return Status(sinter_model_file_device(path.c_str(), outDevice));
+  }
   /// Wraps a descriptor linked into the application.
   static Status fromDescriptor(const Runtime &runtime,
                                const sinter_abi_model_t *descriptor,
@@ -166,6 +188,7 @@ public:
   size_t numInputs() const { return sinter_model_num_inputs(model_); }
   size_t numOutputs() const { return sinter_model_num_outputs(model_); }
   uint64_t workspaceSize() const { return sinter_model_workspace_size(model_); }
+  sinter_abi_device_t device() const { return sinter_model_device(model_); }
   Status inputInfo(size_t index, sinter_tensor_info_t *outInfo) const {
     return Status(sinter_model_input_info(model_, index, outInfo));
   }
@@ -222,6 +245,52 @@ private:
   explicit Context(sinter_context_t *context) : context_(context) {}
   sinter_context_t *context_ = nullptr;
 };
+
+/// Memory on a runtime's device (sinter_buffer_t).
+class Buffer {
+public:
+  Buffer() = default;
+  Buffer(Buffer &&other) noexcept
+      : buffer_(std::exchange(other.buffer_, nullptr)) {}
+  Buffer &operator=(Buffer &&other) noexcept {
+    std::swap(buffer_, other.buffer_);
+    return *this;
+  }
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  ~Buffer() { sinter_buffer_release(buffer_); }
+
+  static Status allocate(const Runtime &runtime, uint64_t byteSize,
+                         Buffer *outBuffer) {
+    sinter_buffer_t *buffer = nullptr;
+    Status status(sinter_buffer_allocate(runtime.get(), byteSize, &buffer));
+    if (status.ok()) {
+      *outBuffer = Buffer(buffer);
+    }
+    return status;
+  }
+
+  sinter_buffer_t *get() const { return buffer_; }
+  void *devicePointer() const { return sinter_buffer_device_pointer(buffer_); }
+  uint64_t byteSize() const { return sinter_buffer_byte_size(buffer_); }
+  Status copyFromHost(const void *host, uint64_t byteSize) {
+    return Status(sinter_buffer_copy_from_host(buffer_, host, byteSize));
+  }
+  Status copyToHost(void *host, uint64_t byteSize) const {
+    return Status(sinter_buffer_copy_to_host(buffer_, host, byteSize));
+  }
+
+private:
+  explicit Buffer(sinter_buffer_t *buffer) : buffer_(buffer) {}
+  sinter_buffer_t *buffer_ = nullptr;
+};
+
+/// A view of a model's input/output described by `info` over a buffer of
+/// at least info.byte_size bytes.
+inline sinter_tensor_view_t makeView(const Buffer &buffer,
+                                     const sinter_tensor_info_t &info) {
+  return makeView(buffer.devicePointer(), info);
+}
 
 } // namespace sinter::rt
 

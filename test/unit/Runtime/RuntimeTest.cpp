@@ -9,6 +9,7 @@
 
 #include "sinter/runtime.h"
 #include "sinter/runtime.hpp"
+#include "test/unit/Runtime/StatusMatchers.h"
 
 #include "gtest/gtest.h"
 
@@ -18,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <initializer_list>
 #include <iterator>
 #include <string>
 #include <sys/stat.h>
@@ -30,35 +30,7 @@ extern "C" const sinter_abi_model_t *fake_embedded_descriptor(void);
 
 namespace {
 
-/// Expects `status` to fail with `code` and a message containing each of
-/// `words`; frees it.
-void expectError(sinter_status_t status, sinter_status_code_t code,
-                 std::initializer_list<std::string> words) {
-  ASSERT_NE(status, nullptr) << "expected an error, got OK";
-  std::string message = sinter_status_message(status);
-  EXPECT_EQ(sinter_status_code(status), code)
-      << sinter_status_code_name(sinter_status_code(status)) << ": " << message;
-  for (const std::string &word : words) {
-    EXPECT_NE(message.find(word), std::string::npos)
-        << "message '" << message << "' lacks '" << word << "'";
-  }
-  sinter_status_free(status);
-}
-
-#define EXPECT_OK(expr)                                                        \
-  do {                                                                         \
-    sinter_status_t status_ = (expr);                                          \
-    EXPECT_EQ(status_, nullptr) << sinter_status_message(status_);             \
-    sinter_status_free(status_);                                               \
-  } while (0)
-
-#define ASSERT_OK(expr)                                                        \
-  do {                                                                         \
-    sinter_status_t status_ = (expr);                                          \
-    std::string message_ = sinter_status_message(status_);                     \
-    sinter_status_free(status_);                                               \
-    ASSERT_EQ(status_, nullptr) << message_;                                   \
-  } while (0)
+using sinter::test::expectError;
 
 /// Buffers for one run of the add_one model: x f32[2,3], n i32[4] in; y
 /// f32[2,3], m i32[4] out.
