@@ -5,7 +5,9 @@
 #include "compiler/Pipelines/CPUPipeline.h"
 #include "compiler/Reference/TensorBytes.h"
 #include "compiler/Reference/Tolerance.h"
+#include "compiler/Pipelines/GPUPipeline.h"
 #include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Target/GPU/GPUCompiler.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
@@ -20,6 +22,7 @@ namespace sinter::e2e {
 std::unique_ptr<mlir::MLIRContext> makeContext() {
   mlir::DialectRegistry registry;
   registerCPUCompilerDialects(registry);
+  registerGPUCompilerDialects(registry);
   auto ctx = std::make_unique<mlir::MLIRContext>(registry);
   ctx->loadAllAvailableDialects();
   return ctx;
@@ -35,6 +38,16 @@ struct TempDir {
 };
 
 } // namespace
+
+static CheckOptions::Device defaultDevice = CheckOptions::Device::Cpu;
+
+void setDefaultDevice(CheckOptions::Device device) { defaultDevice = device; }
+
+std::string cudaUnavailableReason() {
+  rt::Runtime runtime;
+  rt::Status s = rt::Runtime::createCuda(0, &runtime);
+  return s.ok() ? "" : s.toString();
+}
 
 std::string compileRunAndCompare(mlir::ModuleOp module,
                                  const CheckOptions &options) {
@@ -69,21 +82,32 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
 
   TempDir dir;
   std::string soPath = (dir.path + "/model.so").str();
+  bool cuda = options.device == CheckOptions::Device::Cuda ||
+              (options.device == CheckOptions::Device::Default &&
+               defaultDevice == CheckOptions::Device::Cuda);
+  rt::Runtime runtime;
+  rt::Status s = cuda ? rt::Runtime::createCuda(0, &runtime)
+                              : rt::Runtime::create(options.threads, &runtime);
+  if (!s.ok()) {
+    return "runtime: " + s.toString();
+  }
   cpu::CompileOptions compileOptions;
   compileOptions.target.cpu = options.cpu;
   compileOptions.fusion = options.fusion;
-  absl::StatusOr<cpu::CompileResult> compiled = cpu::compileModule(
-      module, compileOptions, cpu::EmitKind::SharedObject, soPath);
+  absl::StatusOr<cpu::CompileResult> compiled;
+  if (cuda) {
+    compileOptions.gpuArch = runtime.deviceInfo().arch;
+    compiled = gpu::compileModule(module, compileOptions,
+                                  cpu::EmitKind::SharedObject, soPath);
+  } else {
+    compiled = cpu::compileModule(module, compileOptions,
+                                  cpu::EmitKind::SharedObject, soPath);
+  }
   if (!compiled.ok()) {
     return absl::StrCat("compile: ", compiled.status().message(), "\n",
                         diagnostics);
   }
 
-  rt::Runtime runtime;
-  rt::Status s = rt::Runtime::create(options.threads, &runtime);
-  if (!s.ok()) {
-    return "runtime: " + s.toString();
-  }
   rt::Model model;
   if (!(s = rt::Model::loadFile(runtime, soPath, &model)).ok()) {
     return "load: " + s.toString();
@@ -92,17 +116,24 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   if (!(s = rt::Context::create(model, &context)).ok()) {
     return "context: " + s.toString();
   }
-  std::vector<std::vector<uint8_t>> inBytes, outBytes;
+  // Every tensor goes through a runtime buffer: host memory on the CPU,
+  // device memory on CUDA.
+  std::vector<std::vector<uint8_t>> outBytes;
+  std::vector<rt::Buffer> inBuffers, outBuffers;
   std::vector<sinter_tensor_view_t> inViews, outViews;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    inBytes.push_back(reference::encodeTensor(inputs[i]));
-  }
-  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<uint8_t> bytes = reference::encodeTensor(inputs[i]);
     sinter_tensor_info_t info;
     if (!(s = model.inputInfo(i, &info)).ok()) {
       return s.toString();
     }
-    inViews.push_back(rt::makeView(inBytes[i].data(), info));
+    rt::Buffer buffer;
+    if (!(s = rt::Buffer::allocate(runtime, info.byte_size, &buffer)).ok() ||
+        !(s = buffer.copyFromHost(bytes.data(), bytes.size())).ok()) {
+      return "input " + std::to_string(i) + ": " + s.toString();
+    }
+    inViews.push_back(rt::makeView(buffer, info));
+    inBuffers.push_back(std::move(buffer));
   }
   for (size_t i = 0; i < model.numOutputs(); ++i) {
     sinter_tensor_info_t info;
@@ -111,14 +142,22 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
     }
     // Poison the outputs so a kernel that skips elements cannot pass.
     outBytes.emplace_back(info.byte_size, 0xA5);
-  }
-  for (size_t i = 0; i < model.numOutputs(); ++i) {
-    sinter_tensor_info_t info;
-    (void)model.outputInfo(i, &info);
-    outViews.push_back(rt::makeView(outBytes[i].data(), info));
+    rt::Buffer buffer;
+    if (!(s = rt::Buffer::allocate(runtime, info.byte_size, &buffer)).ok() ||
+        !(s = buffer.copyFromHost(outBytes[i].data(), info.byte_size)).ok()) {
+      return "output " + std::to_string(i) + ": " + s.toString();
+    }
+    outViews.push_back(rt::makeView(buffer, info));
+    outBuffers.push_back(std::move(buffer));
   }
   if (!(s = context.run(inViews, outViews)).ok()) {
     return "run: " + s.toString();
+  }
+  for (size_t i = 0; i < outBuffers.size(); ++i) {
+    if (!(s = outBuffers[i].copyToHost(outBytes[i].data(), outBytes[i].size()))
+             .ok()) {
+      return "output " + std::to_string(i) + ": " + s.toString();
+    }
   }
   if (want->size() != outViews.size()) {
     return absl::StrCat("the artifact has ", outViews.size(),

@@ -1,8 +1,8 @@
 //===- CompileAndCheck.h - Compiled code against the interpreter -*- C++
 //-*-===//
 //
-// The end-to-end oracle: compile a module for this CPU into a shared object,
-// load it with the runtime, run it on deterministic inputs and compare every
+// The end-to-end oracle: compile a module for this CPU (or the CUDA device)
+// into a shared object, load it with the runtime, run it on deterministic inputs and compare every
 // output with the reference interpreter under the per-dtype tolerances of
 // compiler/Reference/Tolerance.h.
 //
@@ -35,7 +35,19 @@ struct CheckOptions {
   std::string cpu = "native";
   /// Fusion kinds, as sinter-compile --fusion ("all", "none", a list).
   std::string fusion = "all";
+  /// Where to run: this CPU, or CUDA device 0 (compiled for its
+  /// architecture, inputs and outputs through device buffers); Default is
+  /// what setDefaultDevice chose (the CPU unless a test binary is built to
+  /// run on the GPU, see OnCuda.cpp).
+  enum class Device { Default, Cpu, Cuda } device = Device::Default;
 };
+
+/// The device of CheckOptions::Device::Default.
+void setDefaultDevice(CheckOptions::Device device);
+
+/// Why CUDA device 0 cannot run tests ("no CUDA driver ...", "no CUDA
+/// device ..."); empty when it can.
+std::string cudaUnavailableReason();
 
 /// Returns an empty string when every output matches, else what differs (or
 /// which step failed).
