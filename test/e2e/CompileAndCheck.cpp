@@ -3,9 +3,9 @@
 #include "test/e2e/CompileAndCheck.h"
 
 #include "compiler/Pipelines/CPUPipeline.h"
+#include "compiler/Pipelines/GPUPipeline.h"
 #include "compiler/Reference/TensorBytes.h"
 #include "compiler/Reference/Tolerance.h"
-#include "compiler/Pipelines/GPUPipeline.h"
 #include "compiler/Target/CPU/CPUCompiler.h"
 #include "compiler/Target/GPU/GPUCompiler.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -87,7 +87,7 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
                defaultDevice == CheckOptions::Device::Cuda);
   rt::Runtime runtime;
   rt::Status s = cuda ? rt::Runtime::createCuda(0, &runtime)
-                              : rt::Runtime::create(options.threads, &runtime);
+                      : rt::Runtime::create(options.threads, &runtime);
   if (!s.ok()) {
     return "runtime: " + s.toString();
   }

@@ -32,25 +32,25 @@ struct AttentionCase {
 std::string caseName(const testing::TestParamInfo<AttentionCase> &info) {
   const AttentionCase &c = info.param;
   return absl::StrCat("h", c.heads, "_s", c.s, "_t", c.t, "_d", c.d,
-                      c.causal ? "_causal" : "_full",
-                      c.bias ? "_bias" : "", "_", c.dtype);
+                      c.causal ? "_causal" : "_full", c.bias ? "_bias" : "",
+                      "_", c.dtype);
 }
 
 std::string attentionModule(const AttentionCase &c) {
-  std::string q = absl::StrCat("tensor<1x", c.heads, "x", c.s, "x", c.d, "x",
-                               c.dtype, ">");
-  std::string kv = absl::StrCat("tensor<1x", c.heads, "x", c.t, "x", c.d, "x",
-                                c.dtype, ">");
-  std::string bias = absl::StrCat("tensor<1x", c.heads, "x", c.s, "x", c.t,
-                                  "x", c.dtype, ">");
+  std::string q =
+      absl::StrCat("tensor<1x", c.heads, "x", c.s, "x", c.d, "x", c.dtype, ">");
+  std::string kv =
+      absl::StrCat("tensor<1x", c.heads, "x", c.t, "x", c.d, "x", c.dtype, ">");
+  std::string bias =
+      absl::StrCat("tensor<1x", c.heads, "x", c.s, "x", c.t, "x", c.dtype, ">");
   std::string scale = absl::StrCat(1.0 / std::sqrt(double(c.d)));
-  return absl::StrCat(
-      "func.func @main(%q: ", q, ", %k: ", kv, ", %v: ", kv,
-      c.bias ? absl::StrCat(", %b: ", bias) : "", ") -> ", q, " {\n",
-      "  %o = sinter.attention %q, %k, %v",
-      c.bias ? absl::StrCat(" bias(%b : ", bias, ")") : "",
-      " scale = ", scale, c.causal ? " causal" : "", " : ", q, ", ", kv, ", ",
-      kv, " -> ", q, "\n  return %o : ", q, "\n}\n");
+  return absl::StrCat("func.func @main(%q: ", q, ", %k: ", kv, ", %v: ", kv,
+                      c.bias ? absl::StrCat(", %b: ", bias) : "", ") -> ", q,
+                      " {\n", "  %o = sinter.attention %q, %k, %v",
+                      c.bias ? absl::StrCat(" bias(%b : ", bias, ")") : "",
+                      " scale = ", scale, c.causal ? " causal" : "", " : ", q,
+                      ", ", kv, ", ", kv, " -> ", q, "\n  return %o : ", q,
+                      "\n}\n");
 }
 
 class FlashAttentionTest : public testing::TestWithParam<AttentionCase> {};
@@ -101,8 +101,8 @@ uint64_t workspaceOf(const std::string &text, const std::string &fusion) {
   ::close(fd);
   cpu::CompileOptions options;
   options.fusion = fusion;
-  absl::StatusOr<cpu::CompileResult> compiled = cpu::compileModule(
-      *module, options, cpu::EmitKind::SharedObject, path);
+  absl::StatusOr<cpu::CompileResult> compiled =
+      cpu::compileModule(*module, options, cpu::EmitKind::SharedObject, path);
   llvm::sys::fs::remove(path);
   EXPECT_TRUE(compiled.ok()) << compiled.status();
   return compiled.ok() ? compiled->info.workspaceBytes : 0;

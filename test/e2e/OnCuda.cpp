@@ -1,4 +1,5 @@
-//===- OnCuda.cpp - Run an end-to-end test binary on the GPU ---------------===//
+//===- OnCuda.cpp - Run an end-to-end test binary on the GPU
+//---------------===//
 //
 // Linked into the `gpu`-labelled copies of the end-to-end tests
 // (SinterE2E*GPUTests): every compileRunAndCompare then compiles for CUDA

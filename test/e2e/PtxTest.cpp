@@ -46,10 +46,14 @@ std::vector<PtxParam> params() {
   std::vector<PtxParam> out;
   for (std::string arch : {"sm_80", "sm_90"}) {
     for (std::string model : {"mlp", "gpt2-block", "bert-block", "gpt"}) {
-      out.push_back({model, DType::F32, CompositeMode::kComposite, "all", arch});
-      out.push_back({model, DType::BF16, CompositeMode::kComposite, "all", arch});
-      out.push_back({model, DType::F16, CompositeMode::kDecomposed, "all", arch});
-      out.push_back({model, DType::F32, CompositeMode::kComposite, "none", arch});
+      out.push_back(
+          {model, DType::F32, CompositeMode::kComposite, "all", arch});
+      out.push_back(
+          {model, DType::BF16, CompositeMode::kComposite, "all", arch});
+      out.push_back(
+          {model, DType::F16, CompositeMode::kDecomposed, "all", arch});
+      out.push_back(
+          {model, DType::F32, CompositeMode::kComposite, "none", arch});
     }
   }
   return out;
@@ -71,8 +75,8 @@ models::ModuleOrError build(mlir::MLIRContext &ctx, const PtxParam &p) {
     c.mask = models::BertMask::kKeyPadding;
     return models::buildBertBlock(ctx, c);
   }
-  models::GptConfig c = p.model == "gpt" ? models::defaultSmallGptConfig()
-                                         : models::GptConfig();
+  models::GptConfig c =
+      p.model == "gpt" ? models::defaultSmallGptConfig() : models::GptConfig();
   c.dtype = p.dtype;
   c.mode = p.mode;
   return p.model == "gpt" ? models::buildGpt(ctx, c)
@@ -82,8 +86,8 @@ models::ModuleOrError build(mlir::MLIRContext &ctx, const PtxParam &p) {
 TEST_P(PtxTest, PtxasAcceptsTheModel) {
   std::string ptxas = gpu::findPtxas("", kToolkit);
   if (ptxas.empty()) {
-    GTEST_SKIP() << "skipped: no ptxas (the CUDA toolkit is not at "
-                 << kToolkit << " or on PATH)";
+    GTEST_SKIP() << "skipped: no ptxas (the CUDA toolkit is not at " << kToolkit
+                 << " or on PATH)";
   }
   const PtxParam &p = GetParam();
   auto ctx = makeContext();
@@ -95,8 +99,8 @@ TEST_P(PtxTest, PtxasAcceptsTheModel) {
   options.fusion = p.fusion;
   options.gpuArch = p.arch;
   options.ptxas = ptxas;
-  absl::StatusOr<cpu::CompileResult> result = gpu::compileModule(
-      **module, options, cpu::EmitKind::SharedObject, path);
+  absl::StatusOr<cpu::CompileResult> result =
+      gpu::compileModule(**module, options, cpu::EmitKind::SharedObject, path);
   ASSERT_TRUE(result.ok()) << result.status();
 
   // The artifact's descriptor passes the runtime's validation.

@@ -69,25 +69,26 @@ static cl::opt<std::string>
                           "(default: the entry function's name)"),
                  cl::cat(category));
 enum class Target { Cpu, Nvptx };
-static cl::opt<Target> target(
-    "target", cl::desc("where the model runs"), cl::init(Target::Cpu),
-    cl::values(clEnumValN(Target::Cpu, "cpu", "x86-64 CPUs (default)"),
-               clEnumValN(Target::Nvptx, "nvptx",
-                          "NVIDIA GPUs: PTX, and a cubin when ptxas is "
-                          "installed")),
-    cl::cat(category));
+static cl::opt<Target>
+    target("target", cl::desc("where the model runs"), cl::init(Target::Cpu),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "x86-64 CPUs (default)"),
+                      clEnumValN(Target::Nvptx, "nvptx",
+                                 "NVIDIA GPUs: PTX, and a cubin when ptxas is "
+                                 "installed")),
+           cl::cat(category));
 static cl::opt<std::string>
-    gpuArch("gpu-arch", cl::desc("GPU architecture: sm_80, sm_86, sm_89, "
-                                 "sm_90 (default)"),
+    gpuArch("gpu-arch",
+            cl::desc("GPU architecture: sm_80, sm_86, sm_89, "
+                     "sm_90 (default)"),
             cl::init("sm_90"), cl::cat(category));
 static cl::opt<std::string>
     ptxasPath("ptxas",
               cl::desc("ptxas to assemble the cubin with (default: the CUDA "
-                       "toolkit's, else PATH; none: PTX only)"),
+                       "toolkit's, else PATH, else PTX only; `none`: PTX "
+                       "only)"),
               cl::cat(category));
 static cl::opt<std::string>
-    cudaToolkit("cuda-toolkit",
-                cl::desc("CUDA toolkit (libdevice, ptxas)"),
+    cudaToolkit("cuda-toolkit", cl::desc("CUDA toolkit (libdevice, ptxas)"),
                 cl::init("/usr/local/cuda"), cl::cat(category));
 static cl::opt<std::string>
     cpuName("cpu",

@@ -96,10 +96,10 @@ SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::GenericOp op,
       map.map(arg, v); // a scalar (the value of a fill)
       continue;
     }
-    map.map(arg, b.create<memref::LoadOp>(
-                     loc, v,
-                     applyIndexingMap(b, loc, op.getMatchingIndexingMap(in),
-                                      ivs)));
+    map.map(arg,
+            b.create<memref::LoadOp>(
+                loc, v,
+                applyIndexingMap(b, loc, op.getMatchingIndexingMap(in), ivs)));
   }
   for (auto [i, out] : llvm::enumerate(op.getDpsInitsMutable())) {
     BlockArgument arg = op.getMatchingBlockArgument(&out);
@@ -108,8 +108,8 @@ SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::GenericOp op,
     } else if (!arg.use_empty()) {
       map.map(arg, b.create<memref::LoadOp>(
                        loc, out.get(),
-                       applyIndexingMap(
-                           b, loc, op.getMatchingIndexingMap(&out), ivs)));
+                       applyIndexingMap(b, loc, op.getMatchingIndexingMap(&out),
+                                        ivs)));
     }
   }
   for (Operation &inner : op.getBody()->without_terminator()) {

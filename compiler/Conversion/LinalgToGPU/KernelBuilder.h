@@ -1,4 +1,5 @@
-//===- KernelBuilder.h - Building blocks of Sinter's GPU kernels -*- C++ -*-===//
+//===- KernelBuilder.h - Building blocks of Sinter's GPU kernels -*- C++
+//-*-===//
 //
 // What every GPU kernel Sinter emits is made of: a `gpu.launch` with static
 // grid and block sizes, a linalg.generic's body evaluated for one point of

@@ -134,21 +134,20 @@ void emitThreadPerOutput(OpBuilder &b, Location loc, linalg::GenericOp op,
 /// accumulates reduction points tid, tid + blockSize, ...; the partials are
 /// combined across the block and thread 0 adds the total to the output.
 void emitBlockReduction(OpBuilder &b, Location loc, linalg::GenericOp op,
-                        const LoopSplit &loops,
-                        ArrayRef<Combiner> combiners, Value point, Value tid,
-                        ArrayRef<Value> scratch) {
+                        const LoopSplit &loops, ArrayRef<Combiner> combiners,
+                        Value point, Value tid, ArrayRef<Value> scratch) {
   SmallVector<Value> p = delinearize(b, loc, point, loops.parallel);
   SmallVector<Value> partials;
   for (const Combiner &c : combiners) {
     partials.push_back(b.create<arith::ConstantOp>(loc, c.neutral));
   }
-  partials = stridedLoop(
-      b, loc, tid, product(loops.reduction), kBlockSize, partials,
-      [&](OpBuilder &t, Location l, Value r, ValueRange iter) {
-        SmallVector<Value> ivs =
-            mergeIvs(op, p, delinearize(t, l, r, loops.reduction));
-        return emitBody(t, l, op, ivs, iter);
-      });
+  partials =
+      stridedLoop(b, loc, tid, product(loops.reduction), kBlockSize, partials,
+                  [&](OpBuilder &t, Location l, Value r, ValueRange iter) {
+                    SmallVector<Value> ivs =
+                        mergeIvs(op, p, delinearize(t, l, r, loops.reduction));
+                    return emitBody(t, l, op, ivs, iter);
+                  });
   SmallVector<Value> totals;
   for (auto [i, c] : llvm::enumerate(combiners)) {
     totals.push_back(
@@ -207,9 +206,9 @@ LogicalResult mapGeneric(linalg::GenericOp op) {
     if (outputs > kMaxGridX) {
       return op.emitError("too many outputs for one block each: ") << outputs;
     }
-    gpu::LaunchOp launch = createLaunch(b, loc, "reduction", {outputs, 1, 1},
-                                        {kBlockSize, 1, 1},
-                                        scratchTypes(combiners));
+    gpu::LaunchOp launch =
+        createLaunch(b, loc, "reduction", {outputs, 1, 1}, {kBlockSize, 1, 1},
+                     scratchTypes(combiners));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     SmallVector<Value> scratch(launch.getWorkgroupAttributions());
@@ -248,8 +247,7 @@ void propagateMemorySpace(Operation *op) {
   }
   auto source = dyn_cast<MemRefType>(view.getViewSource().getType());
   auto result = dyn_cast<MemRefType>(op->getResult(0).getType());
-  if (source && result &&
-      source.getMemorySpace() != result.getMemorySpace()) {
+  if (source && result && source.getMemorySpace() != result.getMemorySpace()) {
     op->getResult(0).setType(
         MemRefType::Builder(result).setMemorySpace(source.getMemorySpace()));
   }
@@ -390,6 +388,11 @@ LogicalResult generalize(func::FuncOp fn) {
   SmallVector<memref::CopyOp> copies;
   fn.walk([&](memref::CopyOp op) { copies.push_back(op); });
   for (memref::CopyOp op : copies) {
+    // Bufferization copies a row tile onto the output slice it already is.
+    if (op.getSource() == op.getTarget()) {
+      op.erase();
+      continue;
+    }
     OpBuilder b(op);
     linalg::makeMemRefCopyOp(b, op.getLoc(), op.getSource(), op.getTarget());
     op.erase();
@@ -419,8 +422,7 @@ struct GPUMapKernelsPass : impl::GPUMapKernelsPassBase<GPUMapKernelsPass> {
       if (failed(generalize(fn))) {
         return signalPassFailure();
       }
-      for (Operation &op :
-           llvm::make_early_inc_range(fn.getBody().front())) {
+      for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
         LogicalResult r = success();
         if (auto g = dyn_cast<linalg::GenericOp>(op)) {
           r = mapGeneric(g);

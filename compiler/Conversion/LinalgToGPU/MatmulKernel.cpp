@@ -43,8 +43,8 @@ struct MatmulShape {
 /// Loads element (row, col) of a 2-D operand (with `batch` first when
 /// batched) as f32, or 0 outside [rows, cols).
 Value loadOrZero(OpBuilder &b, Location loc, Value memref, Value batch,
-                 bool batched, Value row, Value col, int64_t rows,
-                 int64_t cols, bool rowsFit, bool colsFit) {
+                 bool batched, Value row, Value col, int64_t rows, int64_t cols,
+                 bool rowsFit, bool colsFit) {
   Type f32 = b.getF32Type();
   auto load = [&](OpBuilder &t, Location l) -> Value {
     SmallVector<Value> idx;
@@ -78,8 +78,8 @@ Value loadOrZero(OpBuilder &b, Location loc, Value memref, Value batch,
       loc, inBounds,
       [&](OpBuilder &t, Location l) { t.create<scf::YieldOp>(l, load(t, l)); },
       [&](OpBuilder &t, Location l) {
-        t.create<scf::YieldOp>(
-            l, ValueRange{t.create<arith::ConstantOp>(l, t.getF32FloatAttr(0))});
+        t.create<scf::YieldOp>(l, ValueRange{t.create<arith::ConstantOp>(
+                                      l, t.getF32FloatAttr(0))});
       });
   return guarded.getResult(0);
 }
@@ -131,8 +131,8 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
   MemRefType tileA = sharedMemRefType({kTileK, kTileM}, f32);
   MemRefType tileB = sharedMemRefType({kTileK, kTileN}, f32);
   gpu::LaunchOp launch =
-      createLaunch(b, loc, "matmul", {gridN, gridM, s.batch}, {kThreadsX, kThreadsY, 1},
-                   {tileA, tileB});
+      createLaunch(b, loc, "matmul", {gridN, gridM, s.batch},
+                   {kThreadsX, kThreadsY, 1}, {tileA, tileB});
   b.setInsertionPointToStart(&launch.getBody().front());
   Value sharedA = launch.getWorkgroupAttributions()[0];
   Value sharedB = launch.getWorkgroupAttributions()[1];
@@ -157,10 +157,9 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
           Value idx = t.create<arith::AddIOp>(l, tid, tc(e * kThreads));
           Value mm = t.create<arith::DivUIOp>(l, idx, tc(kTileK));
           Value kk = t.create<arith::RemUIOp>(l, idx, tc(kTileK));
-          Value v = loadOrZero(t, l, a, batch, s.batched,
-                               t.create<arith::AddIOp>(l, m0, mm),
-                               t.create<arith::AddIOp>(l, k0, kk), s.m, s.k,
-                               mFits, kFits);
+          Value v = loadOrZero(
+              t, l, a, batch, s.batched, t.create<arith::AddIOp>(l, m0, mm),
+              t.create<arith::AddIOp>(l, k0, kk), s.m, s.k, mFits, kFits);
           t.create<memref::StoreOp>(l, v, sharedA, ValueRange{kk, mm});
         }
         for (int64_t e = 0; e < kTileN * kTileK / kThreads; ++e) {
@@ -169,17 +168,15 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
           if (s.transposeB) { // B[n][k]: k is contiguous
             nn = t.create<arith::DivUIOp>(l, idx, tc(kTileK));
             kk = t.create<arith::RemUIOp>(l, idx, tc(kTileK));
-            v = loadOrZero(t, l, bm, batch, s.batched,
-                           t.create<arith::AddIOp>(l, n0, nn),
-                           t.create<arith::AddIOp>(l, k0, kk), s.n, s.k,
-                           nFits, kFits);
+            v = loadOrZero(
+                t, l, bm, batch, s.batched, t.create<arith::AddIOp>(l, n0, nn),
+                t.create<arith::AddIOp>(l, k0, kk), s.n, s.k, nFits, kFits);
           } else { // B[k][n]: n is contiguous
             kk = t.create<arith::DivUIOp>(l, idx, tc(kTileN));
             nn = t.create<arith::RemUIOp>(l, idx, tc(kTileN));
-            v = loadOrZero(t, l, bm, batch, s.batched,
-                           t.create<arith::AddIOp>(l, k0, kk),
-                           t.create<arith::AddIOp>(l, n0, nn), s.k, s.n,
-                           kFits, nFits);
+            v = loadOrZero(
+                t, l, bm, batch, s.batched, t.create<arith::AddIOp>(l, k0, kk),
+                t.create<arith::AddIOp>(l, n0, nn), s.k, s.n, kFits, nFits);
           }
           t.create<memref::StoreOp>(l, v, sharedB, ValueRange{kk, nn});
         }
@@ -195,12 +192,12 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
         for (int64_t kk = 0; kk < kTileK; ++kk) {
           SmallVector<Value> av, bv;
           for (int64_t i = 0; i < kMicroM; ++i) {
-            av.push_back(t.create<memref::LoadOp>(
-                l, sharedA, ValueRange{tc(kk), rows[i]}));
+            av.push_back(t.create<memref::LoadOp>(l, sharedA,
+                                                  ValueRange{tc(kk), rows[i]}));
           }
           for (int64_t j = 0; j < kMicroN; ++j) {
-            bv.push_back(t.create<memref::LoadOp>(
-                l, sharedB, ValueRange{tc(kk), cols[j]}));
+            bv.push_back(t.create<memref::LoadOp>(l, sharedB,
+                                                  ValueRange{tc(kk), cols[j]}));
           }
           for (int64_t i = 0; i < kMicroM; ++i) {
             for (int64_t j = 0; j < kMicroN; ++j) {

@@ -53,10 +53,9 @@ constexpr int64_t kTileBudget = 44 * 1024;
 Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
   SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                                       strides);
-  auto memref =
-      MemRefType::get(type.getShape(), type.getElementType(), layout);
+  auto layout =
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
+  auto memref = MemRefType::get(type.getShape(), type.getElementType(), layout);
   auto op = b.create<bufferization::ToMemrefOp>(loc, memref, tensor);
   op.setReadOnly(true);
   return op;
@@ -83,15 +82,15 @@ public:
       : b(b), loc(loc), sh(shape), op(op), f32(b.getF32Type()) {}
 
   Value emit(Value q, Value k, Value v, Value bias, Type outElement) {
-    auto outType = MemRefType::get({sh.batch, sh.heads, sh.s, sh.dv},
-                                   outElement);
+    auto outType =
+        MemRefType::get({sh.batch, sh.heads, sh.s, sh.dv}, outElement);
     Value out = b.create<memref::AllocOp>(loc, outType);
     MemRefType keysType = sharedMemRefType({sh.keys, sh.d}, f32);
     MemRefType valuesType = sharedMemRefType({sh.keys, sh.dv}, f32);
     MemRefType scoresType = sharedMemRefType({sh.keys, sh.rows}, f32);
     gpu::LaunchOp launch =
-        createLaunch(b, loc, "attention", {llvm::divideCeil(sh.s, sh.rows), sh.heads,
-                              sh.batch},
+        createLaunch(b, loc, "attention",
+                     {llvm::divideCeil(sh.s, sh.rows), sh.heads, sh.batch},
                      {sh.rows, 1, 1}, {keysType, valuesType, scoresType});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
@@ -101,8 +100,8 @@ public:
     tid = launch.getThreadIds().x;
     head = launch.getBlockIds().y;
     batch = launch.getBlockIds().z;
-    Value firstRow = b.create<arith::MulIOp>(loc, launch.getBlockIds().x,
-                                             cst(sh.rows));
+    Value firstRow =
+        b.create<arith::MulIOp>(loc, launch.getBlockIds().x, cst(sh.rows));
     row = b.create<arith::AddIOp>(loc, firstRow, tid);
     Value active =
         b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, row, cst(sh.s));
@@ -138,7 +137,7 @@ public:
         loc, positive, b.create<arith::DivFOp>(loc, f32Constant(1), l),
         f32Constant(0));
     b.create<scf::IfOp>(loc, active, [&](OpBuilder &t, Location) {
-          At at(b, t);
+      At at(b, t);
       for (int64_t d = 0; d < sh.dv; ++d) {
         Value o = b.create<arith::MulFOp>(loc, loop.getResult(2 + d), inverse);
         if (outElement != f32) {
@@ -168,8 +167,8 @@ private:
       return cst(sh.t);
     }
     // last row + (T - S) + 1, in signed arithmetic (T < S is allowed).
-    Value end = b.create<arith::AddIOp>(
-        loc, firstRow, cst(sh.rows - 1 + sh.t - sh.s + 1));
+    Value end = b.create<arith::AddIOp>(loc, firstRow,
+                                        cst(sh.rows - 1 + sh.t - sh.s + 1));
     end = b.create<arith::MinSIOp>(loc, end, cst(sh.t));
     return b.create<arith::MaxSIOp>(loc, end, cst(0));
   }
@@ -177,37 +176,35 @@ private:
   /// Copies rows [t0, t0 + Bc) of `source` [B, H, T, width] into `shared`
   /// [Bc, width], zeros past T.
   void stage(Value source, Value shared, Value t0, int64_t width) {
-    stridedLoop(
-        b, loc, tid, sh.keys * width, sh.rows, {},
-        [&](OpBuilder &t, Location, Value idx, ValueRange) {
-          At at(b, t);
-          Value r = b.create<arith::DivUIOp>(loc, idx, cst(width));
-          Value c = b.create<arith::RemUIOp>(loc, idx, cst(width));
-          Value key = b.create<arith::AddIOp>(loc, t0, r);
-          Value inRange = b.create<arith::CmpIOp>(
-              loc, arith::CmpIPredicate::ult, key, cst(sh.t));
-          auto loaded = b.create<scf::IfOp>(
-              loc, inRange,
-              [&](OpBuilder &t, Location) {
-          At at(b, t);
-                Value x = widen(b.create<memref::LoadOp>(
-                    loc, source, ValueRange{batch, head, key, c}));
-                b.create<scf::YieldOp>(loc, x);
-              },
-              [&](OpBuilder &t, Location) {
-          At at(b, t);
-                b.create<scf::YieldOp>(loc, f32Constant(0));
-              });
-          b.create<memref::StoreOp>(loc, loaded.getResult(0), shared,
-                                    ValueRange{r, c});
-          return SmallVector<Value>{};
-        });
+    stridedLoop(b, loc, tid, sh.keys * width, sh.rows, {},
+                [&](OpBuilder &t, Location, Value idx, ValueRange) {
+                  At at(b, t);
+                  Value r = b.create<arith::DivUIOp>(loc, idx, cst(width));
+                  Value c = b.create<arith::RemUIOp>(loc, idx, cst(width));
+                  Value key = b.create<arith::AddIOp>(loc, t0, r);
+                  Value inRange = b.create<arith::CmpIOp>(
+                      loc, arith::CmpIPredicate::ult, key, cst(sh.t));
+                  auto loaded = b.create<scf::IfOp>(
+                      loc, inRange,
+                      [&](OpBuilder &t, Location) {
+                        At at(b, t);
+                        Value x = widen(b.create<memref::LoadOp>(
+                            loc, source, ValueRange{batch, head, key, c}));
+                        b.create<scf::YieldOp>(loc, x);
+                      },
+                      [&](OpBuilder &t, Location) {
+                        At at(b, t);
+                        b.create<scf::YieldOp>(loc, f32Constant(0));
+                      });
+                  b.create<memref::StoreOp>(loc, loaded.getResult(0), shared,
+                                            ValueRange{r, c});
+                  return SmallVector<Value>{};
+                });
   }
 
   /// One tile of keys: iter is (m, l, acc[0..Dv)); returns the new values.
-  SmallVector<Value> keyTile(Value tile, ValueRange iter,
-                             ArrayRef<Value> query, Value k, Value v,
-                             Value bias) {
+  SmallVector<Value> keyTile(Value tile, ValueRange iter, ArrayRef<Value> query,
+                             Value k, Value v, Value bias) {
     Value t0 = b.create<arith::MulIOp>(loc, tile, cst(sh.keys));
     stage(k, keys, t0, sh.d);
     stage(v, values, t0, sh.dv);
@@ -219,12 +216,12 @@ private:
         stridedLoop(
             b, loc, cst(0), sh.keys, 1, {negInf},
             [&](OpBuilder &t, Location, Value j, ValueRange max) {
-          At at(b, t);
+              At at(b, t);
               Value key = b.create<arith::AddIOp>(loc, t0, j);
               Value s = f32Constant(0);
               for (int64_t d = 0; d < sh.d; ++d) {
-                Value kd = b.create<memref::LoadOp>(loc, keys,
-                                                    ValueRange{j, cst(d)});
+                Value kd =
+                    b.create<memref::LoadOp>(loc, keys, ValueRange{j, cst(d)});
                 s = fma(b, loc, query[d], kd, s);
               }
               Value visible = b.create<arith::CmpIOp>(
@@ -259,11 +256,11 @@ private:
     // rather than NaN.
     Value m = iter[0], l = iter[1];
     Value newMax = b.create<arith::MaximumFOp>(loc, m, tileMax);
-    Value none = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
-                                         newMax, negInf);
+    Value none =
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, newMax, negInf);
     Value pivot = b.create<arith::SelectOp>(loc, none, f32Constant(0), newMax);
-    Value correction = b.create<math::ExpOp>(
-        loc, b.create<arith::SubFOp>(loc, m, pivot));
+    Value correction =
+        b.create<math::ExpOp>(loc, b.create<arith::SubFOp>(loc, m, pivot));
     SmallVector<Value> acc = {b.create<arith::MulFOp>(loc, l, correction)};
     for (int64_t d = 0; d < sh.dv; ++d) {
       acc.push_back(b.create<arith::MulFOp>(loc, iter[2 + d], correction));
@@ -371,8 +368,8 @@ struct GPULowerAttentionPass
         fusion.erase();
         continue;
       }
-      sh.rows = std::min<int64_t>(kRowsPerBlock,
-                                  llvm::alignTo(sh.s, kWarpSize));
+      sh.rows =
+          std::min<int64_t>(kRowsPerBlock, llvm::alignTo(sh.s, kWarpSize));
       sh.keys = 64;
       while (sh.keys > 1 &&
              4 * sh.keys * (sh.d + sh.dv + sh.rows) > kTileBudget) {
@@ -402,8 +399,8 @@ struct GPULowerAttentionPass
       populateDecomposeCompositesPatterns(patterns, {"attention"});
       GreedyRewriteConfig config;
       config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-      if (failed(applyOpPatternsAndFold(decompose, std::move(patterns),
-                                        config))) {
+      if (failed(
+              applyOpPatternsAndFold(decompose, std::move(patterns), config))) {
         getOperation().emitError("decomposing attention did not converge");
         return signalPassFailure();
       }

@@ -39,14 +39,13 @@ std::string findPtxas(llvm::StringRef explicitPath, llvm::StringRef toolkit) {
   return onPath ? *onPath : std::string();
 }
 
-absl::StatusOr<std::string> assemblePtx(llvm::StringRef ptx,
-                                        llvm::StringRef arch,
-                                        llvm::StringRef ptxas) {
+absl::StatusOr<std::string>
+assemblePtx(llvm::StringRef ptx, llvm::StringRef arch, llvm::StringRef ptxas) {
   llvm::SmallString<128> ptxPath, cubinPath, logPath;
-  for (auto [suffix, path] : {std::pair<const char *, llvm::SmallString<128> *>{
-                                  "ptx", &ptxPath},
-                              {"cubin", &cubinPath},
-                              {"log", &logPath}}) {
+  for (auto [suffix, path] :
+       {std::pair<const char *, llvm::SmallString<128> *>{"ptx", &ptxPath},
+        {"cubin", &cubinPath},
+        {"log", &logPath}}) {
     if (auto ec = llvm::sys::fs::createTemporaryFile("sinter", suffix, *path)) {
       return absl::UnavailableError("cannot create a temporary file: " +
                                     ec.message());
@@ -63,19 +62,19 @@ absl::StatusOr<std::string> assemblePtx(llvm::StringRef ptx,
     os << ptx;
   }
   std::string archFlag = ("-arch=" + arch).str();
-  llvm::SmallVector<llvm::StringRef> args = {ptxas, archFlag, "-O3", ptxPath,
-                                             "-o", cubinPath};
+  llvm::SmallVector<llvm::StringRef> args = {ptxas,   archFlag, "-O3",
+                                             ptxPath, "-o",     cubinPath};
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
                                                 logPath.str()};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0,
-                                     0, &error);
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
+                                     &error);
   auto log = llvm::MemoryBuffer::getFile(logPath);
   std::string messages = log ? (*log)->getBuffer().trim().str() : "";
   if (rc != 0) {
     return absl::InternalError(absl::StrCat(
-        ptxas.str(), " rejected the generated PTX for ", arch.str(),
-        " (exit ", rc, ")", error.empty() ? "" : ": " + error,
+        ptxas.str(), " rejected the generated PTX for ", arch.str(), " (exit ",
+        rc, ")", error.empty() ? "" : ": " + error,
         messages.empty() ? "" : ":\n" + messages));
   }
   auto cubin = llvm::MemoryBuffer::getFile(cubinPath, /*IsText=*/false,
@@ -99,9 +98,9 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
     }
     auto launch = dyn_cast<::mlir::gpu::LaunchFuncOp>(op);
     if (!launch) {
-      return absl::InternalError(absl::StrCat(
-          "host code is left after outlining: '",
-          op.getName().getStringRef().str(), "'"));
+      return absl::InternalError(
+          absl::StrCat("host code is left after outlining: '",
+                       op.getName().getStringRef().str(), "'"));
     }
     cpu::GPULaunch l;
     l.kernel = launch.getKernelName().str();
@@ -169,9 +168,9 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
               llvm::StringRef headerPath, llvm::StringRef sourceName) {
   using cpu::EmitKind;
   if (!isSupportedArch(options.gpuArch)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported GPU architecture '", options.gpuArch,
-        "'; supported: sm_80, sm_86, sm_89, sm_90"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported GPU architecture '", options.gpuArch,
+                     "'; supported: sm_80, sm_86, sm_89, sm_90"));
   }
   if (emit == EmitKind::Dot) {
     return cpu::compileModule(module, options, emit, outputPath, headerPath,
@@ -224,8 +223,8 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
 
   cpu::CompileResult result;
   result.signature = *signature;
-  result.prefix = cpu::toCIdentifier(
-      options.prefix.empty() ? signature->entry : options.prefix);
+  result.prefix = cpu::toCIdentifier(options.prefix.empty() ? signature->entry
+                                                            : options.prefix);
   auto host = module.lookupSymbol<func::FuncOp>(signature->entry);
   auto ws = host ? host->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr)
                  : IntegerAttr();
@@ -257,7 +256,13 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
     return result;
   }
 
-  std::string ptxas = findPtxas(options.ptxas, options.cudaToolkit);
+  // "none": PTX only, which the driver JIT-compiles at load.
+  std::string ptxas = options.ptxas == "none"
+                          ? ""
+                          : findPtxas(options.ptxas, options.cudaToolkit);
+  if (!ptxas.empty() && !llvm::sys::fs::can_execute(ptxas)) {
+    return absl::NotFoundError("ptxas not found: " + ptxas);
+  }
   if (!ptxas.empty()) {
     absl::StatusOr<std::string> cubin =
         assemblePtx(program.ptx, program.arch, ptxas);
@@ -265,8 +270,6 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
       return cubin.status();
     }
     program.cubin = std::move(*cubin);
-  } else if (!options.ptxas.empty()) {
-    return absl::NotFoundError("ptxas not found: " + options.ptxas);
   }
 
   // The host side is data only, for any x86-64 CPU.
@@ -279,9 +282,8 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
   }
   llvm::LLVMContext llvmContext;
   auto llvmModule = cpu::buildGPUArtifactModule(
-      *signature, program, ws.getInt(), *hostTarget, llvmContext,
-      result.prefix, /*exportRuntimeSymbol=*/emit == EmitKind::SharedObject,
-      result.info);
+      *signature, program, ws.getInt(), *hostTarget, llvmContext, result.prefix,
+      /*exportRuntimeSymbol=*/emit == EmitKind::SharedObject, result.info);
   if (!llvmModule.ok()) {
     return llvmModule.status();
   }

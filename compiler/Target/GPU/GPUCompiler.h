@@ -1,4 +1,5 @@
-//===- GPUCompiler.h - Compile a sinter module to a CUDA artifact -*- C++ -*-===//
+//===- GPUCompiler.h - Compile a sinter module to a CUDA artifact -*- C++
+//-*-===//
 //
 // The NVPTX path behind one call, shared by sinter-compile and the tests:
 // run sinter-gpu-pipeline, take the PTX out of the gpu.binary and the launch
@@ -24,9 +25,8 @@ std::string findPtxas(llvm::StringRef explicitPath, llvm::StringRef toolkit);
 
 /// Assembles `ptx` for `arch` with `ptxas`; the cubin's bytes, or ptxas's
 /// messages as the error.
-absl::StatusOr<std::string> assemblePtx(llvm::StringRef ptx,
-                                        llvm::StringRef arch,
-                                        llvm::StringRef ptxas);
+absl::StatusOr<std::string>
+assemblePtx(llvm::StringRef ptx, llvm::StringRef arch, llvm::StringRef ptxas);
 
 /// Compiles `module` (lowered in place) for `options.gpuArch`. Emits a
 /// shared object, an object (no header), MLIR, PTX, or Dot.
