@@ -59,6 +59,11 @@ std::vector<PtxParam> params() {
   return out;
 }
 
+void PrintTo(const PtxParam &p, std::ostream *os) {
+  *os << p.model << " " << dtypeName(p.dtype) << " fusion=" << p.fusion << " "
+      << p.arch;
+}
+
 class PtxTest : public testing::TestWithParam<PtxParam> {};
 
 models::ModuleOrError build(mlir::MLIRContext &ctx, const PtxParam &p) {
