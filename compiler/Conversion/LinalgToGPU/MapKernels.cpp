@@ -31,6 +31,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 #define DEBUG_TYPE "sinter-gpu-map-kernels"
@@ -413,6 +414,50 @@ LogicalResult generalize(func::FuncOp fn) {
   return success();
 }
 
+/// A generic that sets every element of its one output to a constant zero.
+bool isZeroFill(linalg::GenericOp g) {
+  if (g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 0 ||
+      !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity()) {
+    return false;
+  }
+  Value yielded = g.getBody()->getTerminator()->getOperand(0);
+  if (auto arg = dyn_cast<BlockArgument>(yielded)) {
+    if (arg.getOwner() != g.getBody() ||
+        arg.getArgNumber() >= g.getNumDpsInputs()) {
+      return false;
+    }
+    yielded = g.getDpsInputOperand(arg.getArgNumber())->get();
+  }
+  return matchPattern(yielded, m_AnyZeroFloat());
+}
+
+/// A matmul right after the zero fill of its C (nothing in between touches
+/// memory) overwrites C instead of adding to it: the fill kernel goes.
+void foldZeroFills(func::FuncOp fn) {
+  linalg::GenericOp fill;
+  for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
+    auto lhs = isMatmulLike(&op)
+                   ? dyn_cast<MemRefType>(op.getOperand(0).getType())
+                   : MemRefType();
+    // With K = 0 the fill is all the matmul's result.
+    bool emptyK = lhs && lhs.getShape().back() == 0;
+    if (isMatmulLike(&op) && fill && !emptyK &&
+        fill.getDpsInitOperand(0)->get() ==
+            cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get()) {
+      op.setAttr(kOverwriteAttr, UnitAttr::get(op.getContext()));
+      fill.erase();
+      fill = nullptr;
+      continue;
+    }
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (g && isZeroFill(g)) {
+      fill = g;
+    } else if (!isMemoryEffectFree(&op) && !isa<ViewLikeOpInterface>(op)) {
+      fill = nullptr;
+    }
+  }
+}
+
 struct GPUMapKernelsPass : impl::GPUMapKernelsPassBase<GPUMapKernelsPass> {
   void runOnOperation() override {
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
@@ -422,6 +467,7 @@ struct GPUMapKernelsPass : impl::GPUMapKernelsPassBase<GPUMapKernelsPass> {
       if (failed(generalize(fn))) {
         return signalPassFailure();
       }
+      foldZeroFills(fn);
       for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
         LogicalResult r = success();
         if (auto g = dyn_cast<linalg::GenericOp>(op)) {

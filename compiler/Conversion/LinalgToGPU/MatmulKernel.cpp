@@ -122,6 +122,7 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
   if (s.batch > 65535 || gridM > 65535) {
     return op->emitError("matmul too large for one GPU grid");
   }
+  bool overwrite = op->hasAttr(kOverwriteAttr);
   bool mFits = s.m % kTileM == 0, nFits = s.n % kTileN == 0,
        kFits = s.k % kTileK == 0;
 
@@ -211,7 +212,7 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
         t.create<scf::YieldOp>(l, acc);
       });
 
-  // C += the micro-tile, converted to C's type.
+  // C += the micro-tile (C = it, after a zero fill), in C's type.
   for (int64_t i = 0; i < kMicroM; ++i) {
     Value row = b.create<arith::AddIOp>(
         loc, m0, b.create<arith::AddIOp>(loc, ty, cst(i * kThreadsY)));
@@ -226,12 +227,15 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
         }
         idx.push_back(row);
         idx.push_back(col);
-        Value old = t.create<memref::LoadOp>(l, c, idx);
-        Type ct = old.getType();
-        if (ct != f32) {
-          old = t.create<arith::ExtFOp>(l, f32, old);
+        Type ct = cType.getElementType();
+        Value sum = acc;
+        if (!overwrite) {
+          Value old = t.create<memref::LoadOp>(l, c, idx);
+          if (ct != f32) {
+            old = t.create<arith::ExtFOp>(l, f32, old);
+          }
+          sum = t.create<arith::AddFOp>(l, old, acc);
         }
-        Value sum = t.create<arith::AddFOp>(l, old, acc);
         if (ct != f32) {
           sum = t.create<arith::TruncFOp>(l, ct, sum);
         }

@@ -8,6 +8,9 @@
 
 namespace sinter {
 
+/// On a matmul: C = A·B rather than C += A·B (its zero fill was folded).
+inline constexpr llvm::StringLiteral kOverwriteAttr = "sinter.gpu_overwrite";
+
 /// Replaces a bufferized linalg.matmul, matmul_transpose_b, batch_matmul or
 /// batch_matmul_transpose_b by a gpu.launch of the tiled kernel.
 LogicalResult mapMatmulToGPU(linalg::LinalgOp op);
