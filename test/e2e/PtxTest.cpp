@@ -60,8 +60,8 @@ std::vector<PtxParam> params() {
 }
 
 void PrintTo(const PtxParam &p, std::ostream *os) {
-  *os << p.model << " " << dtypeName(p.dtype) << " fusion=" << p.fusion << " "
-      << p.arch;
+  *os << p.model << " " << dtypeName(p.dtype).str() << " fusion=" << p.fusion
+      << " " << p.arch;
 }
 
 class PtxTest : public testing::TestWithParam<PtxParam> {};
