@@ -28,6 +28,12 @@ namespace sinter {
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "sinter.workspace_bytes";
 inline constexpr llvm::StringLiteral kKernelAttr = "sinter.kernel";
+/// GPU: the bytes of the constants buffer an entry takes after its
+/// workspace, and each constant global's offset in it.
+inline constexpr llvm::StringLiteral kConstantBytesAttr =
+    "sinter.constant_bytes";
+inline constexpr llvm::StringLiteral kConstantOffsetAttr =
+    "sinter.constant_offset";
 /// A per-iteration stack buffer, hoisted to its kernel's entry.
 inline constexpr llvm::StringLiteral kLoopBufferAttr = "sinter.loop_buffer";
 /// On the public function after outlining: it takes the environment last.

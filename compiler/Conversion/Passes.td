@@ -361,4 +361,18 @@ def GPUOutlineKernelsPass
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def GPUExtractConstantsPass
+    : Pass<"sinter-gpu-extract-constants", "mlir::ModuleOp"> {
+  let summary = "Constant globals become views of one constants buffer";
+  let description = [{
+    Every constant global a public function reads gets an offset (64-byte
+    aligned) in one `memref<Nxi8>` buffer the function takes as a new last
+    argument; each `memref.get_global` becomes a `memref.view` of it. The
+    globals stay in the module with a `sinter.constant_offset` attribute,
+    the function gets `sinter.constant_bytes`; the artifact writer copies
+    the globals' bytes into the artifact and the runtime uploads them once
+    per model, instead of the weights being PTX text.
+  }];
+}
+
 #endif // SINTER_CONVERSION_PASSES_TD

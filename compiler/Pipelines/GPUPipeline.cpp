@@ -10,6 +10,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -39,6 +40,7 @@ void buildGPUKernelsPipeline(OpPassManager &pm,
   buildCPUBufferizePipeline(pm);
   pm.addPass(createGPUMapKernelsPass());
   pm.addPass(createPlanWorkspacePass());
+  pm.addPass(createGPUExtractConstantsPass());
   pm.addPass(createGPUSinkIntoLaunchesPass());
   pm.addPass(createGPUOutlineKernelsPass());
   pm.addPass(createCanonicalizerPass());
@@ -54,6 +56,8 @@ void buildGPUToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createLowerAffinePass());
+  // ceildivsi/floordivsi (integer division ops) have no NVVM lowering.
+  kernels.addPass(arith::createArithExpandOpsPass());
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createCanonicalizerPass());

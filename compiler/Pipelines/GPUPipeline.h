@@ -6,8 +6,8 @@
 //   sinter-fusion             recognise composites, form sinter.fusion regions
 //   sinter-gpu-kernels        attention fusions -> flash kernels, the rest ->
 //                             linalg, bufferize, each loop nest -> gpu.launch,
-//                             the workspace plan, outlining into one
-//                             gpu.module
+//                             the workspace plan, the constants buffer,
+//                             outlining into one gpu.module
 //   sinter-gpu-to-nvvm        the kernels -> NVVM -> PTX (gpu.binary)
 //
 // and `sinter-gpu-pipeline`, all of them.

@@ -303,11 +303,27 @@ sinter_status_t Program::load(const Device &device,
     }
     dynamicShared.erase(it);
   }
+  // The weights, once per model; every context's launches read them.
+  if (g.constants_size > 0) {
+    if (sinter_status_t status =
+            device.allocate(g.constants_size, &program->constants_)) {
+      return annotate(status, origin + ": the GPU program's " +
+                                  std::to_string(g.constants_size) +
+                                  " bytes of constants: ");
+    }
+    if (sinter_status_t status = device.copyToDevice(
+            program->constants_, g.constants, g.constants_size)) {
+      return annotate(status, origin + ": uploading the constants: ");
+    }
+  }
   *outProgram = std::move(program);
   return nullptr;
 }
 
 Program::~Program() {
+  if (constants_) {
+    device_.free(constants_);
+  }
   if (!module_) {
     return;
   }
@@ -436,6 +452,8 @@ sinter_status_t Executor::run(void *const *inputs, void *const *outputs) {
                              ? reinterpret_cast<CUdeviceptr>(inputs[arg.index])
                          : arg.kind == SINTER_ABI_GPU_ARG_OUTPUT
                              ? reinterpret_cast<CUdeviceptr>(outputs[arg.index])
+                         : arg.kind == SINTER_ABI_GPU_ARG_CONSTANTS
+                             ? program_.constants()
                              : workspace_;
       values_[first + a] = base + arg.byte_offset;
     }

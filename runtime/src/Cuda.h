@@ -88,6 +88,8 @@ public:
   /// "cubin" or "ptx": which image the module was loaded from.
   const char *image() const { return image_; }
   CUfunction function(size_t launch) const { return functions_[launch]; }
+  /// The device copy of the program's constants (0 when it has none).
+  CUdeviceptr constants() const { return constants_; }
 
 private:
   explicit Program(const Device &device) : device_(device) {}
@@ -96,6 +98,7 @@ private:
   CUmodule module_ = nullptr;
   const char *image_ = "";
   std::vector<CUfunction> functions_;
+  CUdeviceptr constants_ = 0;
 };
 
 /// One context's execution state: a stream, the workspace and the kernel

@@ -146,6 +146,10 @@ std::string checkGpuPointers(const sinter_abi_gpu_program_t *g) {
                : "the gpu program's cubin_size is " +
                      std::to_string(g->cubin_size) + " but its cubin is NULL";
   }
+  if (g->constants_size > 0 && !g->constants) {
+    return "the gpu program's constants_size is " +
+           std::to_string(g->constants_size) + " but its constants are NULL";
+  }
   if (g->num_launches > kMaxLaunches) {
     return "the gpu program declares " + std::to_string(g->num_launches) +
            " launches (at most " + std::to_string(kMaxLaunches) +
@@ -238,9 +242,18 @@ std::string checkGpuLaunches(const sinter_abi_model_t &d) {
         size = d.workspace_bytes;
         buffer = "the workspace";
         break;
+      case SINTER_ABI_GPU_ARG_CONSTANTS:
+        if (arg.index != 0) {
+          return argWhere + " points at constants " +
+                 std::to_string(arg.index) +
+                 " but there is one constants buffer (index 0)";
+        }
+        size = g.constants_size;
+        buffer = "the constants";
+        break;
       default:
         return argWhere + " has invalid kind " + std::to_string(arg.kind) +
-               " (valid: 0 input, 1 output, 2 workspace)";
+               " (valid: 0 input, 1 output, 2 workspace, 3 constants)";
       }
       // An empty buffer's base may be passed; nothing can be read from it.
       if (arg.byte_offset >= size && !(size == 0 && arg.byte_offset == 0)) {

@@ -55,6 +55,12 @@ std::vector<PtxParam> params() {
       out.push_back(
           {model, DType::F32, CompositeMode::kComposite, "none", arch});
     }
+    // Causal attention over several query tiles (S > 64), and GPT-2 small's
+    // block shape (d_model 768, 12 heads, S = 128).
+    out.push_back({"gpt2-block-s128", DType::F32, CompositeMode::kComposite,
+                   "all", arch});
+    out.push_back({"gpt2-small-block-s128", DType::BF16,
+                   CompositeMode::kComposite, "all", arch});
   }
   return out;
 }
@@ -80,8 +86,13 @@ models::ModuleOrError build(mlir::MLIRContext &ctx, const PtxParam &p) {
     c.mask = models::BertMask::kKeyPadding;
     return models::buildBertBlock(ctx, c);
   }
-  models::GptConfig c =
-      p.model == "gpt" ? models::defaultSmallGptConfig() : models::GptConfig();
+  models::GptConfig c = p.model == "gpt" ? models::defaultSmallGptConfig()
+                        : p.model == "gpt2-small-block-s128"
+                            ? models::gpt2SmallConfig()
+                            : models::GptConfig();
+  if (p.model.find("s128") != std::string::npos) {
+    c.seq = 128;
+  }
   c.dtype = p.dtype;
   c.mode = p.mode;
   return p.model == "gpt" ? models::buildGpt(ctx, c)

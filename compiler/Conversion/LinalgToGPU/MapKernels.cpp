@@ -384,7 +384,14 @@ bool isMatmulLike(Operation *op) {
              linalg::BatchMatmulOp, linalg::BatchMatmulTransposeBOp>(op);
 }
 
-/// Copies and named ops other than matmuls become generics.
+/// A matmul the tiled kernel takes (float operands).
+bool isTiledMatmul(Operation *op) {
+  return isMatmulLike(op) && llvm::all_of(op->getOperandTypes(), [](Type t) {
+           return isTiledMatmulType(cast<MemRefType>(t));
+         });
+}
+
+/// Copies and named ops other than tiled matmuls become generics.
 LogicalResult generalize(func::FuncOp fn) {
   SmallVector<memref::CopyOp> copies;
   fn.walk([&](memref::CopyOp op) { copies.push_back(op); });
@@ -400,7 +407,7 @@ LogicalResult generalize(func::FuncOp fn) {
   }
   SmallVector<linalg::LinalgOp> named;
   fn.walk([&](linalg::LinalgOp op) {
-    if (!isa<linalg::GenericOp>(op) && !isMatmulLike(op)) {
+    if (!isa<linalg::GenericOp>(op) && !isTiledMatmul(op)) {
       named.push_back(op);
     }
   });
@@ -436,12 +443,12 @@ bool isZeroFill(linalg::GenericOp g) {
 void foldZeroFills(func::FuncOp fn) {
   linalg::GenericOp fill;
   for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
-    auto lhs = isMatmulLike(&op)
+    auto lhs = isTiledMatmul(&op)
                    ? dyn_cast<MemRefType>(op.getOperand(0).getType())
                    : MemRefType();
     // With K = 0 the fill is all the matmul's result.
     bool emptyK = lhs && lhs.getShape().back() == 0;
-    if (isMatmulLike(&op) && fill && !emptyK &&
+    if (isTiledMatmul(&op) && fill && !emptyK &&
         fill.getDpsInitOperand(0)->get() ==
             cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get()) {
       op.setAttr(kOverwriteAttr, UnitAttr::get(op.getContext()));
@@ -472,7 +479,7 @@ struct GPUMapKernelsPass : impl::GPUMapKernelsPassBase<GPUMapKernelsPass> {
         LogicalResult r = success();
         if (auto g = dyn_cast<linalg::GenericOp>(op)) {
           r = mapGeneric(g);
-        } else if (isMatmulLike(&op)) {
+        } else if (isTiledMatmul(&op)) {
           r = mapMatmulToGPU(cast<linalg::LinalgOp>(op));
         } else if (auto forall = dyn_cast<scf::ForallOp>(op)) {
           r = mapForall(forall);

@@ -86,6 +86,11 @@ Value loadOrZero(OpBuilder &b, Location loc, Value memref, Value batch,
 
 } // namespace
 
+bool isTiledMatmulType(MemRefType type) {
+  return isa<FloatType>(type.getElementType()) &&
+         type.getElementTypeBitWidth() <= 32;
+}
+
 LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
   MatmulShape s;
   s.batched = isa<linalg::BatchMatmulOp, linalg::BatchMatmulTransposeBOp>(op);
@@ -101,12 +106,9 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
       !cType.hasStaticShape()) {
     return op->emitError("a GPU matmul needs static shapes");
   }
-  for (MemRefType t : {aType, bType, cType}) {
-    if (!isa<FloatType>(t.getElementType()) ||
-        t.getElementTypeBitWidth() > 32) {
-      return op->emitError("the GPU matmul takes f32, f16 or bf16, not ")
-             << t.getElementType();
-    }
+  if (!isTiledMatmulType(aType) || !isTiledMatmulType(bType) ||
+      !isTiledMatmulType(cType)) {
+    return op->emitError("the tiled GPU matmul takes f32, f16 or bf16");
   }
   int64_t off = s.batched ? 1 : 0;
   s.batch = s.batched ? cType.getDimSize(0) : 1;
@@ -129,8 +131,10 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   Type f32 = b.getF32Type();
-  MemRefType tileA = sharedMemRefType({kTileK, kTileM}, f32);
-  MemRefType tileB = sharedMemRefType({kTileK, kTileN}, f32);
+  // One padding column: the staging stores walk k (a column) across
+  // threads, which a 64-word row stride would put in one bank.
+  MemRefType tileA = sharedMemRefType({kTileK, kTileM + 1}, f32);
+  MemRefType tileB = sharedMemRefType({kTileK, kTileN + 1}, f32);
   gpu::LaunchOp launch =
       createLaunch(b, loc, "matmul", {gridN, gridM, s.batch},
                    {kThreadsX, kThreadsY, 1}, {tileA, tileB});

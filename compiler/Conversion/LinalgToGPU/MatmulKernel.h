@@ -11,6 +11,10 @@ namespace sinter {
 /// On a matmul: C = A·B rather than C += A·B (its zero fill was folded).
 inline constexpr llvm::StringLiteral kOverwriteAttr = "sinter.gpu_overwrite";
 
+/// Whether the tiled kernel takes this operand (f32, f16, bf16; integer
+/// matmuls run as generic reductions).
+bool isTiledMatmulType(MemRefType type);
+
 /// Replaces a bufferized linalg.matmul, matmul_transpose_b, batch_matmul or
 /// batch_matmul_transpose_b by a gpu.launch of the tiled kernel.
 LogicalResult mapMatmulToGPU(linalg::LinalgOp op);

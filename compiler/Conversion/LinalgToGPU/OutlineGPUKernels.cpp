@@ -72,10 +72,12 @@ struct GPUOutlineKernelsPass
         launch.erase();
       }
     }
-    // Globals only kernels read are not needed on the host.
+    // Globals only kernels read are not needed on the host (those in the
+    // constants buffer are, for their bytes).
     for (auto global :
          llvm::make_early_inc_range(module.getOps<memref::GlobalOp>())) {
-      if (SymbolTable::symbolKnownUseEmpty(global, module)) {
+      if (!global->hasAttr(kConstantOffsetAttr) &&
+          SymbolTable::symbolKnownUseEmpty(global, module)) {
         global.erase();
       }
     }

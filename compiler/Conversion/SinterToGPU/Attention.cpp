@@ -45,7 +45,10 @@ using namespace gpu_kernel;
 namespace {
 
 constexpr int64_t kRowsPerBlock = 64;
-constexpr int64_t kMaxHeadDim = 256;
+/// Above this the query and the accumulator no longer fit in registers
+/// (ptxas: 246 registers and no spills at 96, spills from 128 on).
+constexpr int64_t kMaxHeadDim = 128;
+constexpr int64_t kMaxGridYZ = 65535;
 constexpr int64_t kTileBudget = 44 * 1024;
 
 /// A memref view of `tensor` with any strides, so that whatever layout
@@ -119,7 +122,10 @@ public:
     }
 
     Value keyEnd = visibleKeys(firstRow);
-    Value tiles = b.create<arith::CeilDivUIOp>(loc, keyEnd, cst(sh.keys));
+    // keyEnd >= 0, so (keyEnd + Bc - 1) / Bc is its ceiling division.
+    Value tiles = b.create<arith::DivUIOp>(
+        loc, b.create<arith::AddIOp>(loc, keyEnd, cst(sh.keys - 1)),
+        cst(sh.keys));
     SmallVector<Value> init = {f32Constant(-INFINITY), f32Constant(0)};
     init.append(sh.dv, f32Constant(0));
     auto loop = b.create<scf::ForOp>(
@@ -295,11 +301,12 @@ private:
   Value keys, values, scores, tid, head, batch, row, safeRow;
 };
 
-/// The fusion's input that `v` (a block argument of its body) stands for.
+/// The value outside the fusion that `v` (a block argument of its body, or
+/// a constant moved in front of it) stands for.
 Value fusionInput(FusionOp fusion, Value v) {
   auto arg = dyn_cast<BlockArgument>(v);
-  if (!arg || arg.getOwner() != &fusion.getBody().front()) {
-    return nullptr;
+  if (!arg) {
+    return v;
   }
   return fusion.getInputs()[arg.getArgNumber()];
 }
@@ -333,9 +340,21 @@ struct GPULowerAttentionPass
     SmallVector<Operation *> decompose;
     for (FusionOp fusion : fusions) {
       Block &body = fusion.getBody().front();
-      auto ops = body.without_terminator();
-      auto att = dyn_cast<AttentionOp>(*ops.begin());
-      if (!att || std::next(ops.begin()) != ops.end()) {
+      // Splat constants are cloned into fusions; they go back in front.
+      AttentionOp att;
+      for (Operation &op :
+           llvm::make_early_inc_range(body.without_terminator())) {
+        if (isa<ConstantOp>(op)) {
+          op.moveBefore(fusion);
+        } else if (!att && isa<AttentionOp>(op)) {
+          att = cast<AttentionOp>(op);
+        } else {
+          fusion.emitError("an attention fusion must hold one "
+                           "sinter.attention (and constants)");
+          return signalPassFailure();
+        }
+      }
+      if (!att) {
         fusion.emitError("an attention fusion must hold one sinter.attention");
         return signalPassFailure();
       }
@@ -349,11 +368,12 @@ struct GPULowerAttentionPass
       sh.d = qType.getDimSize(3);
       sh.t = kType.getDimSize(2);
       sh.dv = vType.getDimSize(3);
-      if (sh.d > kMaxHeadDim || sh.dv > kMaxHeadDim) {
-        att.emitRemark("head dimension above ")
-            << kMaxHeadDim
-            << " does not fit the GPU flash kernel's registers; attention is "
-               "computed unfused";
+      if (sh.d > kMaxHeadDim || sh.dv > kMaxHeadDim || sh.heads > kMaxGridYZ ||
+          sh.batch > kMaxGridYZ) {
+        att.emitRemark("a head dimension above ")
+            << kMaxHeadDim << " (registers) or more than " << kMaxGridYZ
+            << " heads or batches (grid) does not fit the GPU flash kernel; "
+               "attention is computed unfused";
         decompose.push_back(att);
         unwrap(fusion);
         continue;

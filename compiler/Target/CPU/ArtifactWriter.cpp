@@ -331,10 +331,10 @@ public:
     auto *launchType =
         llvm::StructType::get(ctx, {ptr, dims, dims, i32, i32, ptr});
     auto dim3 = [&](const std::array<uint32_t, 3> &d) {
-      return llvm::ConstantArray::get(
-          dims, {llvm::ConstantInt::get(i32, d[0]),
-                 llvm::ConstantInt::get(i32, d[1]),
-                 llvm::ConstantInt::get(i32, d[2])});
+      return llvm::ConstantArray::get(dims,
+                                      {llvm::ConstantInt::get(i32, d[0]),
+                                       llvm::ConstantInt::get(i32, d[1]),
+                                       llvm::ConstantInt::get(i32, d[2])});
     };
     std::vector<llvm::Constant *> launches;
     mirror.args.resize(program.launches.size());
@@ -387,8 +387,19 @@ public:
       g->setAlignment(llvm::Align(16));
       cubin = g;
     }
-    auto *programType =
-        llvm::StructType::get(ctx, {ptr, ptr, i64, ptr, i64, i32, i32, ptr});
+    llvm::Constant *constants = llvm::ConstantPointerNull::get(ptr);
+    if (!program.constants.empty()) {
+      auto *bytes = llvm::ConstantDataArray::getRaw(program.constants,
+                                                    program.constants.size(),
+                                                    llvm::Type::getInt8Ty(ctx));
+      auto *g = new llvm::GlobalVariable(m, bytes->getType(), true,
+                                         llvm::GlobalValue::PrivateLinkage,
+                                         bytes, (prefix + "_constants").str());
+      g->setAlignment(llvm::Align(64));
+      constants = g;
+    }
+    auto *programType = llvm::StructType::get(
+        ctx, {ptr, ptr, i64, ptr, i64, i32, i32, ptr, ptr, i64});
     auto *programGlobal = new llvm::GlobalVariable(
         m, programType, true, llvm::GlobalValue::PrivateLinkage,
         llvm::ConstantStruct::get(
@@ -398,17 +409,22 @@ public:
              llvm::ConstantInt::get(i64, program.ptx.size()), cubin,
              llvm::ConstantInt::get(i64, program.cubin.size()),
              llvm::ConstantInt::get(i32, program.launches.size()),
-             llvm::ConstantInt::get(i32, 0), launchGlobal}),
+             llvm::ConstantInt::get(i32, 0), launchGlobal, constants,
+             llvm::ConstantInt::get(i64, program.constants.size())}),
         (prefix + "_gpu_program").str());
     mirror.program = {};
     mirror.program.arch = program.arch.c_str();
     mirror.program.ptx = program.ptx.c_str();
     mirror.program.ptx_size = program.ptx.size();
-    mirror.program.cubin = program.cubin.empty() ? nullptr : program.cubin.data();
+    mirror.program.cubin =
+        program.cubin.empty() ? nullptr : program.cubin.data();
     mirror.program.cubin_size = program.cubin.size();
     mirror.program.num_launches =
         static_cast<uint32_t>(program.launches.size());
     mirror.program.launches = mirror.launches.data();
+    mirror.program.constants =
+        program.constants.empty() ? nullptr : program.constants.data();
+    mirror.program.constants_size = program.constants.size();
     return programGlobal;
   }
 
@@ -482,15 +498,14 @@ public:
     // { i32 magic, i32 version, i64 size, ptr name, ptr target, i64 features,
     //   i32 nin, i32 nout, ptr in, ptr out, i64 ws, i64 align, i64 consts,
     //   ptr entry, i32 device, i32 reserved, ptr gpu, i64 checksum }
-    auto *modelType =
-        llvm::StructType::get(ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr,
-                                    ptr, i64, i64, i64, ptr, i32, i32, ptr, i64});
+    auto *modelType = llvm::StructType::get(
+        ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr, ptr, i64, i64, i64,
+              ptr, i32, i32, ptr, i64});
     std::string targetText =
         gpu ? absl::StrCat("nvptx64-nvidia-cuda ", gpu->arch)
             : absl::StrCat(target.triple, " cpu=", target.cpu);
-    llvm::Constant *entryPointer =
-        entry ? static_cast<llvm::Constant *>(entry)
-              : llvm::ConstantPointerNull::get(ptr);
+    llvm::Constant *entryPointer = entry ? static_cast<llvm::Constant *>(entry)
+                                         : llvm::ConstantPointerNull::get(ptr);
     auto *model = llvm::ConstantStruct::get(
         modelType, {llvm::ConstantInt::get(i32, host.magic),
                     llvm::ConstantInt::get(i32, host.abi_version),
@@ -799,7 +814,7 @@ buildGPUArtifactModule(const ModelSignature &signature,
   m->setTargetTriple(host.triple);
   m->setDataLayout(host.machine->createDataLayout());
   info.workspaceBytes = workspaceBytes;
-  info.constantBytes = 0; // weights live in the GPU module
+  info.constantBytes = program.constants.size();
   GlueBuilder glue(*m, signature, host, prefix);
   glue.buildDescriptor(/*entry=*/nullptr, info, exportRuntimeSymbol, &program);
   glue.finish();

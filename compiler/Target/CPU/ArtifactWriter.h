@@ -98,6 +98,7 @@ struct GPUProgram {
   std::string ptx;   // always
   std::string cubin; // empty when ptxas was not available
   std::vector<GPULaunch> launches;
+  std::string constants; // the weights kernels read (uploaded at load)
 };
 
 /// An artifact with no host code: the descriptor (device CUDA, no entry

@@ -7,8 +7,11 @@
 #include "runtime/include/sinter/abi.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -18,6 +21,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include <cstring>
 
 namespace sinter::gpu {
 
@@ -109,8 +113,11 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
       Value values[] = {d.x, d.y, d.z};
       for (int i = 0; i < 3; ++i) {
         std::optional<int64_t> v = getConstantIntValue(values[i]);
-        if (!v || *v < 1 || *v > INT32_MAX) {
-          return absl::InternalError("launch sizes must be constants");
+        // CUDA's limits: 2^31 - 1 blocks in x, 65535 in y and z.
+        int64_t limit = i == 0 ? INT32_MAX : 65535;
+        if (!v || *v < 1 || *v > limit) {
+          return absl::InternalError(
+              "launch sizes must be constants within CUDA's grid limits");
         }
         out[i] = static_cast<uint32_t>(*v);
       }
@@ -141,6 +148,8 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
         a = {SINTER_ABI_GPU_ARG_OUTPUT, uint32_t(i - inputs), 0};
       } else if (i == inputs + outputs) {
         a = {SINTER_ABI_GPU_ARG_WORKSPACE, 0, 0};
+      } else if (i == inputs + outputs + 1) {
+        a = {SINTER_ABI_GPU_ARG_CONSTANTS, 0, 0};
       } else {
         return absl::InternalError("a kernel operand is past the workspace");
       }
@@ -149,6 +158,60 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
     launches.push_back(std::move(l));
   }
   return launches;
+}
+
+/// The constants buffer: each global tagged by sinter-gpu-extract-constants
+/// at its offset.
+absl::StatusOr<std::string> readConstants(ModuleOp module, func::FuncOp host) {
+  auto bytes = host->getAttrOfType<IntegerAttr>(kConstantBytesAttr);
+  if (!bytes) {
+    return std::string();
+  }
+  std::string blob(bytes.getInt(), '\0');
+  for (auto global : module.getOps<memref::GlobalOp>()) {
+    auto offset = global->getAttrOfType<IntegerAttr>(kConstantOffsetAttr);
+    if (!offset) {
+      continue;
+    }
+    char *out = blob.data() + offset.getInt();
+    Attribute init = global.getInitialValueAttr();
+    Type element = global.getType().getElementType();
+    int64_t count = global.getType().getNumElements();
+    int64_t elementBytes =
+        std::max<int64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8);
+    if (offset.getInt() + count * elementBytes > int64_t(blob.size())) {
+      return absl::InternalError("a constant lies outside the buffer");
+    }
+    if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+      if (element.isInteger(1)) { // bit-packed in the attribute, bytes here
+        int64_t i = 0;
+        for (bool v : dense.getValues<bool>()) {
+          out[i++] = v ? 1 : 0;
+        }
+        continue;
+      }
+      ArrayRef<char> raw = dense.getRawData();
+      if (dense.isSplat()) {
+        for (int64_t i = 0; i < count; ++i) {
+          std::memcpy(out + i * elementBytes, raw.data(), elementBytes);
+        }
+      } else {
+        std::memcpy(out, raw.data(), count * elementBytes);
+      }
+    } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
+      AsmResourceBlob *data = resource.getRawHandle().getBlob();
+      if (!data || int64_t(data->getData().size()) != count * elementBytes) {
+        return absl::InternalError(
+            absl::StrCat("the data of constant '", global.getSymName().str(),
+                         "' is missing or has the wrong size"));
+      }
+      std::memcpy(out, data->getData().data(), count * elementBytes);
+    } else {
+      return absl::InternalError(absl::StrCat(
+          "constant '", global.getSymName().str(), "' has no dense value"));
+    }
+  }
+  return blob;
 }
 
 /// The PTX text of the module's gpu.binary; an empty module for none.
@@ -240,6 +303,11 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
     return launches.status();
   }
   program.launches = std::move(*launches);
+  absl::StatusOr<std::string> constants = readConstants(module, host);
+  if (!constants.ok()) {
+    return constants.status();
+  }
+  program.constants = std::move(*constants);
 
   std::string error;
   auto output = openOutputFile(outputPath, &error);

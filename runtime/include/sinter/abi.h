@@ -68,7 +68,8 @@ typedef enum sinter_abi_gpu_arg_kind_e {
   SINTER_ABI_GPU_ARG_INPUT = 0,     /* inputs[index] */
   SINTER_ABI_GPU_ARG_OUTPUT = 1,    /* outputs[index] */
   SINTER_ABI_GPU_ARG_WORKSPACE = 2, /* the workspace; index is 0 */
-  SINTER_ABI_GPU_ARG_KIND_COUNT = 3
+  SINTER_ABI_GPU_ARG_CONSTANTS = 3, /* the program's constants; index is 0 */
+  SINTER_ABI_GPU_ARG_KIND_COUNT = 4
 } sinter_abi_gpu_arg_kind_t;
 
 /* One kernel parameter: a device pointer, `byte_offset` bytes into a buffer.
@@ -102,6 +103,11 @@ typedef struct sinter_abi_gpu_program_t {
   uint32_t num_launches;
   uint32_t reserved;
   const sinter_abi_gpu_launch_t *launches;
+  /* The constants (weights) the kernels read, laid out by the compiler; the
+   * runtime uploads them once per model into one device allocation (aligned
+   * to 256 bytes) that SINTER_ABI_GPU_ARG_CONSTANTS arguments point into. */
+  const void *constants;   /* may be NULL when constants_size is 0 */
+  uint64_t constants_size;
 } sinter_abi_gpu_program_t;
 
 /* Largest rank an artifact may declare. */
@@ -204,6 +210,8 @@ sinter_abi_gpu_program_checksum(uint64_t h, const sinter_abi_gpu_program_t *g) {
   if (g->cubin_size) {
     h = sinter_abi_fnv1a(h, g->cubin, (size_t)g->cubin_size);
   }
+  /* The constants' size, not their bytes (as for CPU artifacts' weights). */
+  h = sinter_abi_fnv1a(h, &g->constants_size, sizeof(g->constants_size));
   h = sinter_abi_fnv1a(h, &g->num_launches, sizeof(g->num_launches));
   for (uint32_t i = 0; i < g->num_launches; ++i) {
     const sinter_abi_gpu_launch_t *l = &g->launches[i];

@@ -87,7 +87,8 @@ func.func @rowsum(%x: tensor<8x1024xf32>) -> tensor<8xf32> {
 // -----
 
 // A matmul: 64x64 tiles of C (ceil(130/64) x ceil(100/64) blocks) of 16x16
-// threads, A and B staged through shared memory 16 deep in K (ceil(70/16)
+// threads, A and B staged through shared memory (padded by a column against
+// bank conflicts) 16 deep in K (ceil(70/16)
 // = 5 steps), 16 accumulators per thread; edges are guarded. The zero fill
 // of C is folded: the kernel stores A·B without reading C.
 // CHECK-LABEL: func.func @mm
@@ -96,7 +97,7 @@ func.func @rowsum(%x: tensor<8x1024xf32>) -> tensor<8xf32> {
 // CHECK-NEXT: return
 // CHECK: gpu.func @mm_0_matmul
 // CHECK-SAME: (%[[MA:.*]]: memref<100x70xf32>, %[[MB:.*]]: memref<70x130xf32>, %[[MC:.*]]: memref<100x130xf32>)
-// CHECK-SAME: workgroup(%[[SA:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: workgroup(%[[SA:.*]] : memref<16x65xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<16x65xf32, #gpu.address_space<workgroup>>)
 // CHECK: %{{.*}}:16 = scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(
 // CHECK: arith.cmpi ult, %{{.*}}, %c100
 // CHECK: arith.cmpi ult, %{{.*}}, %c70

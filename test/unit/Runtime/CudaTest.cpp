@@ -296,6 +296,17 @@ TEST(CudaValidationTest, RefusesCorruptGpuPrograms) {
           {"points at byte 24 of the workspace, which has 24 bytes"});
   refused([](D &d) { d.args[0][1].index = 1; },
           {"argument 1 points at workspace 1"});
+  refused([](D &d) { d.program.constants_size = 8; },
+          {"constants_size is 8 but its constants are NULL"}, false);
+  refused(
+      [](D &d) {
+        static const float weights[2] = {1, 2};
+        d.program.constants = weights;
+        d.program.constants_size = sizeof(weights);
+        d.args[0][1].kind = SINTER_ABI_GPU_ARG_CONSTANTS;
+        d.args[0][1].byte_offset = 8;
+      },
+      {"argument 1 points at byte 8 of the constants, which has 8 bytes"});
   refused([](D &d) { d.model.entry = fake_embedded_descriptor()->entry; },
           {"for CUDA but has a CPU entry point"});
   {
