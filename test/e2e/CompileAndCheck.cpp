@@ -1,6 +1,7 @@
 //===- CompileAndCheck.cpp - Compiled code against the interpreter -------===//
 
 #include "test/e2e/CompileAndCheck.h"
+#include "test/e2e/GPUEmulator.h"
 
 #include "compiler/Pipelines/CPUPipeline.h"
 #include "compiler/Pipelines/GPUPipeline.h"
@@ -36,6 +37,30 @@ struct TempDir {
   TempDir() { (void)llvm::sys::fs::createUniqueDirectory("sinter-e2e", path); }
   ~TempDir() { (void)llvm::sys::fs::remove_directories(path); }
 };
+
+/// Every output against the interpreter's, under the dtype's tolerance.
+std::string compareOutputs(const std::vector<reference::HostTensor> &want,
+                           const std::vector<std::vector<uint8_t>> &outBytes,
+                           const CheckOptions &options) {
+  if (want.size() != outBytes.size()) {
+    return absl::StrCat("the artifact has ", outBytes.size(),
+                        " outputs, the interpreter gave ", want.size());
+  }
+  std::string failures;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const reference::HostTensor &w = want[i];
+    reference::HostTensor got =
+        reference::decodeTensor(w.dtype, w.shape, outBytes[i].data());
+    reference::Tolerance tol = reference::defaultTolerance(w.dtype);
+    tol.atol *= options.toleranceScale;
+    tol.rtol *= options.toleranceScale;
+    reference::Comparison c = reference::compare(got, w, tol);
+    if (!c.ok) {
+      absl::StrAppend(&failures, "output ", i, ": ", c.message, "\n");
+    }
+  }
+  return failures;
+}
 
 } // namespace
 
@@ -80,11 +105,24 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
     return absl::StrCat("interpreter: ", want.status().message());
   }
 
+  CheckOptions::Device device = options.device == CheckOptions::Device::Default
+                                    ? defaultDevice
+                                    : options.device;
+  std::vector<std::vector<uint8_t>> outBytes;
+  if (device == CheckOptions::Device::Emulated) {
+    std::vector<std::vector<uint8_t>> inBytes;
+    for (const reference::HostTensor &t : inputs) {
+      inBytes.push_back(reference::encodeTensor(t));
+    }
+    std::string error = emulateGPU(module, options.fusion, inBytes, outBytes);
+    if (!error.empty()) {
+      return "emulated GPU: " + error + "\n" + diagnostics;
+    }
+    return compareOutputs(*want, outBytes, options);
+  }
   TempDir dir;
   std::string soPath = (dir.path + "/model.so").str();
-  bool cuda = options.device == CheckOptions::Device::Cuda ||
-              (options.device == CheckOptions::Device::Default &&
-               defaultDevice == CheckOptions::Device::Cuda);
+  bool cuda = device == CheckOptions::Device::Cuda;
   rt::Runtime runtime;
   rt::Status s = cuda ? rt::Runtime::createCuda(0, &runtime)
                       : rt::Runtime::create(options.threads, &runtime);
@@ -118,7 +156,6 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   }
   // Every tensor goes through a runtime buffer: host memory on the CPU,
   // device memory on CUDA.
-  std::vector<std::vector<uint8_t>> outBytes;
   std::vector<rt::Buffer> inBuffers, outBuffers;
   std::vector<sinter_tensor_view_t> inViews, outViews;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -159,24 +196,7 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
       return "output " + std::to_string(i) + ": " + s.toString();
     }
   }
-  if (want->size() != outViews.size()) {
-    return absl::StrCat("the artifact has ", outViews.size(),
-                        " outputs, the interpreter gave ", want->size());
-  }
-  std::string failures;
-  for (size_t i = 0; i < want->size(); ++i) {
-    const reference::HostTensor &w = (*want)[i];
-    reference::HostTensor got =
-        reference::decodeTensor(w.dtype, w.shape, outBytes[i].data());
-    reference::Tolerance tol = reference::defaultTolerance(w.dtype);
-    tol.atol *= options.toleranceScale;
-    tol.rtol *= options.toleranceScale;
-    reference::Comparison c = reference::compare(got, w, tol);
-    if (!c.ok) {
-      absl::StrAppend(&failures, "output ", i, ": ", c.message, "\n");
-    }
-  }
-  return failures;
+  return compareOutputs(*want, outBytes, options);
 }
 
 std::string compileRunAndCompare(const std::string &mlirText,

@@ -2,9 +2,9 @@
 //-*-===//
 //
 // The end-to-end oracle: compile a module for this CPU (or the CUDA device)
-// into a shared object, load it with the runtime, run it on deterministic inputs and compare every
-// output with the reference interpreter under the per-dtype tolerances of
-// compiler/Reference/Tolerance.h.
+// into a shared object, load it with the runtime, run it on deterministic
+// inputs and compare every output with the reference interpreter under the
+// per-dtype tolerances of compiler/Reference/Tolerance.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,7 +39,9 @@ struct CheckOptions {
   /// architecture, inputs and outputs through device buffers); Default is
   /// what setDefaultDevice chose (the CPU unless a test binary is built to
   /// run on the GPU, see OnCuda.cpp).
-  enum class Device { Default, Cpu, Cuda } device = Device::Default;
+  /// Emulated: the GPU kernels, compiled for this CPU and run by the
+  /// emulator of GPUEmulator.h.
+  enum class Device { Default, Cpu, Cuda, Emulated } device = Device::Default;
 };
 
 /// The device of CheckOptions::Device::Default.

@@ -699,6 +699,57 @@ static void flattenLargeConstants(llvm::Module &m) {
   }
 }
 
+absl::Status optimizeForCPU(llvm::Module &module,
+                            const ResolvedTarget &target) {
+  llvm::Module *m = &module;
+  bool wide = target.abiFeatures & SINTER_ABI_CPU_AVX512F;
+  for (llvm::Function &f : *m) {
+    if (f.isDeclaration()) {
+      continue;
+    }
+    f.addFnAttr("target-cpu", target.cpu);
+    f.addFnAttr("target-features", target.features);
+    f.addFnAttr(llvm::Attribute::NoUnwind);
+    if (wide) {
+      // LLVM prefers 256-bit vectors on AVX-512 parts by default; these
+      // loops are throughput-bound, so use the full width.
+      f.addFnAttr("prefer-vector-width", "512");
+      f.addFnAttr("min-legal-vector-width", "512");
+    }
+  }
+
+  std::string verifyError;
+  llvm::raw_string_ostream vos(verifyError);
+  if (llvm::verifyModule(*m, &vos)) {
+    return absl::InternalError("invalid LLVM IR: " + verifyError);
+  }
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = true;
+  pto.SLPVectorization = true;
+  // Full unrolling of the static loop nests makes basic blocks of thousands
+  // of instructions that the machine scheduler is quadratic in; the kernels
+  // that need unrolling (matmul) are unrolled in MLIR already.
+  pto.LoopUnrolling = false;
+  llvm::PassBuilder pb(target.machine.get(), pto);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  mpm.run(*m, mam);
+  if (!(target.abiFeatures & SINTER_ABI_CPU_AVX512BF16)) {
+    bf16AsBits(*m);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<llvm::Module>>
 buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
                     const ResolvedTarget &target, llvm::LLVMContext &context,
@@ -756,50 +807,8 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
   glue.buildDescriptor(*entry, info, exportRuntimeSymbol);
   glue.finish();
 
-  bool wide = target.abiFeatures & SINTER_ABI_CPU_AVX512F;
-  for (llvm::Function &f : *m) {
-    if (f.isDeclaration()) {
-      continue;
-    }
-    f.addFnAttr("target-cpu", target.cpu);
-    f.addFnAttr("target-features", target.features);
-    f.addFnAttr(llvm::Attribute::NoUnwind);
-    if (wide) {
-      // LLVM prefers 256-bit vectors on AVX-512 parts by default; these
-      // loops are throughput-bound, so use the full width.
-      f.addFnAttr("prefer-vector-width", "512");
-      f.addFnAttr("min-legal-vector-width", "512");
-    }
-  }
-
-  std::string verifyError;
-  llvm::raw_string_ostream vos(verifyError);
-  if (llvm::verifyModule(*m, &vos)) {
-    return absl::InternalError("invalid LLVM IR: " + verifyError);
-  }
-
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PipelineTuningOptions pto;
-  pto.LoopVectorization = true;
-  pto.SLPVectorization = true;
-  // Full unrolling of the static loop nests makes basic blocks of thousands
-  // of instructions that the machine scheduler is quadratic in; the kernels
-  // that need unrolling (matmul) are unrolled in MLIR already.
-  pto.LoopUnrolling = false;
-  llvm::PassBuilder pb(target.machine.get(), pto);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager mpm =
-      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
-  mpm.run(*m, mam);
-  if (!(target.abiFeatures & SINTER_ABI_CPU_AVX512BF16)) {
-    bf16AsBits(*m);
+  if (absl::Status st = optimizeForCPU(*m, target); !st.ok()) {
+    return st;
   }
   return m;
 }

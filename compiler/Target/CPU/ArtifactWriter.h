@@ -110,6 +110,11 @@ buildGPUArtifactModule(const ModelSignature &signature,
                        llvm::StringRef prefix, bool exportRuntimeSymbol,
                        ArtifactInfo &info);
 
+/// Sets every function's target CPU and features, verifies, runs LLVM's O3
+/// pipeline and legalizes bf16 for CPUs without AVX512-BF16 (what
+/// buildArtifactModule does after the glue).
+absl::Status optimizeForCPU(llvm::Module &module, const ResolvedTarget &target);
+
 /// Emits an object file or assembly for `module`.
 absl::Status emitMachineCode(llvm::Module &module, const ResolvedTarget &target,
                              bool assembly, llvm::raw_pwrite_stream &os);

@@ -89,9 +89,6 @@ assemblePtx(llvm::StringRef ptx, llvm::StringRef arch, llvm::StringRef ptxas) {
   return (*cubin)->getBuffer().str();
 }
 
-namespace {
-
-/// The launch table: what the host function does, as data.
 absl::StatusOr<std::vector<cpu::GPULaunch>>
 readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
   size_t inputs = sig.inputs.size(), outputs = sig.outputs.size();
@@ -160,8 +157,6 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
   return launches;
 }
 
-/// The constants buffer: each global tagged by sinter-gpu-extract-constants
-/// at its offset.
 absl::StatusOr<std::string> readConstants(ModuleOp module, func::FuncOp host) {
   auto bytes = host->getAttrOfType<IntegerAttr>(kConstantBytesAttr);
   if (!bytes) {
@@ -213,6 +208,8 @@ absl::StatusOr<std::string> readConstants(ModuleOp module, func::FuncOp host) {
   }
   return blob;
 }
+
+namespace {
 
 /// The PTX text of the module's gpu.binary; an empty module for none.
 std::string readPtx(ModuleOp module, llvm::StringRef arch) {

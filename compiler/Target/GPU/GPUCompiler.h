@@ -28,6 +28,15 @@ std::string findPtxas(llvm::StringRef explicitPath, llvm::StringRef toolkit);
 absl::StatusOr<std::string>
 assemblePtx(llvm::StringRef ptx, llvm::StringRef arch, llvm::StringRef ptxas);
 
+/// The launch table of an entry function lowered by sinter-gpu-kernels
+/// (nothing but gpu.launch_func ops left in it).
+absl::StatusOr<std::vector<cpu::GPULaunch>>
+readLaunches(func::FuncOp host, const cpu::ModelSignature &signature);
+
+/// The constants buffer laid out by sinter-gpu-extract-constants (empty
+/// when the entry reads no constant).
+absl::StatusOr<std::string> readConstants(ModuleOp module, func::FuncOp host);
+
 /// Compiles `module` (lowered in place) for `options.gpuArch`. Emits a
 /// shared object, an object (no header), MLIR, PTX, or Dot.
 absl::StatusOr<cpu::CompileResult>
