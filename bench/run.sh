@@ -8,9 +8,11 @@
 #   bench/run.sh            the whole suite at 1 and 2 threads
 #   bench/run.sh --quick    a small subset (a few minutes)
 #   bench/run.sh --smoke    one tiny workload, Sinter only (./test.sh runs this)
-#   bench/run.sh --gpu      the peers on the GPU: jax, torch eager/SDPA, torch.compile.
+#   bench/run.sh --gpu      Sinter on a CUDA device (fused and --fusion=none) against
+#                           jax, torch eager/SDPA and torch.compile there.
 #                           SINTER_BENCH_PYTHON=<python with CUDA torch and jax>
-#                           uses that Python instead of bench/.venv.
+#                           uses that Python instead of bench/.venv, and installs
+#                           no Debian packages (a provisioned machine).
 # Other arguments go to `python -m sinterbench all`, e.g.
 #   bench/run.sh --workloads matmul_1024_f32 --systems sinter xla --threads 1
 set -euo pipefail
@@ -25,9 +27,10 @@ for arg in "$@"; do
 done
 
 if [ "$mode" = gpu ] && [ -n "${SINTER_BENCH_PYTHON:-}" ]; then
-  python="$SINTER_BENCH_PYTHON"  # A provisioned GPU machine's Python.
+  python="$SINTER_BENCH_PYTHON"  # A provisioned GPU machine's Python; no apt.
 elif [ "$mode" = gpu ]; then
-  # No Debian packages: the GPU mode builds nothing of Sinter's yet.
+  # The build's packages, and python3-venv for the venv (--bench).
+  "$root/scripts/install-deps.sh" --bench
   "$root/bench/setup-venv.sh" --gpu
   python="$root/bench/.venv/bin/python"
 elif [ "$mode" = smoke ]; then
@@ -38,9 +41,23 @@ else
   "$root/bench/setup-venv.sh"
   python="$root/bench/.venv/bin/python"
 fi
-if [ "$mode" != gpu ]; then  # Sinter has no GPU target yet (issue 6).
+if [ "$mode" != gpu ]; then
   cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
   ninja -C "$build" sinter-compile sinter_runtime_shared sinter-limits
+elif command -v cmake > /dev/null && command -v ninja > /dev/null &&
+     [ -d /usr/lib/llvm-19/lib/cmake/mlir ]; then
+  # The GPU build needs no GPU (the CUDA driver is loaded at run time), and no
+  # sinter-limits: the device's limits are measured with torch.
+  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  ninja -C "$build" sinter-compile sinter_runtime_shared
+elif [ -x "$build/bin/sinter-compile" ] && [ -f "$build/lib/libsinter_runtime.so" ]; then
+  # A provisioned GPU machine without the toolchain, given a build.
+  echo "bench: no cmake/ninja/MLIR 19 to build with; using $build as it is"
+else
+  echo "bench: --gpu needs $build/bin/sinter-compile and $build/lib/libsinter_runtime.so:" \
+       "build them (cmake, ninja, LLVM/MLIR 19: scripts/install-deps.sh) or point" \
+       "SINTER_BUILD_DIR at a build that has them" >&2
+  exit 1
 fi
 cd "$root/bench"
 exec "$python" -m sinterbench all --build-dir "$build" "$@"

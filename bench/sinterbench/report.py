@@ -109,6 +109,44 @@ def speedup_matrix(meta, runs) -> list[str]:
     return out
 
 
+def sinter_gpu_note(runs) -> str:
+    """Which architecture Sinter compiled for, and on which device it ran."""
+    for workloads in runs.values():
+        for e in workloads.values():
+            for n, r in e["systems"].items():
+                if n.startswith("sinter") and "gpu_arch" in r:
+                    return (f" Sinter compiled with `--target=nvptx --gpu-arch={r['gpu_arch']}` "
+                            f"and ran on {r['device']}.")
+    return ""
+
+
+def bandwidth_table(meta, runs) -> list[str]:
+    """GPU mode: each system's bandwidth on the memory-bound workloads
+    (compulsory bytes / median) as a fraction of the device's measured copy
+    bandwidth, read plus written as the bytes are."""
+    copy = meta.get("limits", {}).get("copy_gbps")
+    rows = [(name, e) for t, workloads in sorted(runs.items())
+            for name, e in workloads.items() if e.get("family") == "memory"]
+    if meta.get("mode") != "gpu" or not copy or not rows:
+        return []
+    systems = meta.get("systems", [])
+    out = ["", "## Memory-bound workloads: fraction of the device's copy bandwidth", "",
+           f"GB/s = compulsory bytes (input, weights and output, each once) / median; the "
+           f"percentage is of the measured copy bandwidth, {copy:.0f} GB/s.", "",
+           "| workload | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+    for name, e in rows:
+        cells = []
+        for n in systems:
+            r = e["systems"].get(n, {})
+            if r.get("status") == "ok":
+                gbps = e["bytes"] / r["median_s"] / 1e9
+                cells.append(f"{gbps:.0f} GB/s ({100 * gbps / copy:.0f}%)")
+            else:
+                cells.append(r.get("status", "n/a"))
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
+
+
 def compile_table(runs) -> list[str]:
     """Compile (or first-call) seconds per system for the model workloads."""
     t = min(runs) if runs else None
@@ -187,7 +225,7 @@ def write_report(run_dir: str, chart: bool = True) -> str:
                 f"{lim['copy_gbps']:.0f} GB/s, triad {lim['by_threads']['1']['triad_gbps']:.0f} "
                 "GB/s; matmul " + ", ".join(f"{k} {v / 1e3:.0f} TFLOP/s" for k, v in
                                            lim["matmul_gflops"].items()) + f" ({lim['how']}).",
-                "In the tables below, '1 thread' means the device.", ""]
+                "In the tables below, '1 thread' means the device." + sinter_gpu_note(runs), ""]
     elif lim.get("by_threads"):
         out += ["## Physical limits (measured by `sinter-limits` in this run)", "",
                 "| threads | f32 FMA GFLOP/s | bf16 dot GFLOP/s | triad GB/s |", "|---|---|---|---|"]
@@ -215,7 +253,7 @@ def write_report(run_dir: str, chart: bool = True) -> str:
         out[-1] += (f" {ms(rl[0])} ({rl[1]}) | " if rl else " — | ")
         out[-1] += (f"{100 * r['sinter_fraction']:.0f}% | " if "sinter_fraction" in r else "— | ")
         out[-1] += (f"{100 * r['best_fraction']:.0f}% |" if "best_fraction" in r else "— |")
-    out += speedup_matrix(meta, runs) + compile_table(runs)
+    out += bandwidth_table(meta, runs) + speedup_matrix(meta, runs) + compile_table(runs)
     for t, errors in meta.get("errors", {}).items():
         out += ["", f"## Workloads that failed at {t} thread(s)", ""]
         out += [f"- {name}: {err}" for name, err in errors.items()]

@@ -7,19 +7,19 @@ from .base import System
 
 CPU_SYSTEMS = ["sinter", "openblas", "onednn", "xla", "iree", "torch", "torch.compile",
                "onnxruntime"]
-GPU_SYSTEMS = ["sinter", "xla", "torch", "torch.compile"]
-# Not in the default list: Sinter with fusion off, the baseline of its fusion
-# (`--systems sinter,sinter-unfused,...`).
+# On the GPU, Sinter with fusion off is in the default list: the fused and
+# unfused kernels of the new backend are compared in every run.
+GPU_SYSTEMS = ["sinter", "sinter-unfused", "xla", "torch", "torch.compile"]
+# Not in the CPU's default list: Sinter with fusion off, the baseline of its
+# fusion (`--systems sinter sinter-unfused ...`).
 EXTRA_CPU_SYSTEMS = ["sinter-unfused"]
 
 
 def make(name: str, build_dir: str, device: str = "cpu") -> System:
-    if name == "sinter":
-        from .sinter import Sinter, SinterGpuPending
-        return Sinter(build_dir) if device == "cpu" else SinterGpuPending()
-    if name == "sinter-unfused" and device == "cpu":
-        from .sinter import Sinter
-        return Sinter(build_dir, ["--fusion=none"], name="sinter-unfused")
+    if name in ("sinter", "sinter-unfused"):
+        from .sinter import Sinter, SinterGpu
+        flags = ["--fusion=none"] if name == "sinter-unfused" else []
+        return (Sinter if device == "cpu" else SinterGpu)(build_dir, flags, name=name)
     if name == "openblas":
         from .blas import OpenBLAS
         return OpenBLAS()

@@ -1,9 +1,11 @@
 """Sinter: the graph written as sinter-dialect MLIR, compiled ahead of time by
-sinter-compile into a shared object, run through the runtime's C API."""
+sinter-compile into a shared object, run through the runtime's C API: on the
+CPU (Sinter) or on a CUDA device (SinterGpu, --target=nvptx)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -12,7 +14,7 @@ import numpy as np
 
 from ..graph import Graph, bf16_bits, from_bf16_bits, lower
 from .base import Compiled, System, Unsupported, as_f64
-from .sinter_runtime import Library, Model
+from .sinter_runtime import DEVICE_CUDA, DeviceModel, Library, Model, Runtime
 
 MLIR_TYPES = {"f32": "f32", "bf16": "bf16", "i32": "i32"}
 
@@ -135,6 +137,14 @@ def to_mlir(graph: Graph) -> str:
     return "\n".join(text) + "\n"
 
 
+def compile_errors(stderr: str) -> str:
+    """sinter-compile's diagnostics, without the IR that MLIR prints after a
+    'see current operation' note (hundreds of kilobytes for a kernel)."""
+    diags = [line[:300] for line in stderr.strip().splitlines()
+             if re.search(r"\b(error|warning|note):", line)]
+    return ("\n".join(diags) if diags else stderr.strip())[-2000:]
+
+
 class _SinterCompiled(Compiled):
     def __init__(self, model: Model, graph: Graph, workdir):
         self.model, self.graph, self.workdir = model, graph, workdir
@@ -144,7 +154,7 @@ class _SinterCompiled(Compiled):
 
     def outputs(self):
         outs = []
-        for (name, v), arr in zip(self.graph.outputs, self.model.outputs):
+        for (name, v), arr in zip(self.graph.outputs, self.model.host_outputs()):
             outs.append(as_f64(from_bf16_bits(arr) if v.dtype == "bf16" else arr))
         return outs
 
@@ -154,6 +164,8 @@ class _SinterCompiled(Compiled):
 
 
 class Sinter(System):
+    """Sinter on the CPU: sinter-compile for this machine's CPU, a runtime of
+    `threads` threads, the model run on host arrays."""
     name = "sinter"
 
     def __init__(self, build_dir: str, extra_flags: list[str] | None = None,
@@ -170,26 +182,36 @@ class Sinter(System):
                 return f"{p} is not built"
         return None
 
+    def _target_flags(self) -> list[str]:
+        """sinter-compile's flags that pick the target (none: this CPU)."""
+        return []
+
+    def _load(self, so: str, threads: int) -> Model:
+        return Model(self._lib, so, threads)
+
     def build(self, graph, threads):
         if self._lib is None:
             self._lib = Library(self.runtime_path)
+        target = self._target_flags()  # Before compiling: may raise.
         workdir = tempfile.TemporaryDirectory(prefix=f"sinterbench-{graph.name}-")
         src = os.path.join(workdir.name, graph.name + ".mlir")
         so = os.path.join(workdir.name, graph.name + ".so")
         with open(src, "w") as f:
             f.write(to_mlir(graph))
         t0 = time.perf_counter()
-        proc = subprocess.run([self.compiler, src, "-o", so, *self.extra_flags],
+        proc = subprocess.run([self.compiler, src, "-o", so, *target, *self.extra_flags],
                               capture_output=True, text=True)
         compile_s = time.perf_counter() - t0
         if proc.returncode != 0:
             workdir.cleanup()
-            raise RuntimeError(f"sinter-compile failed: {proc.stderr.strip()[-2000:]}")
+            raise RuntimeError(f"sinter-compile failed: {compile_errors(proc.stderr)}")
+        t0 = time.perf_counter()
         try:
-            model = Model(self._lib, so, threads)
+            model = self._load(so, threads)
         except Exception:
             workdir.cleanup()
             raise
+        load_s = time.perf_counter() - t0
         by_name = {name: v for name, v in graph.inputs}
         try:
             model.bind_inputs([storage(graph.input_data[name], by_name[name].dtype)
@@ -200,17 +222,61 @@ class Sinter(System):
             raise
         compiled = _SinterCompiled(model, graph, workdir)
         compiled.compile_s = compile_s
+        compiled.info = self._info(load_s)
         return compiled
 
+    def _info(self, load_s: float) -> dict:
+        return {}
 
-class SinterGpuPending(System):
-    """The GPU mode's Sinter column until the NVPTX backend exists."""
-    name = "sinter"
 
-    REASON = "Sinter has no GPU target yet (the NVPTX backend is issue 6)"
+# sinter-compile --target=nvptx's architectures (docs/gpu.md), oldest first.
+GPU_ARCHS = ("sm_80", "sm_86", "sm_89", "sm_90")
 
-    def available(self):
-        return self.REASON
 
-    def build(self, graph, threads):  # Never called: available() refuses first.
-        raise Unsupported(self.REASON)
+def gpu_arch(major: int, minor: int) -> str:
+    """The architecture to compile for on a device of compute capability
+    major.minor: its own, or else the newest older one Sinter supports (the
+    driver JIT-compiles that PTX for the device)."""
+    cc = 10 * major + minor
+    older = [a for a in GPU_ARCHS if int(a[3:]) <= cc]
+    if not older:
+        raise Unsupported(f"compute capability {major}.{minor}: sinter-compile targets "
+                          f"{', '.join(GPU_ARCHS)}")
+    return older[-1]
+
+
+class SinterGpu(Sinter):
+    """Sinter on a CUDA device: sinter-compile --target=nvptx for the device's
+    architecture (from sinter_runtime_device_info), one CUDA runtime for all
+    workloads, inputs copied into device buffers once and outputs left in
+    device buffers; a timed call is sinter_context_run, which returns when
+    the kernels are done, as the other GPU systems synchronize after theirs.
+    The outputs are copied back only to be checked."""
+
+    def __init__(self, build_dir: str, extra_flags: list[str] | None = None,
+                 name: str = "sinter", ordinal: int = 0):
+        super().__init__(build_dir, extra_flags, name)
+        self.ordinal = ordinal
+        self._runtime = None
+        self.device = None
+
+    def _target_flags(self):
+        if self._runtime is None:  # A failure is this workload's and is retried by the next.
+            runtime = Runtime(self._lib, DEVICE_CUDA, self.ordinal)
+            try:
+                device = runtime.device_info()
+                device["compile_arch"] = gpu_arch(*device["compute_capability"])
+            except Exception:
+                runtime.close()
+                raise
+            self._runtime, self.device = runtime, device
+        return ["--target=nvptx", f"--gpu-arch={self.device['compile_arch']}"]
+
+    def _load(self, so, threads):
+        return DeviceModel(self._lib, so, self._runtime)
+
+    def _info(self, load_s):
+        # load_s: loading the artifact into the device (the cubin, or the
+        # driver's JIT of the PTX when the device is not the compiled arch).
+        return {"device": self.device["name"], "gpu_arch": self.device["compile_arch"],
+                "load_s": load_s}
