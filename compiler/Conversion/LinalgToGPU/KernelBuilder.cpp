@@ -84,11 +84,17 @@ SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
 }
 
 SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::GenericOp op,
-                            ValueRange ivs, ValueRange outputValues) {
+                            ValueRange ivs, ValueRange outputValues,
+                            const llvm::DenseMap<unsigned, Value> &known) {
   IRMapping map;
   for (OpOperand *in : op.getDpsInputOperands()) {
     BlockArgument arg = op.getMatchingBlockArgument(in);
     if (arg.use_empty()) {
+      continue;
+    }
+    auto given = known.find(in->getOperandNumber());
+    if (given != known.end()) {
+      map.map(arg, given->second);
       continue;
     }
     Value v = in->get();

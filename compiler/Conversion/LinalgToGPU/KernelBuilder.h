@@ -58,8 +58,11 @@ SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
 /// Evaluates `op`'s body at the iteration point `ivs`: loads the inputs,
 /// binds the output arguments to `outputValues` (loaded from the output
 /// buffers where empty), and returns the yielded values.
+/// `known` gives the values of some inputs (by input index) instead of
+/// loading them: a fused matmul epilogue's accumulator.
 SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::GenericOp op,
-                            ValueRange ivs, ValueRange outputValues = {});
+                            ValueRange ivs, ValueRange outputValues = {},
+                            const llvm::DenseMap<unsigned, Value> &known = {});
 
 /// Stores `values` into `op`'s outputs at the iteration point `ivs`.
 void storeOutputs(OpBuilder &b, Location loc, linalg::GenericOp op,

@@ -438,29 +438,60 @@ bool isZeroFill(linalg::GenericOp g) {
   return matchPattern(yielded, m_AnyZeroFloat());
 }
 
+/// A generic that copies its one input to its one output, element for
+/// element.
+bool isCopy(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 ||
+      !llvm::all_of(g.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); })) {
+    return false;
+  }
+  Value yielded = g.getBody()->getTerminator()->getOperand(0);
+  return yielded == g.getBody()->getArgument(0);
+}
+
 /// A matmul right after the zero fill of its C (nothing in between touches
 /// memory) overwrites C instead of adding to it: the fill kernel goes.
+/// Bufferization sometimes fills a buffer and copies it into C: the copy
+/// goes then, and the fill too when nothing else reads its buffer.
 void foldZeroFills(func::FuncOp fn) {
-  linalg::GenericOp fill;
+  linalg::GenericOp fill, copy;
   for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
     auto lhs = isTiledMatmul(&op)
                    ? dyn_cast<MemRefType>(op.getOperand(0).getType())
                    : MemRefType();
     // With K = 0 the fill is all the matmul's result.
     bool emptyK = lhs && lhs.getShape().back() == 0;
-    if (isTiledMatmul(&op) && fill && !emptyK &&
-        fill.getDpsInitOperand(0)->get() ==
+    linalg::GenericOp zero = copy ? copy : fill;
+    if (isTiledMatmul(&op) && zero && !emptyK &&
+        zero.getDpsInitOperand(0)->get() ==
             cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get()) {
       op.setAttr(kOverwriteAttr, UnitAttr::get(op.getContext()));
-      fill.erase();
-      fill = nullptr;
+      if (copy) {
+        Value filled = fill.getDpsInitOperand(0)->get();
+        copy.erase();
+        if (llvm::all_of(filled.getUsers(),
+                         [&](Operation *u) { return u == fill; })) {
+          fill.erase();
+        }
+      } else {
+        fill.erase();
+      }
+      fill = copy = nullptr;
       continue;
     }
     auto g = dyn_cast<linalg::GenericOp>(op);
     if (g && isZeroFill(g)) {
       fill = g;
-    } else if (!isMemoryEffectFree(&op) && !isa<ViewLikeOpInterface>(op)) {
-      fill = nullptr;
+      copy = nullptr;
+    } else if (g && fill && !copy && isCopy(g) &&
+               g.getDpsInputOperand(0)->get() ==
+                   fill.getDpsInitOperand(0)->get()) {
+      copy = g;
+    } else if (!isMemoryEffectFree(&op) &&
+               !isa<ViewLikeOpInterface, memref::AllocOp>(op)) {
+      fill = copy = nullptr;
     }
   }
 }
@@ -475,12 +506,24 @@ struct GPUMapKernelsPass : impl::GPUMapKernelsPassBase<GPUMapKernelsPass> {
         return signalPassFailure();
       }
       foldZeroFills(fn);
-      for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
+      // A fused epilogue is erased with its matmul: walk a snapshot.
+      llvm::DenseSet<Operation *> fused;
+      for (Operation *opPtr :
+           llvm::to_vector(llvm::make_pointer_range(fn.getBody().front()))) {
+        if (fused.contains(opPtr)) {
+          continue;
+        }
+        Operation &op = *opPtr;
         LogicalResult r = success();
         if (auto g = dyn_cast<linalg::GenericOp>(op)) {
           r = mapGeneric(g);
         } else if (isTiledMatmul(&op)) {
-          r = mapMatmulToGPU(cast<linalg::LinalgOp>(op));
+          auto matmul = cast<linalg::LinalgOp>(op);
+          std::optional<MatmulEpilogue> epilogue = findFusableEpilogue(matmul);
+          if (epilogue) {
+            fused.insert(epilogue->op);
+          }
+          r = mapMatmulToGPU(matmul, epilogue);
         } else if (auto forall = dyn_cast<scf::ForallOp>(op)) {
           r = mapForall(forall);
         } else if (isa<gpu::LaunchOp, func::ReturnOp, memref::AllocOp,
@@ -492,6 +535,14 @@ struct GPUMapKernelsPass : impl::GPUMapKernelsPassBase<GPUMapKernelsPass> {
         }
         if (failed(r)) {
           return signalPassFailure();
+        }
+      }
+      // Buffers and views only a fused epilogue's C used.
+      for (Operation &op :
+           llvm::make_early_inc_range(llvm::reverse(fn.getBody().front()))) {
+        if (op.use_empty() && isa<memref::AllocOp, memref::ExpandShapeOp,
+                                  memref::CollapseShapeOp>(op)) {
+          op.erase();
         }
       }
     }

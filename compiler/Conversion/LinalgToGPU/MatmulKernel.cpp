@@ -23,6 +23,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace sinter {
 
@@ -86,12 +88,80 @@ Value loadOrZero(OpBuilder &b, Location loc, Value memref, Value batch,
 
 } // namespace
 
+std::optional<MatmulEpilogue> findFusableEpilogue(linalg::LinalgOp matmul) {
+  Value c = matmul.getDpsInitOperand(0)->get();
+  Operation *next = matmul->getNextNode();
+  while (next && (isMemoryEffectFree(next) ||
+                  isa<ViewLikeOpInterface, memref::AllocOp>(next))) {
+    next = next->getNextNode();
+  }
+  auto epilogue = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!epilogue || !epilogue->hasAttr("sinter.matmul_epilogue") ||
+      epilogue.getNumReductionLoops() != 0) {
+    return std::nullopt;
+  }
+  // C, through reshapes, is read by the epilogue once. The epilogue may
+  // write its result over C (bufferization reuses the buffer); then C's
+  // later readers read the epilogue's result, which the fused kernel
+  // writes. Otherwise nothing else may use C, which is never written.
+  std::optional<unsigned> input;
+  bool inPlace = false;
+  SmallVector<Operation *> later;
+  SmallVector<Value> worklist = {c};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == matmul.getOperation()) {
+        continue;
+      }
+      if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(user)) {
+        worklist.push_back(user->getResult(0));
+        continue;
+      }
+      if (user == epilogue.getOperation()) {
+        if (epilogue.isDpsInput(&use) && !input) {
+          input = use.getOperandNumber();
+          continue;
+        }
+        if (epilogue.isDpsInit(&use) &&
+            epilogue.getMatchingIndexingMap(&use).isIdentity()) {
+          inPlace = true;
+          continue;
+        }
+        return std::nullopt;
+      }
+      later.push_back(user);
+    }
+  }
+  if (!input || (!later.empty() && !inPlace) ||
+      (!inPlace && !c.getDefiningOp<memref::AllocOp>())) {
+    return std::nullopt;
+  }
+  for (Operation *user : later) {
+    if (!epilogue->isBeforeInBlock(user)) {
+      return std::nullopt; // C is used between the matmul and the epilogue
+    }
+  }
+  OpOperand &read = epilogue->getOpOperand(*input);
+  auto view = cast<MemRefType>(read.get().getType());
+  // In C's element order: an identity map over a contiguous reshape.
+  if (!epilogue.getMatchingIndexingMap(&read).isIdentity() ||
+      !view.getLayout().isIdentity() ||
+      SmallVector<int64_t>(epilogue.getStaticLoopRanges()) !=
+          SmallVector<int64_t>(view.getShape())) {
+    return std::nullopt;
+  }
+  return MatmulEpilogue{epilogue, *input};
+}
+
 bool isTiledMatmulType(MemRefType type) {
   return isa<FloatType>(type.getElementType()) &&
          type.getElementTypeBitWidth() <= 32;
 }
 
-LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
+LogicalResult mapMatmulToGPU(linalg::LinalgOp op,
+                             std::optional<MatmulEpilogue> epilogue) {
   MatmulShape s;
   s.batched = isa<linalg::BatchMatmulOp, linalg::BatchMatmulTransposeBOp>(op);
   s.transposeB =
@@ -129,15 +199,17 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
        kFits = s.k % kTileK == 0;
 
   Location loc = op.getLoc();
-  OpBuilder b(op);
+  // With an epilogue, the kernel goes where the epilogue was: its other
+  // operands are defined by then (only views lie in between).
+  OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
   Type f32 = b.getF32Type();
   // One padding column: the staging stores walk k (a column) across
   // threads, which a 64-word row stride would put in one bank.
   MemRefType tileA = sharedMemRefType({kTileK, kTileM + 1}, f32);
   MemRefType tileB = sharedMemRefType({kTileK, kTileN + 1}, f32);
-  gpu::LaunchOp launch =
-      createLaunch(b, loc, "matmul", {gridN, gridM, s.batch},
-                   {kThreadsX, kThreadsY, 1}, {tileA, tileB});
+  gpu::LaunchOp launch = createLaunch(
+      b, loc, epilogue ? "matmul_epilogue" : "matmul", {gridN, gridM, s.batch},
+      {kThreadsX, kThreadsY, 1}, {tileA, tileB});
   b.setInsertionPointToStart(&launch.getBody().front());
   Value sharedA = launch.getWorkgroupAttributions()[0];
   Value sharedB = launch.getWorkgroupAttributions()[1];
@@ -243,7 +315,26 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
         if (ct != f32) {
           sum = t.create<arith::TruncFOp>(l, ct, sum);
         }
-        t.create<memref::StoreOp>(l, sum, c, idx);
+        if (!epilogue) {
+          t.create<memref::StoreOp>(l, sum, c, idx);
+          return;
+        }
+        // The epilogue at this element of C: its iteration point is C's
+        // linear index over its loops.
+        Value linear = t.create<arith::AddIOp>(
+            l, t.create<arith::MulIOp>(l, row, indexConstant(t, l, s.n)), col);
+        if (s.batched) {
+          linear = t.create<arith::AddIOp>(
+              l, linear,
+              t.create<arith::MulIOp>(l, batch,
+                                      indexConstant(t, l, s.m * s.n)));
+        }
+        linalg::GenericOp g = epilogue->op;
+        SmallVector<Value> ivs =
+            delinearize(t, l, linear, g.getStaticLoopRanges());
+        llvm::DenseMap<unsigned, Value> known;
+        known[epilogue->input] = sum;
+        storeOutputs(t, l, g, ivs, emitBody(t, l, g, ivs, {}, known));
       };
       Value inBounds;
       auto andBound = [&](Value v, int64_t bound) {
@@ -268,6 +359,9 @@ LogicalResult mapMatmulToGPU(linalg::LinalgOp op) {
     }
   }
   op->erase();
+  if (epilogue) {
+    epilogue->op.erase();
+  }
   return success();
 }
 

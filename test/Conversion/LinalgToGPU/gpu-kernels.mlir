@@ -116,6 +116,30 @@ func.func @mm(%a: tensor<100x70xf32>, %b: tensor<70x130xf32>) -> tensor<100x130x
 
 // -----
 
+// A matmul epilogue fusion (bias, then gelu) runs in the matmul's kernel:
+// each thread applies the epilogue to its accumulators at C's elements and
+// stores the result; C itself is never written (nor allocated), and two
+// matmul+epilogue pairs are two kernels.
+// CHECK-LABEL: func.func @mlp
+// CHECK-SAME: (%[[X:.*]]: memref<8x128xf32>, %[[B1:.*]]: memref<512xf32>, %[[W1:.*]]: memref<128x512xf32>, %[[Y:.*]]: memref<8x512xf32>, %[[WS:.*]]: memref<0xi8>)
+// CHECK-NOT: gpu.launch_func
+// CHECK: gpu.launch_func @mlp_kernels::@mlp_0_matmul_epilogue blocks in (%c8, %c1, %c1) threads in (%c16, %c16, %c1)
+// CHECK-NEXT: return
+// CHECK: gpu.func @mlp_0_matmul_epilogue
+// CHECK: %{{.*}}:16 = scf.for
+// CHECK: memref.load %{{.*}}[%{{.*}}] : memref<512xf32>
+// CHECK: math.tanh
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x512xf32>
+func.func @mlp(%x: tensor<8x128xf32>, %b1: tensor<512xf32>, %w1: tensor<128x512xf32>) -> tensor<8x512xf32> {
+  %m = sinter.matmul %x, %w1 : (tensor<8x128xf32>, tensor<128x512xf32>) -> tensor<8x512xf32>
+  %b = sinter.broadcast_in_dim %b1, dims = [1] : (tensor<512xf32>) -> tensor<8x512xf32>
+  %a = sinter.add %m, %b : tensor<8x512xf32>
+  %g = sinter.gelu tanh %a : tensor<8x512xf32>
+  return %g : tensor<8x512xf32>
+}
+
+// -----
+
 // Attention: one block of 64 threads (one per query row) per query tile and
 // head; K, V and the scores of a 32-key tile in shared memory; the loop over
 // key tiles carries the row max, the row sum and 64 accumulators.
