@@ -24,6 +24,7 @@
 
 #include "compiler/Conversion/LinalgToGPU/KernelBuilder.h"
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Conversion/SinterToLinalg/SinterToLinalg.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/sinter/IR/SinterOps.h"
 
@@ -311,23 +312,6 @@ Value fusionInput(FusionOp fusion, Value v) {
   return fusion.getInputs()[arg.getArgNumber()];
 }
 
-/// Moves the region's ops in front of the fusion and erases it.
-void unwrap(FusionOp fusion) {
-  Block &body = fusion.getBody().front();
-  auto yield = cast<YieldOp>(body.getTerminator());
-  for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs())) {
-    arg.replaceAllUsesWith(input);
-  }
-  for (auto [result, value] :
-       llvm::zip(fusion.getResults(), yield.getValues())) {
-    result.replaceAllUsesWith(value);
-  }
-  yield.erase();
-  fusion->getBlock()->getOperations().splice(Block::iterator(fusion),
-                                             body.getOperations());
-  fusion.erase();
-}
-
 struct GPULowerAttentionPass
     : impl::GPULowerAttentionPassBase<GPULowerAttentionPass> {
   void runOnOperation() override {
@@ -375,7 +359,7 @@ struct GPULowerAttentionPass
             << " heads or batches (grid) does not fit the GPU flash kernel; "
                "attention is computed unfused";
         decompose.push_back(att);
-        unwrap(fusion);
+        inlineFusion(fusion);
         continue;
       }
       OpBuilder b(fusion);

@@ -46,9 +46,9 @@ namespace {
 bool isExpensive(Operation *op) {
   bool expensive = false;
   op->walk([&](Operation *inner) {
-    expensive |= isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
-                     math::Log1pOp, math::TanhOp, math::ErfOp, math::PowFOp>(
-        inner);
+    expensive |=
+        isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
+            math::Log1pOp, math::TanhOp, math::ErfOp, math::PowFOp>(inner);
   });
   return expensive;
 }
@@ -66,8 +66,7 @@ LogicalResult fuseGenerics(FusionOp fusion, bool rowBuffers) {
     IRRewriter rewriter(ctx);
     SmallVector<linalg::LinalgOp> named;
     region.walk([&](linalg::LinalgOp op) {
-      if (!isa<linalg::GenericOp, linalg::FillOp>(op) &&
-          !isMatmulLike(op)) {
+      if (!isa<linalg::GenericOp, linalg::FillOp>(op) && !isMatmulLike(op)) {
         named.push_back(op);
       }
     });
@@ -161,9 +160,9 @@ void mergeSiblings(FusionOp fusion) {
     resultTypes.push_back(g.getResult(0).getType());
   }
   OpBuilder b(yield);
-  auto merged = b.create<linalg::GenericOp>(
-      fusion.getLoc(), resultTypes, inputs, inits, maps,
-      roots[0].getIteratorTypesArray());
+  auto merged =
+      b.create<linalg::GenericOp>(fusion.getLoc(), resultTypes, inputs, inits,
+                                  maps, roots[0].getIteratorTypesArray());
   Block *body = b.createBlock(&merged.getRegion());
   for (Value in : inputs) {
     body->addArgument(getElementTypeOrSelf(in.getType()), in.getLoc());
@@ -214,7 +213,8 @@ void divideByReciprocal(FusionOp fusion) {
           arg.getArgNumber() >= g.getNumDpsInputs()) {
         continue;
       }
-      AffineMap map = g.getMatchingIndexingMap(g.getDpsInputOperand(arg.getArgNumber()));
+      AffineMap map =
+          g.getMatchingIndexingMap(g.getDpsInputOperand(arg.getArgNumber()));
       // Constant along the innermost loop: the map does not use it.
       if (map.isFunctionOfDim(loops - 1)) {
         continue;
@@ -252,8 +252,7 @@ LogicalResult tileRows(FusionOp fusion) {
   fusion.getBody().walk([&](linalg::GenericOp g) {
     rowRank = std::max<int64_t>(rowRank, g.getNumReductionLoops());
   });
-  SmallVector<utils::IteratorType> iterators =
-      generic.getIteratorTypesArray();
+  SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
   int64_t loops = iterators.size();
   bool hasReduction = generic.getNumReductionLoops() > 0;
   SmallVector<OpFoldResult> tileSizes;
@@ -301,9 +300,8 @@ void markEpilogue(FusionOp fusion) {
       return;
     }
     Value v = op->getResult(0);
-    while (v.hasOneUse() &&
-           isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
-               *v.getUsers().begin())) {
+    while (v.hasOneUse() && isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+                                *v.getUsers().begin())) {
       v = v.getUsers().begin()->getResult(0);
     }
     if (!v.hasOneUse()) {
@@ -317,7 +315,8 @@ void markEpilogue(FusionOp fusion) {
   });
 }
 
-/// Step 4: the region's ops move in front of the fusion op.
+} // namespace
+
 void inlineFusion(FusionOp fusion) {
   Block &body = fusion.getBody().front();
   auto yield = cast<YieldOp>(body.getTerminator());
@@ -329,12 +328,10 @@ void inlineFusion(FusionOp fusion) {
     result.replaceAllUsesWith(value);
   }
   yield.erase();
-  fusion->getBlock()->getOperations().splice(
-      Block::iterator(fusion), body.getOperations());
+  fusion->getBlock()->getOperations().splice(Block::iterator(fusion),
+                                             body.getOperations());
   fusion.erase();
 }
-
-} // namespace
 
 LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers) {
   SmallVector<FusionOp> fusions;
@@ -351,8 +348,7 @@ LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers) {
     if (fusion.getKind() == FusionKind::reduction) {
       divideByReciprocal(fusion);
     }
-    if (fusion.getKind() == FusionKind::reduction &&
-        failed(tileRows(fusion))) {
+    if (fusion.getKind() == FusionKind::reduction && failed(tileRows(fusion))) {
       return failure();
     }
     if (fusion.getKind() == FusionKind::epilogue) {

@@ -15,6 +15,8 @@
 
 namespace sinter {
 
+class FusionOp;
+
 /// Elementwise ops (arithmetic, math, compare, select, convert, gelu).
 void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
 /// Shape ops (broadcast_in_dim, reshape, transpose, slice, concatenate,
@@ -33,6 +35,10 @@ void populateSinterToLinalgPatterns(RewritePatternSet &patterns);
 
 /// After conversion: makes each (converted) sinter.fusion region one loop
 /// nest and inlines it (Fusion.cpp).
+/// Moves a fusion region's ops in front of it and erases it (the last step
+/// of lowering a region; also used where a region is given up).
+void inlineFusion(FusionOp fusion);
+
 /// `rowBuffers`: see the pass's `row-buffers` option.
 LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers = true);
 

@@ -53,6 +53,19 @@ absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module,
   return entry;
 }
 
+void instrument(PassManager &pm, const CompileOptions &options) {
+  if (options.printIRAfterAll) {
+    pm.getContext()->disableMultithreading();
+    pm.enableIRPrinting([](Pass *, Operation *) { return false; },
+                        [](Pass *, Operation *) { return true; },
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false);
+  }
+  if (options.timePasses) {
+    pm.enableTiming();
+  }
+}
+
 absl::StatusOr<CompileResult>
 compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
               llvm::StringRef outputPath, llvm::StringRef headerPath,
@@ -84,16 +97,7 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
 
   MLIRContext *ctx = module.getContext();
   PassManager pm(ctx);
-  if (options.printIRAfterAll) {
-    ctx->disableMultithreading();
-    pm.enableIRPrinting([](Pass *, Operation *) { return false; },
-                        [](Pass *, Operation *) { return true; },
-                        /*printModuleScope=*/true,
-                        /*printAfterOnlyOnChange=*/false);
-  }
-  if (options.timePasses) {
-    pm.enableTiming();
-  }
+  instrument(pm, options);
   if (emit == EmitKind::Dot) {
     FusionPipelineOptions fusion;
     fusion.fusion = options.fusion;
@@ -112,8 +116,8 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
     output->keep();
     CompileResult result;
     result.signature = *signature;
-    result.prefix = toCIdentifier(
-        options.prefix.empty() ? signature->entry : options.prefix);
+    result.prefix = toCIdentifier(options.prefix.empty() ? signature->entry
+                                                         : options.prefix);
     return result;
   }
   CPUPipelineOptions pipeline;

@@ -12,6 +12,7 @@
 #define SINTER_COMPILER_TARGET_CPU_CPUCOMPILER_H
 
 #include "compiler/Target/CPU/ArtifactWriter.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace sinter {
 struct FusionLog;
@@ -30,7 +31,7 @@ struct CompileOptions {
   int64_t minParallelWork = 32768;
   bool printIRAfterAll = false;
   bool timePasses = false;
-  std::string fusion = "all"; // see FusionPipelineOptions::fusion
+  std::string fusion = "all";     // see FusionPipelineOptions::fusion
   FusionLog *fusionLog = nullptr; // filled when not null
   // GPU targets (gpu::compileModule): the architecture, and ptxas to make
   // a cubin with (empty: looked up in the CUDA toolkit and on PATH).
@@ -49,6 +50,9 @@ struct CompileResult {
 /// Every other function is erased (calls between functions are not
 /// supported).
 absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module, llvm::StringRef name);
+
+/// --print-ir-after-all and --time-passes-mlir, as `options` asks.
+void instrument(PassManager &pm, const CompileOptions &options);
 
 /// Compiles `module` (which it lowers in place) and writes `outputPath`
 /// (and, for objects, `headerPath` when not empty). MLIR diagnostics go to

@@ -260,16 +260,7 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
 
   MLIRContext *ctx = module.getContext();
   PassManager pm(ctx);
-  if (options.printIRAfterAll) {
-    ctx->disableMultithreading();
-    pm.enableIRPrinting([](Pass *, Operation *) { return false; },
-                        [](Pass *, Operation *) { return true; },
-                        /*printModuleScope=*/true,
-                        /*printAfterOnlyOnChange=*/false);
-  }
-  if (options.timePasses) {
-    pm.enableTiming();
-  }
+  cpu::instrument(pm, options);
   GPUPipelineOptions pipeline;
   pipeline.fusion = options.fusion;
   pipeline.fusionLog = options.fusionLog;
