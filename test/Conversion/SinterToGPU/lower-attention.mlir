@@ -1,0 +1,33 @@
+// RUN: sinter-opt %s --split-input-file --verify-diagnostics --sinter-fusion --sinter-gpu-lower-attention | FileCheck %s
+
+// An attention fusion becomes a flash-attention launch on its operands'
+// buffers; the result is a fresh buffer wrapped back into a tensor.
+// CHECK-LABEL: func.func @flash
+// CHECK-NOT: sinter.fusion
+// CHECK-DAG: %[[Q:.*]] = bufferization.to_memref %{{.*}} read_only : memref<1x2x100x64xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc() : memref<1x2x100x64xf32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%{{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: } {sinter.gpu_kernel = "attention"}
+// CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: return %[[R]]
+func.func @flash(%q: tensor<1x2x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v: tensor<1x2x100x64xf32>) -> tensor<1x2x100x64xf32> {
+  %o = sinter.attention %q, %k, %v scale = 1.250000e-01 causal : tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32> -> tensor<1x2x100x64xf32>
+  return %o : tensor<1x2x100x64xf32>
+}
+
+// -----
+
+// A head dimension above 128 would not fit in registers: the attention is
+// decomposed instead (scores in memory), and the remark says why.
+// CHECK-LABEL: func.func @wide_heads
+// CHECK-NOT: gpu.launch
+// CHECK: sinter.matmul %{{.*}}, %{{.*}} {transpose_rhs}
+// CHECK: sinter.reduce max
+// CHECK: sinter.exp
+// CHECK: sinter.reduce sum
+// CHECK: sinter.matmul
+func.func @wide_heads(%q: tensor<1x1x8x160xf32>, %k: tensor<1x1x8x160xf32>, %v: tensor<1x1x8x160xf32>) -> tensor<1x1x8x160xf32> {
+  // expected-remark @+1 {{a head dimension above 128 (registers) or more than 65535 heads or batches (grid) does not fit the GPU flash kernel; attention is computed unfused}}
+  %o = sinter.attention %q, %k, %v scale = 1.250000e-01 : tensor<1x1x8x160xf32>, tensor<1x1x8x160xf32>, tensor<1x1x8x160xf32> -> tensor<1x1x8x160xf32>
+  return %o : tensor<1x1x8x160xf32>
+}
