@@ -540,6 +540,36 @@ TEST_F(CudaTest, RunsEndToEnd) {
   sinter_runtime_release(ownRuntime);
 }
 
+TEST_F(CudaTest, UploadsConstantsOncePerModel) {
+  ASSERT_OK(createRuntime());
+  ASSERT_OK(sinter_model_load_file(runtime, FAKE_CUDA_ADD_ONE_CONSTANTS_PATH,
+                                   &model));
+  // Two contexts share the model's one copy of the constants.
+  sinter_context_t *second = nullptr;
+  ASSERT_OK(sinter_context_create(model, &context));
+  ASSERT_OK(sinter_context_create(model, &second));
+  for (sinter_context_t *c : {context, second}) {
+    AddOneData data(2.0f);
+    AddOneBuffers buffers(runtime, data);
+    ASSERT_OK(buffers.status);
+    buffers.status = nullptr;
+    auto in = buffers.inputs(data);
+    auto out = buffers.outputs(data);
+    ASSERT_OK(
+        sinter_context_run(c, in.data(), in.size(), out.data(), out.size()));
+    ASSERT_OK(buffers.copyBack(data));
+    // m[0:2] from n, m[2:4] from the constants' last two weights.
+    EXPECT_EQ(data.m[0], 2 * data.n[0]);
+    EXPECT_EQ(data.m[1], 2 * data.n[1]);
+    EXPECT_EQ(data.m[2], 600);
+    EXPECT_EQ(data.m[3], 800);
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(data.y[i], data.x[i] + 1.0f);
+    }
+  }
+  sinter_context_release(second);
+}
+
 TEST_F(CudaTest, ModelOutlivesReleasedRuntime) {
   ASSERT_OK(createRuntime());
   ASSERT_OK(sinter_model_load_file(runtime, FAKE_CUDA_ADD_ONE_PATH, &model));

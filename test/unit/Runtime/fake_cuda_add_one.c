@@ -14,6 +14,9 @@
  *
  * Compile definitions:
  *
+ *   FAKE_CUDA_CONSTANTS      launch 3 reads weights {100, 200, 300, 400}
+ *                            from the constants buffer (byte offset 8)
+ *                            instead of n[2:4], so m[2:4] = {600, 800}
  *   FAKE_CUDA_CUBIN          carries a (fake) cubin for sm_90; the fake
  *                            driver loads it, a real one refuses it and the
  *                            runtime falls back to the PTX
@@ -127,10 +130,19 @@ static const sinter_abi_gpu_arg_t kTwiceLowArgs[] = {
     {SINTER_ABI_GPU_ARG_INPUT, 1, 0},
     {SINTER_ABI_GPU_ARG_OUTPUT, 1, 0},
 };
+#ifdef FAKE_CUDA_CONSTANTS
+/* Launch 3 doubles weights from the constants buffer instead of n[2:4]. */
+static const int32_t kConstants[] = {100, 200, 300, 400};
+static const sinter_abi_gpu_arg_t kTwiceHighArgs[] = {
+    {SINTER_ABI_GPU_ARG_CONSTANTS, 0, 8},
+    {SINTER_ABI_GPU_ARG_OUTPUT, 1, 8},
+};
+#else
 static const sinter_abi_gpu_arg_t kTwiceHighArgs[] = {
     {SINTER_ABI_GPU_ARG_INPUT, 1, 8},
     {SINTER_ABI_GPU_ARG_OUTPUT, 1, 8},
 };
+#endif
 
 static const sinter_abi_gpu_launch_t kLaunches[] = {
     {"add_one_f32", {1, 1, 1}, {6, 1, 1}, 0, 2, kAddOneArgs},
@@ -153,6 +165,10 @@ static const sinter_abi_gpu_program_t kProgram = {
     sizeof(kLaunches) / sizeof(kLaunches[0]),
     0,
     kLaunches,
+#ifdef FAKE_CUDA_CONSTANTS
+    kConstants,
+    sizeof(kConstants),
+#endif
 };
 
 static sinter_abi_model_t kModel = {
