@@ -79,15 +79,25 @@ struct At {
   OpBuilder::InsertionGuard guard;
 };
 
+/// Q, K or V: a buffer [B, H, S, D], or with the heads still merged,
+/// [B, S, H * D] (the split and transpose into heads left to the kernel).
+struct Operand {
+  Value buffer;
+  bool merged = false;
+};
+
 class FlashKernel {
 public:
   FlashKernel(OpBuilder &b, Location loc, const FlashShape &shape,
               AttentionOp op)
       : b(b), loc(loc), sh(shape), op(op), f32(b.getF32Type()) {}
 
-  Value emit(Value q, Value k, Value v, Value bias, Type outElement) {
+  Value emit(Operand q, Operand k, Operand v, Value bias, Type outElement,
+             bool mergedOutput) {
     auto outType =
-        MemRefType::get({sh.batch, sh.heads, sh.s, sh.dv}, outElement);
+        mergedOutput
+            ? MemRefType::get({sh.batch, sh.s, sh.heads * sh.dv}, outElement)
+            : MemRefType::get({sh.batch, sh.heads, sh.s, sh.dv}, outElement);
     Value out = b.create<memref::AllocOp>(loc, outType);
     MemRefType keysType = sharedMemRefType({sh.keys, sh.d}, f32);
     MemRefType valuesType = sharedMemRefType({sh.keys, sh.dv}, f32);
@@ -118,7 +128,7 @@ public:
     SmallVector<Value> query;
     for (int64_t d = 0; d < sh.d; ++d) {
       Value x = widen(b.create<memref::LoadOp>(
-          loc, q, ValueRange{batch, head, safeRow, cst(d)}));
+          loc, q.buffer, indices(q.merged, safeRow, cst(d), sh.d)));
       query.push_back(b.create<arith::MulFOp>(loc, x, scaleValue));
     }
 
@@ -151,7 +161,7 @@ public:
           o = b.create<arith::TruncFOp>(loc, outElement, o);
         }
         b.create<memref::StoreOp>(loc, o, out,
-                                  ValueRange{batch, head, row, cst(d)});
+                                  indices(mergedOutput, row, cst(d), sh.dv));
       }
       b.create<scf::YieldOp>(loc);
     });
@@ -162,6 +172,17 @@ private:
   Value cst(int64_t v) { return indexConstant(b, loc, v); }
   Value f32Constant(float v) {
     return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
+  /// The indices of (batch, head, position, d): [B, H, S, D], or with the
+  /// heads merged, [B, S, H * D].
+  SmallVector<Value> indices(bool merged, Value position, Value d,
+                             int64_t width) {
+    if (!merged) {
+      return {batch, head, position, d};
+    }
+    Value column = b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, head, cst(width)), d);
+    return {batch, position, column};
   }
   Value widen(Value x) {
     return x.getType() == f32 ? x : b.create<arith::ExtFOp>(loc, f32, x);
@@ -182,36 +203,37 @@ private:
 
   /// Copies rows [t0, t0 + Bc) of `source` [B, H, T, width] into `shared`
   /// [Bc, width], zeros past T.
-  void stage(Value source, Value shared, Value t0, int64_t width) {
-    stridedLoop(b, loc, tid, sh.keys * width, sh.rows, {},
-                [&](OpBuilder &t, Location, Value idx, ValueRange) {
-                  At at(b, t);
-                  Value r = b.create<arith::DivUIOp>(loc, idx, cst(width));
-                  Value c = b.create<arith::RemUIOp>(loc, idx, cst(width));
-                  Value key = b.create<arith::AddIOp>(loc, t0, r);
-                  Value inRange = b.create<arith::CmpIOp>(
-                      loc, arith::CmpIPredicate::ult, key, cst(sh.t));
-                  auto loaded = b.create<scf::IfOp>(
-                      loc, inRange,
-                      [&](OpBuilder &t, Location) {
-                        At at(b, t);
-                        Value x = widen(b.create<memref::LoadOp>(
-                            loc, source, ValueRange{batch, head, key, c}));
-                        b.create<scf::YieldOp>(loc, x);
-                      },
-                      [&](OpBuilder &t, Location) {
-                        At at(b, t);
-                        b.create<scf::YieldOp>(loc, f32Constant(0));
-                      });
-                  b.create<memref::StoreOp>(loc, loaded.getResult(0), shared,
-                                            ValueRange{r, c});
-                  return SmallVector<Value>{};
-                });
+  void stage(Operand source, Value shared, Value t0, int64_t width) {
+    stridedLoop(
+        b, loc, tid, sh.keys * width, sh.rows, {},
+        [&](OpBuilder &t, Location, Value idx, ValueRange) {
+          At at(b, t);
+          Value r = b.create<arith::DivUIOp>(loc, idx, cst(width));
+          Value c = b.create<arith::RemUIOp>(loc, idx, cst(width));
+          Value key = b.create<arith::AddIOp>(loc, t0, r);
+          Value inRange = b.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::ult, key, cst(sh.t));
+          auto loaded = b.create<scf::IfOp>(
+              loc, inRange,
+              [&](OpBuilder &t, Location) {
+                At at(b, t);
+                Value x = widen(b.create<memref::LoadOp>(
+                    loc, source.buffer, indices(source.merged, key, c, width)));
+                b.create<scf::YieldOp>(loc, x);
+              },
+              [&](OpBuilder &t, Location) {
+                At at(b, t);
+                b.create<scf::YieldOp>(loc, f32Constant(0));
+              });
+          b.create<memref::StoreOp>(loc, loaded.getResult(0), shared,
+                                    ValueRange{r, c});
+          return SmallVector<Value>{};
+        });
   }
 
   /// One tile of keys: iter is (m, l, acc[0..Dv)); returns the new values.
   SmallVector<Value> keyTile(Value tile, ValueRange iter, ArrayRef<Value> query,
-                             Value k, Value v, Value bias) {
+                             Operand k, Operand v, Value bias) {
     Value t0 = b.create<arith::MulIOp>(loc, tile, cst(sh.keys));
     stage(k, keys, t0, sh.d);
     stage(v, values, t0, sh.dv);
@@ -312,6 +334,77 @@ Value fusionInput(FusionOp fusion, Value v) {
   return fusion.getInputs()[arg.getArgNumber()];
 }
 
+/// The [B, S, H * D] tensor that `v` splits into heads, when `v` is the
+/// result of a loop fusion that only does that (a reshape to [B, S, H, D]
+/// and a transpose to [B, H, S, D]) and is read by nothing else.
+FusionOp headSplit(Value v) {
+  auto fusion = v.getDefiningOp<FusionOp>();
+  if (!fusion || fusion.getKind() != FusionKind::loop ||
+      fusion->getNumResults() != 1 || fusion.getInputs().size() != 1 ||
+      !v.hasOneUse()) {
+    return nullptr;
+  }
+  Block &body = fusion.getBody().front();
+  auto ops = llvm::to_vector(llvm::make_pointer_range(body));
+  if (ops.size() != 3) {
+    return nullptr;
+  }
+  auto reshape = dyn_cast<ReshapeOp>(ops[0]);
+  auto transpose = dyn_cast<TransposeOp>(ops[1]);
+  auto yield = dyn_cast<YieldOp>(ops[2]);
+  if (!reshape || !transpose || !yield ||
+      reshape->getOperand(0) != body.getArgument(0) ||
+      transpose->getOperand(0) != reshape->getResult(0) ||
+      yield->getOperand(0) != transpose->getResult(0) ||
+      transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3}) {
+    return nullptr;
+  }
+  auto in = cast<RankedTensorType>(reshape->getOperand(0).getType());
+  auto split = cast<RankedTensorType>(reshape->getResult(0).getType());
+  if (in.getRank() != 3 || split.getRank() != 4 ||
+      in.getDimSize(0) != split.getDimSize(0) ||
+      in.getDimSize(1) != split.getDimSize(1)) {
+    return nullptr; // [B, S, H * D] -> [B, S, H, D] only
+  }
+  return fusion;
+}
+
+/// The loop fusion that merges the heads of `v` back ([B, H, S, D] ->
+/// transpose -> [B, S, H, D] -> reshape -> [B, S, H * D]), when that is
+/// all that reads `v`.
+FusionOp headMerge(Value v) {
+  if (!v.hasOneUse()) {
+    return nullptr;
+  }
+  auto fusion = dyn_cast<FusionOp>(*v.getUsers().begin());
+  if (!fusion || fusion.getKind() != FusionKind::loop ||
+      fusion->getNumResults() != 1 || fusion.getInputs().size() != 1) {
+    return nullptr;
+  }
+  Block &body = fusion.getBody().front();
+  auto ops = llvm::to_vector(llvm::make_pointer_range(body));
+  if (ops.size() != 3) {
+    return nullptr;
+  }
+  auto transpose = dyn_cast<TransposeOp>(ops[0]);
+  auto reshape = dyn_cast<ReshapeOp>(ops[1]);
+  auto yield = dyn_cast<YieldOp>(ops[2]);
+  if (!reshape || !transpose || !yield ||
+      transpose->getOperand(0) != body.getArgument(0) ||
+      reshape->getOperand(0) != transpose->getResult(0) ||
+      yield->getOperand(0) != reshape->getResult(0) ||
+      transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3}) {
+    return nullptr;
+  }
+  auto merged = cast<RankedTensorType>(reshape->getResult(0).getType());
+  auto split = cast<RankedTensorType>(reshape->getOperand(0).getType());
+  if (merged.getRank() != 3 || merged.getDimSize(0) != split.getDimSize(0) ||
+      merged.getDimSize(1) != split.getDimSize(1)) {
+    return nullptr;
+  }
+  return fusion;
+}
+
 struct GPULowerAttentionPass
     : impl::GPULowerAttentionPassBase<GPULowerAttentionPass> {
   void runOnOperation() override {
@@ -386,17 +479,41 @@ struct GPULowerAttentionPass
         sh.biasHeads = biasType.getDimSize(1);
         bias = bufferOf(b, loc, fusionInput(fusion, att.getBias()));
       }
-      Value q = bufferOf(b, loc, fusionInput(fusion, att.getQuery()));
-      Value k = bufferOf(b, loc, fusionInput(fusion, att.getKey()));
-      Value v = bufferOf(b, loc, fusionInput(fusion, att.getValue()));
-      auto resultType = cast<RankedTensorType>(att.getType());
+      // The heads are split from (and merged back into) [B, S, H * D] by
+      // the kernel's indexing rather than by transpose kernels.
+      SmallVector<FusionOp> splits;
+      auto operand = [&](Value v) {
+        Value input = fusionInput(fusion, v);
+        if (FusionOp split = headSplit(input)) {
+          splits.push_back(split);
+          return Operand{bufferOf(b, loc, split.getInputs()[0]), true};
+        }
+        return Operand{bufferOf(b, loc, input), false};
+      };
+      Operand q = operand(att.getQuery());
+      Operand k = operand(att.getKey());
+      Operand v = operand(att.getValue());
+      FusionOp merge = headMerge(fusion.getResult(0));
+      auto resultType = cast<RankedTensorType>(
+          merge ? merge.getResult(0).getType() : att.getType());
       FlashKernel kernel(b, loc, sh, att);
-      Value out = kernel.emit(q, k, v, bias, resultType.getElementType());
+      Value out = kernel.emit(q, k, v, bias, resultType.getElementType(),
+                              /*mergedOutput=*/merge != nullptr);
       auto result = b.create<bufferization::ToTensorOp>(loc, resultType, out);
       result.setRestrict(true);
       result.setWritable(true);
-      fusion.getResult(0).replaceAllUsesWith(result.getResult());
+      if (merge) {
+        merge.getResult(0).replaceAllUsesWith(result.getResult());
+        merge.erase();
+      } else {
+        fusion.getResult(0).replaceAllUsesWith(result.getResult());
+      }
       fusion.erase();
+      for (FusionOp split : splits) {
+        if (split->use_empty()) {
+          split.erase();
+        }
+      }
     }
     if (!decompose.empty()) {
       RewritePatternSet patterns(&getContext());

@@ -31,3 +31,31 @@ func.func @wide_heads(%q: tensor<1x1x8x160xf32>, %k: tensor<1x1x8x160xf32>, %v: 
   %o = sinter.attention %q, %k, %v scale = 1.250000e-01 : tensor<1x1x8x160xf32>, tensor<1x1x8x160xf32>, tensor<1x1x8x160xf32> -> tensor<1x1x8x160xf32>
   return %o : tensor<1x1x8x160xf32>
 }
+
+// -----
+
+// Heads split from [B, S, H * D] (reshape, transpose) and merged back are
+// indexed by the kernel: no transpose kernels, and the output is written
+// straight into [B, S, H * D].
+// CHECK-LABEL: func.func @heads
+// CHECK-NOT: sinter.transpose
+// CHECK-NOT: sinter.fusion
+// CHECK-DAG: bufferization.to_memref %arg0 read_only : memref<1x32x128xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK-DAG: bufferization.to_memref %arg1 read_only : memref<1x32x128xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK-DAG: bufferization.to_memref %arg2 read_only : memref<1x32x128xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc() : memref<1x32x128xf32>
+// CHECK: gpu.launch
+// CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<1x32x128xf32>
+// CHECK: return %[[R]] : tensor<1x32x128xf32>
+func.func @heads(%qx: tensor<1x32x128xf32>, %kx: tensor<1x32x128xf32>, %vx: tensor<1x32x128xf32>) -> tensor<1x32x128xf32> {
+  %q4 = sinter.reshape %qx : (tensor<1x32x128xf32>) -> tensor<1x32x4x32xf32>
+  %q = sinter.transpose %q4, perm = [0, 2, 1, 3] : (tensor<1x32x4x32xf32>) -> tensor<1x4x32x32xf32>
+  %k4 = sinter.reshape %kx : (tensor<1x32x128xf32>) -> tensor<1x32x4x32xf32>
+  %k = sinter.transpose %k4, perm = [0, 2, 1, 3] : (tensor<1x32x4x32xf32>) -> tensor<1x4x32x32xf32>
+  %v4 = sinter.reshape %vx : (tensor<1x32x128xf32>) -> tensor<1x32x4x32xf32>
+  %v = sinter.transpose %v4, perm = [0, 2, 1, 3] : (tensor<1x32x4x32xf32>) -> tensor<1x4x32x32xf32>
+  %o = sinter.attention %q, %k, %v scale = 1.250000e-01 causal : tensor<1x4x32x32xf32>, tensor<1x4x32x32xf32>, tensor<1x4x32x32xf32> -> tensor<1x4x32x32xf32>
+  %ot = sinter.transpose %o, perm = [0, 2, 1, 3] : (tensor<1x4x32x32xf32>) -> tensor<1x32x4x32xf32>
+  %r = sinter.reshape %ot : (tensor<1x32x4x32xf32>) -> tensor<1x32x128xf32>
+  return %r : tensor<1x32x128xf32>
+}
