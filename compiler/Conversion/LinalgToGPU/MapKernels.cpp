@@ -33,6 +33,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/MapVector.h"
 
 #define DEBUG_TYPE "sinter-gpu-map-kernels"
 
@@ -451,47 +453,90 @@ bool isCopy(linalg::GenericOp g) {
   return yielded == g.getBody()->getArgument(0);
 }
 
-/// A matmul right after the zero fill of its C (nothing in between touches
-/// memory) overwrites C instead of adding to it: the fill kernel goes.
+/// The buffer `v` is a view of (before the workspace plan, distinct roots
+/// are distinct memory).
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
+    v = view.getViewSource();
+  }
+  return v;
+}
+
+/// Whether `op` reads or writes any view of `root`.
+bool touches(Operation *op, Value root) {
+  llvm::SetVector<Value> used(op->getOperands().begin(),
+                              op->getOperands().end());
+  for (Region &region : op->getRegions()) {
+    getUsedValuesDefinedAbove(region, used);
+  }
+  return llvm::any_of(used, [&](Value v) {
+    return isa<MemRefType>(v.getType()) && rootBuffer(v) == root;
+  });
+}
+
+/// A matmul after the zero fill of its C (nothing in between touches C)
+/// overwrites C instead of adding to it: the fill kernel goes.
 /// Bufferization sometimes fills a buffer and copies it into C: the copy
-/// goes then, and the fill too when nothing else reads its buffer.
+/// goes then, and the fill too when nothing else reads its buffer (it may
+/// stay zero for a later matmul that accumulates into it).
 void foldZeroFills(func::FuncOp fn) {
-  linalg::GenericOp fill, copy;
+  // Buffers known to hold zeros, by the value the fill or copy wrote.
+  llvm::MapVector<Value, linalg::GenericOp> fills;
+  struct Copy {
+    linalg::GenericOp copy, fill;
+  };
+  llvm::MapVector<Value, Copy> copies;
+  auto forget = [&](Operation *op) {
+    fills.remove_if(
+        [&](auto &entry) { return touches(op, rootBuffer(entry.first)); });
+    copies.remove_if(
+        [&](auto &entry) { return touches(op, rootBuffer(entry.first)); });
+  };
   for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
-    auto lhs = isTiledMatmul(&op)
-                   ? dyn_cast<MemRefType>(op.getOperand(0).getType())
-                   : MemRefType();
-    // With K = 0 the fill is all the matmul's result.
-    bool emptyK = lhs && lhs.getShape().back() == 0;
-    linalg::GenericOp zero = copy ? copy : fill;
-    if (isTiledMatmul(&op) && zero && !emptyK &&
-        zero.getDpsInitOperand(0)->get() ==
-            cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get()) {
-      op.setAttr(kOverwriteAttr, UnitAttr::get(op.getContext()));
-      if (copy) {
-        Value filled = fill.getDpsInitOperand(0)->get();
-        copy.erase();
+    if (isTiledMatmul(&op)) {
+      auto matmul = cast<linalg::LinalgOp>(op);
+      Value c = matmul.getDpsInitOperand(0)->get();
+      auto lhs = cast<MemRefType>(op.getOperand(0).getType());
+      // With K = 0 the fill is all the matmul's result.
+      bool emptyK = lhs.getShape().back() == 0;
+      auto copy = copies.find(c);
+      auto fill = fills.find(c);
+      if (!emptyK && copy != copies.end()) {
+        op.setAttr(kOverwriteAttr, UnitAttr::get(op.getContext()));
+        linalg::GenericOp source = copy->second.fill;
+        copy->second.copy.erase();
+        copies.erase(copy);
+        Value filled = source.getDpsInitOperand(0)->get();
         if (llvm::all_of(filled.getUsers(),
-                         [&](Operation *u) { return u == fill; })) {
-          fill.erase();
+                         [&](Operation *u) { return u == source; })) {
+          fills.erase(filled);
+          source.erase();
         }
-      } else {
-        fill.erase();
+      } else if (!emptyK && fill != fills.end()) {
+        op.setAttr(kOverwriteAttr, UnitAttr::get(op.getContext()));
+        fill->second.erase();
+        fills.erase(fill);
       }
-      fill = copy = nullptr;
+      forget(&op);
       continue;
     }
     auto g = dyn_cast<linalg::GenericOp>(op);
     if (g && isZeroFill(g)) {
-      fill = g;
-      copy = nullptr;
-    } else if (g && fill && !copy && isCopy(g) &&
-               g.getDpsInputOperand(0)->get() ==
-                   fill.getDpsInitOperand(0)->get()) {
-      copy = g;
-    } else if (!isMemoryEffectFree(&op) &&
-               !isa<ViewLikeOpInterface, memref::AllocOp>(op)) {
-      fill = copy = nullptr;
+      forget(&op);
+      fills[g.getDpsInitOperand(0)->get()] = g;
+      continue;
+    }
+    if (g && isCopy(g) && fills.count(g.getDpsInputOperand(0)->get())) {
+      linalg::GenericOp source = fills[g.getDpsInputOperand(0)->get()];
+      Value target = g.getDpsInitOperand(0)->get();
+      forget(&op); // the copy's target changes; its source does not
+      fills[source.getDpsInitOperand(0)->get()] = source;
+      copies[target] = {g, source};
+      continue;
+    }
+    if (!isMemoryEffectFree(&op) &&
+        !isa<ViewLikeOpInterface, memref::AllocOp>(op)) {
+      forget(&op);
     }
   }
 }

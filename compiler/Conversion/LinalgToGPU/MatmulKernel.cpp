@@ -131,6 +131,11 @@ std::optional<MatmulEpilogue> findFusableEpilogue(linalg::LinalgOp matmul) {
         }
         return std::nullopt;
       }
+      // What ran before the matmul (its fill, say) does not matter.
+      Operation *top = matmul->getBlock()->findAncestorOpInBlock(*user);
+      if (top && top->isBeforeInBlock(matmul)) {
+        continue;
+      }
       later.push_back(user);
     }
   }
@@ -139,7 +144,8 @@ std::optional<MatmulEpilogue> findFusableEpilogue(linalg::LinalgOp matmul) {
     return std::nullopt;
   }
   for (Operation *user : later) {
-    if (!epilogue->isBeforeInBlock(user)) {
+    Operation *top = matmul->getBlock()->findAncestorOpInBlock(*user);
+    if (!top || !epilogue->isBeforeInBlock(top)) {
       return std::nullopt; // C is used between the matmul and the epilogue
     }
   }
