@@ -54,14 +54,18 @@ enum {
   CUDA_ERROR_NOT_SUPPORTED = 801,
 };
 
+struct fake_function;
+
 typedef struct fake_module {
   int isCubin;
   const char *image;
+  struct fake_function *functions; /* freed with the module */
 } fake_module;
 
 typedef struct fake_function {
   fake_module *module;
   char name[128];
+  struct fake_function *next;
 } fake_function;
 
 typedef struct fake_allocation {
@@ -381,6 +385,11 @@ EXPORT CUresult cuModuleUnload(fake_module *module) {
   if (!module) {
     return CUDA_ERROR_INVALID_HANDLE;
   }
+  while (module->functions) {
+    fake_function *next = module->functions->next;
+    free(module->functions);
+    module->functions = next;
+  }
   free(module);
   pthread_mutex_lock(&mutex);
   --liveModules;
@@ -388,8 +397,8 @@ EXPORT CUresult cuModuleUnload(fake_module *module) {
   return CUDA_SUCCESS;
 }
 
-/* Function handles are never freed: a real driver frees them with their
- * module, and the runtime never frees them itself. */
+/* Function handles belong to their module, as in a real driver: freed
+ * when it is unloaded (the runtime never frees them itself). */
 EXPORT CUresult cuModuleGetFunction(fake_function **function,
                                     fake_module *module, const char *name) {
   CUresult result = needContext();
@@ -410,6 +419,8 @@ EXPORT CUresult cuModuleGetFunction(fake_function **function,
   fake_function *f = (fake_function *)calloc(1, sizeof(fake_function));
   f->module = module;
   strcpy(f->name, name);
+  f->next = module->functions;
+  module->functions = f;
   *function = f;
   return CUDA_SUCCESS;
 }
