@@ -22,6 +22,8 @@ public:
   void SetUp() override {
     std::string reason = cudaUnavailableReason();
     if (!reason.empty()) {
+      // Why skipping is right: these tests need a GPU, and this machine has
+      // none; the same suites run on the emulator (emugpu.*) everywhere.
       GTEST_SKIP() << "skipped: no CUDA device (" << reason << ")";
     }
     setDefaultDevice(CheckOptions::Device::Cuda);

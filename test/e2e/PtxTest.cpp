@@ -102,6 +102,9 @@ models::ModuleOrError build(mlir::MLIRContext &ctx, const PtxParam &p) {
 TEST_P(PtxTest, PtxasAcceptsTheModel) {
   std::string ptxas = gpu::findPtxas("", kToolkit);
   if (ptxas.empty()) {
+    // Why skipping is right: ptxas comes with the CUDA toolkit, which a
+    // machine may lack; the compiler then writes PTX only (tested by
+    // test/Tools/sinter-compile-gpu.test with --ptxas=none).
     GTEST_SKIP() << "skipped: no ptxas (the CUDA toolkit is not at " << kToolkit
                  << " or on PATH)";
   }

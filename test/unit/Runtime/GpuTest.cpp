@@ -36,6 +36,8 @@ protected:
     if (sinter_status_code(status) == SINTER_STATUS_UNAVAILABLE) {
       std::string reason = sinter_status_message(status);
       sinter_status_free(status);
+      // Why skipping is right: the real driver and a device are what this
+      // tests; without them CudaTest covers the same path on a fake driver.
       GTEST_SKIP() << "skipped: no CUDA device (" << reason << ")";
     }
     ASSERT_OK(status);
