@@ -424,20 +424,8 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
     return std::string(s.message());
   }
   TempDir dir;
-  std::string objectPath = (dir.path + "/kernels.o").str();
   std::string soPath = (dir.path + "/kernels.so").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectPath, ec);
-    if (ec) {
-      return "cannot write " + objectPath;
-    }
-    if (absl::Status s = cpu::emitMachineCode(*m, *target, false, os);
-        !s.ok()) {
-      return std::string(s.message());
-    }
-  }
-  if (absl::Status s = cpu::linkSharedObject(objectPath, soPath); !s.ok()) {
+  if (absl::Status s = cpu::writeSharedObject(*m, *target, soPath); !s.ok()) {
     return std::string(s.message());
   }
   void *library = dlopen(soPath.c_str(), RTLD_NOW | RTLD_LOCAL);

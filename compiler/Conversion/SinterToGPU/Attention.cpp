@@ -334,72 +334,66 @@ Value fusionInput(FusionOp fusion, Value v) {
   return fusion.getInputs()[arg.getArgNumber()];
 }
 
-/// The [B, S, H * D] tensor that `v` splits into heads, when `v` is the
-/// result of a loop fusion that only does that (a reshape to [B, S, H, D]
-/// and a transpose to [B, H, S, D]) and is read by nothing else.
-FusionOp headSplit(Value v) {
-  auto fusion = v.getDefiningOp<FusionOp>();
+/// The two ops of a loop fusion whose body is just `First` of its one input
+/// then `Second` of that, yielded.
+template <typename First, typename Second>
+std::optional<std::pair<First, Second>> chainOf(FusionOp fusion) {
   if (!fusion || fusion.getKind() != FusionKind::loop ||
-      fusion->getNumResults() != 1 || fusion.getInputs().size() != 1 ||
-      !v.hasOneUse()) {
-    return nullptr;
+      fusion->getNumResults() != 1 || fusion.getInputs().size() != 1) {
+    return std::nullopt;
   }
   Block &body = fusion.getBody().front();
   auto ops = llvm::to_vector(llvm::make_pointer_range(body));
   if (ops.size() != 3) {
-    return nullptr;
+    return std::nullopt;
   }
-  auto reshape = dyn_cast<ReshapeOp>(ops[0]);
-  auto transpose = dyn_cast<TransposeOp>(ops[1]);
-  auto yield = dyn_cast<YieldOp>(ops[2]);
-  if (!reshape || !transpose || !yield ||
-      reshape->getOperand(0) != body.getArgument(0) ||
-      transpose->getOperand(0) != reshape->getResult(0) ||
-      yield->getOperand(0) != transpose->getResult(0) ||
-      transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3}) {
-    return nullptr;
+  auto first = dyn_cast<First>(ops[0]);
+  auto second = dyn_cast<Second>(ops[1]);
+  if (!first || !second || first->getOperand(0) != body.getArgument(0) ||
+      second->getOperand(0) != first->getResult(0) ||
+      ops[2]->getOperand(0) != second->getResult(0)) {
+    return std::nullopt;
   }
-  auto in = cast<RankedTensorType>(reshape->getOperand(0).getType());
-  auto split = cast<RankedTensorType>(reshape->getResult(0).getType());
-  if (in.getRank() != 3 || split.getRank() != 4 ||
-      in.getDimSize(0) != split.getDimSize(0) ||
-      in.getDimSize(1) != split.getDimSize(1)) {
-    return nullptr; // [B, S, H * D] -> [B, S, H, D] only
+  return std::make_pair(first, second);
+}
+
+/// Whether `merged` is [B, S, H * D] for `split` = [B, S, H, D].
+bool mergesHeads(RankedTensorType merged, RankedTensorType split) {
+  return merged.getRank() == 3 && split.getRank() == 4 &&
+         merged.getDimSize(0) == split.getDimSize(0) &&
+         merged.getDimSize(1) == split.getDimSize(1);
+}
+
+/// The loop fusion producing `v` if all it does is split [B, S, H * D]
+/// into heads (reshape to [B, S, H, D], transpose to [B, H, S, D]) and
+/// nothing else reads `v`.
+FusionOp headSplit(Value v) {
+  auto fusion = v.getDefiningOp<FusionOp>();
+  auto chain = chainOf<ReshapeOp, TransposeOp>(fusion);
+  if (!chain || !v.hasOneUse() ||
+      chain->second.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3} ||
+      !mergesHeads(
+          cast<RankedTensorType>(chain->first->getOperand(0).getType()),
+          cast<RankedTensorType>(chain->first->getResult(0).getType()))) {
+    return nullptr;
   }
   return fusion;
 }
 
-/// The loop fusion that merges the heads of `v` back ([B, H, S, D] ->
-/// transpose -> [B, S, H, D] -> reshape -> [B, S, H * D]), when that is
-/// all that reads `v`.
+/// The loop fusion reading `v` if all it does is merge the heads back
+/// (transpose to [B, S, H, D], reshape to [B, S, H * D]) and nothing else
+/// reads `v`.
 FusionOp headMerge(Value v) {
   if (!v.hasOneUse()) {
     return nullptr;
   }
   auto fusion = dyn_cast<FusionOp>(*v.getUsers().begin());
-  if (!fusion || fusion.getKind() != FusionKind::loop ||
-      fusion->getNumResults() != 1 || fusion.getInputs().size() != 1) {
-    return nullptr;
-  }
-  Block &body = fusion.getBody().front();
-  auto ops = llvm::to_vector(llvm::make_pointer_range(body));
-  if (ops.size() != 3) {
-    return nullptr;
-  }
-  auto transpose = dyn_cast<TransposeOp>(ops[0]);
-  auto reshape = dyn_cast<ReshapeOp>(ops[1]);
-  auto yield = dyn_cast<YieldOp>(ops[2]);
-  if (!reshape || !transpose || !yield ||
-      transpose->getOperand(0) != body.getArgument(0) ||
-      reshape->getOperand(0) != transpose->getResult(0) ||
-      yield->getOperand(0) != reshape->getResult(0) ||
-      transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3}) {
-    return nullptr;
-  }
-  auto merged = cast<RankedTensorType>(reshape->getResult(0).getType());
-  auto split = cast<RankedTensorType>(reshape->getOperand(0).getType());
-  if (merged.getRank() != 3 || merged.getDimSize(0) != split.getDimSize(0) ||
-      merged.getDimSize(1) != split.getDimSize(1)) {
+  auto chain = chainOf<TransposeOp, ReshapeOp>(fusion);
+  if (!chain ||
+      chain->first.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3} ||
+      !mergesHeads(
+          cast<RankedTensorType>(chain->second->getResult(0).getType()),
+          cast<RankedTensorType>(chain->second->getOperand(0).getType()))) {
     return nullptr;
   }
   return fusion;

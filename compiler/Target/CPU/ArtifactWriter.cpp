@@ -24,6 +24,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
@@ -846,6 +847,27 @@ absl::Status emitMachineCode(llvm::Module &module, const ResolvedTarget &target,
   }
   pm.run(module);
   return absl::OkStatus();
+}
+
+absl::Status writeSharedObject(llvm::Module &module,
+                               const ResolvedTarget &target,
+                               llvm::StringRef path) {
+  llvm::SmallString<128> objectPath;
+  int fd;
+  if (auto ec =
+          llvm::sys::fs::createTemporaryFile("sinter", "o", fd, objectPath)) {
+    return absl::UnavailableError("cannot create a temporary object: " +
+                                  ec.message());
+  }
+  llvm::FileRemover remover(objectPath);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    absl::Status s = emitMachineCode(module, target, /*assembly=*/false, os);
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return linkSharedObject(objectPath, path);
 }
 
 absl::Status linkSharedObject(llvm::StringRef objectPath,

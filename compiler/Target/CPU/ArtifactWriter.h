@@ -119,6 +119,12 @@ absl::Status optimizeForCPU(llvm::Module &module, const ResolvedTarget &target);
 absl::Status emitMachineCode(llvm::Module &module, const ResolvedTarget &target,
                              bool assembly, llvm::raw_pwrite_stream &os);
 
+/// Emits `module` as an object into a temporary file and links it into
+/// the shared object at `path`.
+absl::Status writeSharedObject(llvm::Module &module,
+                               const ResolvedTarget &target,
+                               llvm::StringRef path);
+
 /// Links an object into a shared object with the system C compiler driver.
 absl::Status linkSharedObject(llvm::StringRef objectPath,
                               llvm::StringRef sharedObjectPath);

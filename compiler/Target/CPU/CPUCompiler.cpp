@@ -179,23 +179,8 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
     break;
   }
   case EmitKind::SharedObject: {
-    llvm::SmallString<128> objectPath;
-    int fd;
-    if (auto ec =
-            llvm::sys::fs::createTemporaryFile("sinter", "o", fd, objectPath)) {
-      return absl::UnavailableError("cannot create a temporary object: " +
-                                    ec.message());
-    }
-    llvm::FileRemover remover(objectPath);
-    {
-      llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-      absl::Status s = emitMachineCode(**llvmModule, *target, false, os);
-      if (!s.ok()) {
-        return s;
-      }
-    }
     output->os().flush();
-    absl::Status s = linkSharedObject(objectPath, outputPath);
+    absl::Status s = writeSharedObject(**llvmModule, *target, outputPath);
     if (!s.ok()) {
       return s;
     }

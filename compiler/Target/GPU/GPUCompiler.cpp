@@ -352,23 +352,9 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
     output->keep();
     return result;
   }
-  llvm::SmallString<128> objectPath;
-  int fd;
-  if (auto ec =
-          llvm::sys::fs::createTemporaryFile("sinter", "o", fd, objectPath)) {
-    return absl::UnavailableError("cannot create a temporary object: " +
-                                  ec.message());
-  }
-  llvm::FileRemover remover(objectPath);
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    absl::Status s = cpu::emitMachineCode(**llvmModule, *hostTarget, false, os);
-    if (!s.ok()) {
-      return s;
-    }
-  }
   output->os().flush();
-  absl::Status s = cpu::linkSharedObject(objectPath, outputPath);
+  absl::Status s =
+      cpu::writeSharedObject(**llvmModule, *hostTarget, outputPath);
   if (!s.ok()) {
     return s;
   }
