@@ -326,7 +326,10 @@ def GPUMapKernelsPass : Pass<"sinter-gpu-map-kernels", "mlir::ModuleOp"> {
     `scf.forall` over rows of a reduction fusion one block per row, its
     generics run by the whole block one after the other with barriers
     between, its row buffers in shared memory; matmuls as a shared-memory
-    tiled kernel (64x64 tiles of C, 4x4 per thread). Copies and other named
+    tiled kernel (64x64 tiles of C, 4x4 per thread) that also applies the
+    elementwise epilogue marked `sinter.matmul_epilogue` right after it, and
+    overwrites C when a zero fill of C (or a copy of a zero-filled buffer)
+    precedes it with nothing touching C in between. Copies and other named
     ops are generalized first. An op with no GPU kernel is an error.
   }];
   let dependentDialects = [

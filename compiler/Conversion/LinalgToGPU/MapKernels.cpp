@@ -17,7 +17,9 @@
 //    row; inside, every generic of the row runs on the whole block (the
 //    same two strategies), with a barrier after each, and the per-row
 //    buffers (the row max and sum) live in shared memory;
-//  - a matmul: MatmulKernel.cpp.
+//  - a matmul: MatmulKernel.cpp, with the elementwise epilogue that follows
+//    it applied in the same kernel, and a zero fill of its C folded into it
+//    (foldZeroFills).
 //
 // Buffers, views and constants stay outside the launches; the outliner
 // sinks what a kernel needs into it.
