@@ -14,11 +14,14 @@ def ConvertSinterToLinalgPass
     : Pass<"sinter-convert-sinter-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lower every sinter op to linalg, tensor, arith and math";
   let description = [{
-    Composites other than `gelu` are first rewritten into primitives (the
-    patterns of `sinter-decompose-composites`: stable softmax/logsumexp that
-    subtract the max, norms in f32); `gelu` lowers directly to one generic
-    that computes its formula in f32. Then each primitive becomes linalg on
-    tensors:
+    Composites other than `gelu` and `attention` are first rewritten into
+    primitives (`sinter-decompose-composites{edge-safe}`: stable
+    softmax/logsumexp that subtract the max and give zeros/-inf for fully
+    masked rows, norms in f32 with statistics that neither cancel nor
+    overflow); `gelu` lowers directly to one generic that computes its
+    formula in f32, `attention` (fused or not) to a flash-attention loop
+    nest whose hidden keys take no part in the products. Then each
+    primitive becomes linalg on tensors:
     elementwise ops one `linalg.generic` each, `reduce` a generic with
     reduction iterators accumulating in f32, `matmul` `linalg.matmul` or
     `linalg.batch_matmul` with f32 accumulation, reshapes
@@ -254,7 +257,11 @@ def CPUApproximateMathPass
     vectors become MLIR's polynomial approximations: plain FMAs, compares
     and bit casts that LLVM vectorizes, instead of libm calls that it cannot
     and that an artifact would have to link. Accuracy is a few ulp, inside
-    the f32 tolerance the end-to-end tests hold compiled code to.
+    the f32 tolerance the end-to-end tests hold compiled code to. pow is
+    expanded first as exp(y log|x|) with C99's special cases (MLIR's own
+    expansion squares x, which underflows and overflows), and log scales
+    subnormal inputs into the normal range first (MLIR's approximation
+    reads the exponent field and would give log(2^-126) for all of them).
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
@@ -303,10 +310,13 @@ def GPULowerAttentionPass
     registers; for each tile of keys the block stages K and V in shared
     memory, each thread computes its row's scores into shared memory, then
     an online softmax rescales the accumulator once per tile. Causal blocks
-    stop at their last visible key. Attention outside attention fusions is
-    decomposed by `sinter-convert-sinter-to-linalg` as on the CPU; an
-    attention whose head dimension exceeds 256 (whose accumulator would not
-    fit in registers) is decomposed here, with a remark.
+    stop at their last visible key, and a hidden key's value is selected
+    away rather than multiplied by 0 (a NaN there does not leak). An
+    attention outside any fusion (`--fusion` without `attention`) takes the
+    same kernel, alone. An attention whose head dimension exceeds 128
+    (whose accumulator would not fit in registers) is decomposed here, with
+    a remark; that unfused form computes P.V as a matmul, where a NaN or
+    inf in a hidden value does leak.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

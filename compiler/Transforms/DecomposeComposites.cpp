@@ -38,6 +38,9 @@ const llvm::StringLiteral kCompositeNames[] = {
 struct Emitter {
   PatternRewriter &rewriter;
   Location loc;
+  /// Write the forms the lowering uses (see populateDecomposeComposites-
+  /// Patterns), not the textbook ones.
+  bool edgeSafe;
 
   RankedTensorType typeOf(Value v) {
     return cast<RankedTensorType>(v.getType());
@@ -99,40 +102,67 @@ struct Emitter {
     return rewriter.create<SliceOp>(loc, v, start, limit, strides);
   }
 
-  /// exp(x - max) / sum(exp(x - max)) along `axis`; also returns the pieces
-  /// log_softmax and logsumexp need.
+  Value compare(Value a, Value b, ComparePredicate predicate) {
+    return rewriter.create<CompareOp>(loc, a, b, predicate);
+  }
+  Value select(Value condition, Value a, Value b) {
+    return rewriter.create<SelectOp>(loc, condition, a, b);
+  }
+
+  /// exp(x - m) / sum(exp(x - m)) along `axis`, where m is the row max;
+  /// also returns the pieces log_softmax and logsumexp need. In the
+  /// edge-safe form m is 0 for a fully masked row (all -inf), so that its
+  /// exps are all 0 instead of exp(-inf - -inf) = NaN. A row holding +inf or
+  /// NaN gives NaN either way, as the reference does.
   struct SoftmaxParts {
-    Value shifted, exps, sum, max;
+    Value shifted, exps, sum, pivot;
   };
   SoftmaxParts softmaxParts(Value x, int64_t axis) {
     auto type = typeOf(x);
     Value max = reduce(ReduceKind::max, x, {axis});
-    Value shifted = binary<SubOp>(x, unreduce(max, type, {axis}));
+    Value pivot = max;
+    if (edgeSafe) {
+      auto statType = typeOf(max);
+      Value masked = compare(
+          max, splat(statType, -std::numeric_limits<double>::infinity()),
+          ComparePredicate::eq);
+      pivot = select(masked, splat(statType, 0.0), max);
+    }
+    Value shifted = binary<SubOp>(x, unreduce(pivot, type, {axis}));
     Value exps = unary<ExpOp>(shifted);
     Value sum = reduce(ReduceKind::sum, exps, {axis});
-    return {shifted, exps, sum, max};
+    return {shifted, exps, sum, pivot};
+  }
+  /// The row sum, in the edge-safe form clamped below at 1. A row with a
+  /// finite maximum sums to at least exp(0) = 1, so this changes only fully
+  /// masked rows (sum 0): they divide 0 by 1, and log(1) = 0 keeps
+  /// log_softmax at -inf.
+  Value divisor(Value sum) {
+    return edgeSafe ? binary<MaxOp>(sum, splat(typeOf(sum), 1.0)) : sum;
   }
   Value softmax(Value x, int64_t axis) {
     SoftmaxParts p = softmaxParts(x, axis);
-    return binary<DivOp>(p.exps, unreduce(p.sum, typeOf(x), {axis}));
+    return binary<DivOp>(p.exps, unreduce(divisor(p.sum), typeOf(x), {axis}));
   }
 };
 
 /// Shared filter: a pattern applies only to the composites named in the
 /// pass option (all when empty).
 template <typename OpTy> struct CompositePattern : OpRewritePattern<OpTy> {
-  CompositePattern(MLIRContext *context, ArrayRef<std::string> only)
+  CompositePattern(MLIRContext *context, ArrayRef<std::string> only,
+                   bool edgeSafe)
       : OpRewritePattern<OpTy>(context),
         enabled(only.empty() ||
                 llvm::is_contained(only, OpTy::getOperationName().drop_front(
-                                             strlen("sinter.")))) {}
+                                             strlen("sinter.")))),
+        edgeSafe(edgeSafe) {}
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const final {
     if (!enabled) {
       return rewriter.notifyMatchFailure(op, "not selected by the ops option");
     }
-    Emitter e{rewriter, op.getLoc()};
+    Emitter e{rewriter, op.getLoc(), edgeSafe};
     rewriter.replaceOp(op, decompose(op, e));
     return success();
   }
@@ -140,6 +170,7 @@ template <typename OpTy> struct CompositePattern : OpRewritePattern<OpTy> {
 
 private:
   bool enabled;
+  bool edgeSafe;
 };
 
 struct DecomposeSoftmax : CompositePattern<SoftmaxOp> {
@@ -155,7 +186,7 @@ struct DecomposeLogSoftmax : CompositePattern<LogSoftmaxOp> {
     int64_t axis = op.getAxis();
     auto type = e.typeOf(op.getOperand());
     auto p = e.softmaxParts(op.getOperand(), axis);
-    Value logSum = e.unary<LogOp>(p.sum);
+    Value logSum = e.unary<LogOp>(e.divisor(p.sum));
     return e.binary<SubOp>(p.shifted, e.unreduce(logSum, type, {axis}));
   }
 };
@@ -163,8 +194,9 @@ struct DecomposeLogSoftmax : CompositePattern<LogSoftmaxOp> {
 struct DecomposeLogSumExp : CompositePattern<LogSumExpOp> {
   using CompositePattern::CompositePattern;
   Value decompose(LogSumExpOp op, Emitter &e) const override {
+    // A fully masked row, edge-safe: 0 + log(0) = -inf.
     auto p = e.softmaxParts(op.getOperand(), op.getAxis());
-    return e.binary<AddOp>(p.max, e.unary<LogOp>(p.sum));
+    return e.binary<AddOp>(p.pivot, e.unary<LogOp>(p.sum));
   }
 };
 
@@ -194,6 +226,48 @@ static Value applyAffine(Emitter &e, Value y, Value gamma, Value beta,
   return y;
 }
 
+/// The power of two r that brings a row whose largest magnitude is `a` to
+/// where the squares of its (centered) values neither overflow nor, when
+/// epsilon is too small to absorb them, underflow: 2^-96 for a >= 2^32;
+/// with epsilon < 2^-100 also 2^64 for a < 2^-32 and 2^112 for a < 2^-80;
+/// else 1. Scaling by a power of two is exact, so a row that needs none
+/// computes bitwise what it would without this. The norms are invariant
+/// under scaling x by r once epsilon is scaled by r^2 too.
+static Value normScale(Emitter &e, Value a, double epsilon) {
+  auto type = e.typeOf(a);
+  auto rung = [&](Value r, double bound, ComparePredicate predicate,
+                  double scale) {
+    return e.select(e.compare(a, e.splat(type, bound), predicate),
+                    e.splat(type, scale), r);
+  };
+  Value r = rung(e.splat(type, 1.0), 0x1p32, ComparePredicate::ge, 0x1p-96);
+  if (epsilon < 0x1p-100) {
+    r = rung(r, 0x1p-32, ComparePredicate::lt, 0x1p64);
+    r = rung(r, 0x1p-80, ComparePredicate::lt, 0x1p112);
+  }
+  return r;
+}
+
+/// epsilon * r * r, as the scaled statistics need it. A positive epsilon
+/// stays at least 2^-126: scaled by 2^-192 it would underflow to 0, and a
+/// constant row (variance 0) would give 0 * rsqrt(0) = NaN instead of 0.
+static Value scaledEpsilon(Emitter &e, Value r, double epsilon) {
+  auto type = e.typeOf(r);
+  Value eps = e.binary<MulOp>(e.splat(type, epsilon), r);
+  eps = e.binary<MulOp>(eps, r);
+  if (epsilon > 0) {
+    eps = e.binary<MaxOp>(eps, e.splat(type, 0x1p-126));
+  }
+  return eps;
+}
+
+/// Layer norm. Edge-safe, with statistics that do not cancel or overflow: the
+/// row is scaled by a power of two r (normScale) and shifted by its maximum K
+/// (a value of the row), then centered as (x - K) - mean(x - K), never through
+/// the mean itself (which at 1e6 is on a grid of 0.0625), and the variance
+/// is a second pass over the centered row. A constant row centers to
+/// exactly 0, and the centering error is relative to the row's range, not
+/// its magnitude.
 struct DecomposeLayerNorm : CompositePattern<LayerNormOp> {
   using CompositePattern::CompositePattern;
   Value decompose(LayerNormOp op, Emitter &e) const override {
@@ -201,20 +275,41 @@ struct DecomposeLayerNorm : CompositePattern<LayerNormOp> {
     Value x = e.convert(op.getOperand(), e.rewriter.getF32Type());
     auto type = e.typeOf(x);
     int64_t axis = op.getAxis();
+    double epsilon = op.getEpsilon().convertToDouble();
     SmallVector<int64_t> dims = trailingDims(type, axis);
-    Value mean = e.reduce(ReduceKind::mean, x, dims);
-    Value centered = e.binary<SubOp>(x, e.unreduce(mean, type, dims));
+    if (!e.edgeSafe) {
+      // (x - mean) / sqrt(mean((x - mean)^2) + epsilon), as models write it.
+      Value mean = e.reduce(ReduceKind::mean, x, dims);
+      Value centered = e.binary<SubOp>(x, e.unreduce(mean, type, dims));
+      Value var =
+          e.reduce(ReduceKind::mean, e.binary<MulOp>(centered, centered), dims);
+      Value inv = e.unary<RsqrtOp>(
+          e.binary<AddOp>(var, e.splat(e.typeOf(var), epsilon)));
+      Value y = e.binary<MulOp>(centered, e.unreduce(inv, type, dims));
+      y = applyAffine(e, y, op.getGamma(), op.getBeta(), axis);
+      return e.convert(y, original);
+    }
+    Value max = e.reduce(ReduceKind::max, x, dims);
+    Value min = e.reduce(ReduceKind::min, x, dims);
+    Value r = normScale(e, e.binary<MaxOp>(max, e.unary<NegOp>(min)), epsilon);
+    Value z = e.binary<MulOp>(x, e.unreduce(r, type, dims));
+    Value pivot = e.binary<MulOp>(max, r);
+    Value shifted = e.binary<SubOp>(z, e.unreduce(pivot, type, dims));
+    Value offset = e.reduce(ReduceKind::mean, shifted, dims);
+    Value centered = e.binary<SubOp>(shifted, e.unreduce(offset, type, dims));
     Value var =
         e.reduce(ReduceKind::mean, e.binary<MulOp>(centered, centered), dims);
-    auto statType = e.typeOf(var);
-    Value inv = e.unary<RsqrtOp>(e.binary<AddOp>(
-        var, e.splat(statType, op.getEpsilon().convertToDouble())));
+    Value inv =
+        e.unary<RsqrtOp>(e.binary<AddOp>(var, scaledEpsilon(e, r, epsilon)));
     Value y = e.binary<MulOp>(centered, e.unreduce(inv, type, dims));
     y = applyAffine(e, y, op.getGamma(), op.getBeta(), axis);
     return e.convert(y, original);
   }
 };
 
+/// RMS norm; edge-safe, on the row scaled by a power of two (normScale), so
+/// that the mean square of a row of 3e38 is not inf, nor that of a row of 1e-30
+/// (with a tiny epsilon) 0.
 struct DecomposeRmsNorm : CompositePattern<RmsNormOp> {
   using CompositePattern::CompositePattern;
   Value decompose(RmsNormOp op, Emitter &e) const override {
@@ -222,12 +317,25 @@ struct DecomposeRmsNorm : CompositePattern<RmsNormOp> {
     Value x = e.convert(op.getOperand(), e.rewriter.getF32Type());
     auto type = e.typeOf(x);
     int64_t axis = op.getAxis();
+    double epsilon = op.getEpsilon().convertToDouble();
     SmallVector<int64_t> dims = trailingDims(type, axis);
-    Value meanSquare = e.reduce(ReduceKind::mean, e.binary<MulOp>(x, x), dims);
-    Value inv = e.unary<RsqrtOp>(e.binary<AddOp>(
-        meanSquare,
-        e.splat(e.typeOf(meanSquare), op.getEpsilon().convertToDouble())));
-    Value y = e.binary<MulOp>(x, e.unreduce(inv, type, dims));
+    if (!e.edgeSafe) {
+      // x / sqrt(mean(x^2) + epsilon), as models write it.
+      Value meanSquare =
+          e.reduce(ReduceKind::mean, e.binary<MulOp>(x, x), dims);
+      Value inv = e.unary<RsqrtOp>(
+          e.binary<AddOp>(meanSquare, e.splat(e.typeOf(meanSquare), epsilon)));
+      Value y = e.binary<MulOp>(x, e.unreduce(inv, type, dims));
+      y = applyAffine(e, y, op.getGamma(), Value(), axis);
+      return e.convert(y, original);
+    }
+    Value r = normScale(e, e.reduce(ReduceKind::max, e.unary<AbsOp>(x), dims),
+                        epsilon);
+    Value z = e.binary<MulOp>(x, e.unreduce(r, type, dims));
+    Value meanSquare = e.reduce(ReduceKind::mean, e.binary<MulOp>(z, z), dims);
+    Value inv = e.unary<RsqrtOp>(
+        e.binary<AddOp>(meanSquare, scaledEpsilon(e, r, epsilon)));
+    Value y = e.binary<MulOp>(z, e.unreduce(inv, type, dims));
     y = applyAffine(e, y, op.getGamma(), Value(), axis);
     return e.convert(y, original);
   }
@@ -357,7 +465,7 @@ struct DecomposeCompositesPass
       }
     }
     RewritePatternSet patterns(&getContext());
-    populateDecomposeCompositesPatterns(patterns, ops);
+    populateDecomposeCompositesPatterns(patterns, ops, edgeSafe);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns)))) {
       getOperation().emitError("decomposing composites did not converge");
@@ -368,10 +476,11 @@ struct DecomposeCompositesPass
 
 } // namespace
 
-void sinter::populateDecomposeCompositesPatterns(
-    RewritePatternSet &patterns, ArrayRef<std::string> onlyOps) {
+void sinter::populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
+                                                 ArrayRef<std::string> onlyOps,
+                                                 bool edgeSafe) {
   patterns.add<DecomposeSoftmax, DecomposeLogSoftmax, DecomposeLogSumExp,
                DecomposeLayerNorm, DecomposeRmsNorm, DecomposeGelu,
                DecomposeAttention, DecomposeRotaryEmbedding>(
-      patterns.getContext(), onlyOps);
+      patterns.getContext(), onlyOps, edgeSafe);
 }

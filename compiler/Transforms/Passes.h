@@ -21,15 +21,19 @@ namespace sinter {
 
 /// Patterns that rewrite each composite op into primitive sinter ops.
 /// `onlyOps` restricts them to the given mnemonics (e.g. "softmax"); empty
-/// means every composite.
+/// means every composite. `edgeSafe` writes the forms the lowering uses
+/// (fully masked softmax rows give zeros / -inf; norms scale and shift
+/// their rows so that their statistics neither cancel nor overflow) instead
+/// of the textbook forms models write and the recognisers match.
 void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
-                                         ArrayRef<std::string> onlyOps = {});
+                                         ArrayRef<std::string> onlyOps = {},
+                                         bool edgeSafe = false);
 
 struct FusionLog;
 
 /// sinter-form-fusions recording its decisions in `log` (may be null).
-std::unique_ptr<Pass> createFormFusionsPass(const FormFusionsPassOptions &options,
-                                            FusionLog *log);
+std::unique_ptr<Pass>
+createFormFusionsPass(const FormFusionsPassOptions &options, FusionLog *log);
 
 /// The patterns of each sinter-recognize-* pass, for pipelines that run
 /// several in one rewrite.

@@ -31,18 +31,31 @@ def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::func::F
     %p = sinter.div %e, %sb : tensor<4x8xf32>
     ```
 
-    Numerics: the decompositions subtract the max like the composites, but a
-    row that is entirely `-inf` gives NaN where the composite softmax and
-    attention give zeros (as the same code gives NaN in PyTorch); recognising
-    a decomposed form may therefore turn such NaNs into zeros, never the
-    reverse. Norms on f16/bf16 are computed in f32 (a `convert`
-    in and out), as mixed-precision models write them.
+    Numerics: the textbook decompositions subtract the max like the
+    composites, but a row that is entirely `-inf` gives NaN where the
+    composite softmax and attention give zeros (as the same code gives NaN in
+    PyTorch); recognising a decomposed form may therefore turn such NaNs into
+    zeros, never the reverse. Norms on f16/bf16 are computed in f32 (a
+    `convert` in and out), as mixed-precision models write them.
+
+    With `edge-safe` (what `sinter-convert-sinter-to-linalg` uses), the forms
+    keep the composites' promises instead: the softmax family subtracts 0
+    from a fully masked row (`select(max == -inf, 0, max)`) and divides by
+    `max(sum, 1)`, so that row gives zeros (softmax) or -inf (log_softmax,
+    logsumexp); layer_norm scales its row by a power of two where squares
+    would overflow (or, with epsilon < 2^-100, underflow) and centers it as
+    `(x - K) - mean(x - K)` with K the row max, so a constant row gives
+    exactly beta and the centering error is relative to the row's range;
+    rms_norm scales the same way. These forms are not recognised back.
   }];
   let options = [
     ListOption<"ops", "ops", "std::string",
                "composite mnemonics to decompose (softmax, log_softmax, "
                "logsumexp, layer_norm, rms_norm, gelu, attention, "
-               "rotary_embedding); all when empty">
+               "rotary_embedding); all when empty">,
+    Option<"edgeSafe", "edge-safe", "bool", "false",
+           "write the forms the lowering uses (fully masked rows, scaled and "
+           "shifted norm statistics), not the textbook forms">
   ];
   let dependentDialects = ["sinter::SinterDialect"];
 }

@@ -1,6 +1,7 @@
 // RUN: sinter-opt %s -split-input-file -sinter-decompose-composites | FileCheck %s
 // RUN: sinter-opt %s -split-input-file -sinter-decompose-composites="ops=gelu" | FileCheck %s --check-prefix=ONLY
 // RUN: not sinter-opt %s -split-input-file -sinter-decompose-composites="ops=gelu,sofmax" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: sinter-opt %s -split-input-file -sinter-decompose-composites="edge-safe" | FileCheck %s --check-prefix=SAFE
 
 // BAD: unknown composite 'sofmax' in ops= (expected one of softmax, log_softmax
 
@@ -17,6 +18,21 @@
 // CHECK-NOT: sinter.softmax
 // ONLY-LABEL: func.func @softmax
 // ONLY: sinter.softmax
+// The edge-safe form: a fully masked row subtracts 0 and divides by 1.
+// SAFE-LABEL: func.func @softmax
+// SAFE-DAG: %[[ONE:.*]] = sinter.constant dense<1.000000e+00> : tensor<4xf32>
+// SAFE-DAG: %[[ZERO:.*]] = sinter.constant dense<0.000000e+00> : tensor<4xf32>
+// SAFE-DAG: %[[NINF:.*]] = sinter.constant dense<0xFF800000> : tensor<4xf32>
+// SAFE: %[[M:.*]] = sinter.reduce max %{{.*}}, dims = [1]
+// SAFE: %[[MASKED:.*]] = sinter.compare eq, %[[M]], %[[NINF]]
+// SAFE: %[[PIVOT:.*]] = sinter.select %[[MASKED]], %[[ZERO]], %[[M]]
+// SAFE: %[[PB:.*]] = sinter.broadcast_in_dim %[[PIVOT]]
+// SAFE: %[[D:.*]] = sinter.sub %{{.*}}, %[[PB]]
+// SAFE: %[[E:.*]] = sinter.exp %[[D]]
+// SAFE: %[[S:.*]] = sinter.reduce sum %[[E]]
+// SAFE: %[[C:.*]] = sinter.max %[[S]], %[[ONE]]
+// SAFE: %[[CB:.*]] = sinter.broadcast_in_dim %[[C]]
+// SAFE: sinter.div %[[E]], %[[CB]]
 func.func @softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = sinter.softmax %x, axis = 1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
@@ -45,6 +61,14 @@ func.func @log_softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // CHECK: %[[L:.*]] = sinter.log %[[S]] : tensor<8xf32>
 // CHECK: %[[R:.*]] = sinter.add %[[M]], %[[L]] : tensor<8xf32>
 // CHECK: return %[[R]]
+// Edge-safe: pivot + log(sum), -inf for a fully masked row.
+// SAFE-LABEL: func.func @logsumexp
+// SAFE: %[[M:.*]] = sinter.reduce max
+// SAFE: %[[P:.*]] = sinter.select %{{.*}}, %{{.*}}, %[[M]]
+// SAFE: %[[S:.*]] = sinter.reduce sum
+// SAFE-NOT: sinter.max
+// SAFE: %[[L:.*]] = sinter.log %[[S]]
+// SAFE: sinter.add %[[P]], %[[L]]
 func.func @logsumexp(%x: tensor<4x8xf32>) -> tensor<8xf32> {
   %0 = sinter.logsumexp %x, axis = 0 : (tensor<4x8xf32>) -> tensor<8xf32>
   return %0 : tensor<8xf32>
@@ -64,6 +88,25 @@ func.func @logsumexp(%x: tensor<4x8xf32>) -> tensor<8xf32> {
 // CHECK: sinter.broadcast_in_dim %{{.*}}, dims = [1, 2] : (tensor<4x8xf32>) -> tensor<2x4x8xf32>
 // CHECK: sinter.convert %{{.*}} : tensor<2x4x8xf32> -> tensor<2x4x8xbf16>
 // CHECK-NOT: sinter.layer_norm
+// Edge-safe: scaled by a power of two picked from max |x|, shifted by the
+// row max, centered without forming the mean.
+// SAFE-LABEL: func.func @layer_norm_bf16
+// SAFE: %[[X:.*]] = sinter.convert %{{.*}} : tensor<2x4x8xbf16> -> tensor<2x4x8xf32>
+// SAFE: %[[MAX:.*]] = sinter.reduce max %[[X]], dims = [1, 2]
+// SAFE: %[[MIN:.*]] = sinter.reduce min %[[X]], dims = [1, 2]
+// SAFE: %[[NMIN:.*]] = sinter.neg %[[MIN]]
+// SAFE: %[[A:.*]] = sinter.max %[[MAX]], %[[NMIN]]
+// SAFE: %[[BIG:.*]] = sinter.compare ge, %[[A]], %{{.*}}
+// SAFE: %[[R:.*]] = sinter.select %[[BIG]], %{{.*}}, %{{.*}}
+// SAFE: %[[Z:.*]] = sinter.mul %[[X]], %{{.*}}
+// SAFE: %[[K:.*]] = sinter.mul %[[MAX]], %[[R]]
+// SAFE: %[[D:.*]] = sinter.sub %[[Z]], %{{.*}}
+// SAFE: %[[OFF:.*]] = sinter.reduce mean %[[D]], dims = [1, 2]
+// SAFE: %[[C:.*]] = sinter.sub %[[D]], %{{.*}}
+// SAFE: %[[SQ:.*]] = sinter.mul %[[C]], %[[C]]
+// SAFE: %[[VAR:.*]] = sinter.reduce mean %[[SQ]], dims = [1, 2]
+// SAFE: sinter.rsqrt
+// SAFE-NOT: sinter.layer_norm
 func.func @layer_norm_bf16(%x: tensor<2x4x8xbf16>, %g: tensor<4x8xbf16>) -> tensor<2x4x8xbf16> {
   %0 = sinter.layer_norm %x scale(%g : tensor<4x8xbf16>) axis = 1 epsilon = 1.0e-5 : tensor<2x4x8xbf16> -> tensor<2x4x8xbf16>
   return %0 : tensor<2x4x8xbf16>
@@ -76,6 +119,19 @@ func.func @layer_norm_bf16(%x: tensor<2x4x8xbf16>, %g: tensor<4x8xbf16>) -> tens
 // CHECK: sinter.reduce mean %[[SQ]], dims = [1]
 // CHECK: sinter.rsqrt
 // CHECK-NOT: sinter.rms_norm
+// Edge-safe: the scale comes from max |x|; epsilon 1e-6 >= 2^-100 needs
+// no upward rung. epsilon * r^2 stays at least 2^-126.
+// SAFE-LABEL: func.func @rms_norm
+// SAFE: %[[ABS:.*]] = sinter.abs %[[X:.*]] : tensor<4x8xf32>
+// SAFE: %[[A:.*]] = sinter.reduce max %[[ABS]], dims = [1]
+// SAFE: %[[BIG:.*]] = sinter.compare ge, %[[A]], %{{.*}}
+// SAFE-NOT: sinter.compare lt
+// SAFE: %[[R:.*]] = sinter.select %[[BIG]]
+// SAFE: %[[Z:.*]] = sinter.mul %[[X]], %{{.*}}
+// SAFE: %[[SQ:.*]] = sinter.mul %[[Z]], %[[Z]]
+// SAFE: sinter.reduce mean %[[SQ]], dims = [1]
+// SAFE: sinter.max %{{.*}}, %{{.*}} : tensor<4xf32>
+// SAFE: sinter.rsqrt
 func.func @rms_norm(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = sinter.rms_norm %x axis = 1 epsilon = 1.0e-6 : tensor<4x8xf32> -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>

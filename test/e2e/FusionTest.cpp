@@ -10,7 +10,10 @@
 #include "test/e2e/CompileAndCheck.h"
 
 #include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <cmath>
@@ -89,12 +92,19 @@ const AttentionCase kCases[] = {
 INSTANTIATE_TEST_SUITE_P(Attention, FlashAttentionTest,
                          testing::ValuesIn(kCases), caseName);
 
-/// The workspace the descriptor asks for, compiling `text` with `fusion`.
-uint64_t workspaceOf(const std::string &text, const std::string &fusion) {
+/// The workspace the descriptor asks for, compiling `text` with `fusion`,
+/// after decomposing its composites into primitives with `decompose`.
+uint64_t workspaceOf(const std::string &text, const std::string &fusion,
+                     bool decompose = false) {
   auto ctx = makeContext();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, ctx.get());
   EXPECT_TRUE(module);
+  if (decompose) {
+    mlir::PassManager pm(ctx.get());
+    pm.addNestedPass<mlir::func::FuncOp>(createDecomposeCompositesPass());
+    EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
+  }
   llvm::SmallString<128> path;
   int fd;
   EXPECT_FALSE(llvm::sys::fs::createTemporaryFile("sinter-ws", "so", fd, path));
@@ -113,12 +123,16 @@ TEST(FlashAttentionMemory, WorkspaceAtS4096IsFarBelowTheScoreMatrix) {
   std::string text = attentionModule(c);
   const uint64_t scoresPerHead = uint64_t(4096) * 4096 * 4;
   uint64_t fused = workspaceOf(text, "all");
-  uint64_t unfused = workspaceOf(text, "none");
-  // Fused: the per-tile state lives on each thread's stack; the workspace
-  // holds no S x T buffer at all.
+  uint64_t alone = workspaceOf(text, "none");
+  uint64_t primitive = workspaceOf(text, "none", /*decompose=*/true);
+  // Fused, or the attention op alone (fusion off): the per-tile state lives
+  // on each thread's stack; the workspace holds no S x T buffer at all.
   EXPECT_LT(fused, scoresPerHead / 64) << "fused workspace " << fused;
-  // Unfused: the scores of every head are materialised.
-  EXPECT_GE(unfused, scoresPerHead * 12) << "unfused workspace " << unfused;
+  EXPECT_LT(alone, scoresPerHead / 64) << "unfused workspace " << alone;
+  // Written in primitive ops, unfused: the scores of every head are
+  // materialised.
+  EXPECT_GE(primitive, scoresPerHead * 12)
+      << "primitive workspace " << primitive;
 }
 
 } // namespace

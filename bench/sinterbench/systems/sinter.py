@@ -33,10 +33,13 @@ def storage(x: np.ndarray, dtype: str) -> np.ndarray:
 class _Emitter:
     """Lowers graph nodes to sinter ops; each method returns the SSA name."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, primitive_attention: bool = False):
         self.g = graph
         self.lines: list[str] = []
         self.count = 0
+        # The unfused baseline writes attention in primitive ops: the
+        # attention op alone is one flash kernel even with fusion off.
+        self.primitive_attention = primitive_attention
 
     def _emit(self, text: str) -> str:
         name = f"%v{self.count}"
@@ -101,17 +104,47 @@ class _Emitter:
     def attention(self, n, q, k, v):
         causal = " causal" if n.attrs["causal"] else ""
         types = ", ".join(self._ty(i) for i in n.operands)
+        if self.primitive_attention:
+            return self._primitive_attention(n, q, k, v)
         return self._emit(f"sinter.attention {q}, {k}, {v} scale = {n.attrs['scale']!r}{causal} "
                           f": {types} -> {tensor_type(n.result)}")
+
+    def _primitive_attention(self, n, q, k, v):
+        """softmax(q k^T * scale [masked]) v in primitive ops, as a model
+        without a fused attention op writes it: the S x T scores in memory."""
+        qv, kv = self.g.values[n.operands[0]], self.g.values[n.operands[1]]
+        b, h, s, _ = qv.shape
+        t = kv.shape[2]
+        dtype = MLIR_TYPES[qv.dtype]
+        ts = f"tensor<{b}x{h}x{s}x{t}x{dtype}>"
+        scores = self._emit(f"sinter.matmul {q}, {k} {{transpose_rhs}} : ({self._ty(n.operands[0])}, "
+                            f"{self._ty(n.operands[1])}) -> {ts}")
+        scale = self._emit(f"sinter.constant dense<{n.attrs['scale']!r}> : {ts}")
+        scores = self._emit(f"sinter.mul {scores}, {scale} : {ts}")
+        if n.attrs["causal"]:
+            idx = f"tensor<{s}x{t}xi64>"
+            rows = self._emit(f"sinter.iota dim = 0 : {idx}")
+            cols = self._emit(f"sinter.iota dim = 1 : {idx}")
+            keep = self._emit(f"sinter.compare le, {cols}, {rows} : {idx}")
+            mask = f"tensor<{b}x{h}x{s}x{t}xi1>"
+            keep = self._emit(f"sinter.broadcast_in_dim {keep}, dims = [2, 3] : "
+                              f"(tensor<{s}x{t}xi1>) -> {mask}")
+            ninf = "0xFF800000" if dtype == "f32" else "0xFF80"
+            fill = self._emit(f"sinter.constant dense<{ninf}> : {ts}")
+            scores = self._emit(f"sinter.select {keep}, {scores}, {fill} : {mask}, {ts}")
+        probs = self._emit(f"sinter.softmax {scores}, axis = 3 : ({ts}) -> {ts}")
+        return self._emit(f"sinter.matmul {probs}, {v} : ({ts}, {self._ty(n.operands[2])}) -> "
+                          f"{tensor_type(n.result)}")
 
     def embed(self, n, table, ids):
         return self._emit(f"sinter.gather {table}[{ids}] : ({self._ty(n.operands[0])}, "
                           f"{self._ty(n.operands[1])}) -> {tensor_type(n.result)}")
 
 
-def to_mlir(graph: Graph) -> str:
-    """The graph as a sinter-dialect module; weights are dense_resource blobs."""
-    em = _Emitter(graph)
+def to_mlir(graph: Graph, primitive_attention: bool = False) -> str:
+    """The graph as a sinter-dialect module; weights are dense_resource blobs.
+    With `primitive_attention`, attention is written in primitive ops."""
+    em = _Emitter(graph, primitive_attention)
     env = {}
     args = []
     for i, (name, v) in enumerate(graph.inputs):
@@ -197,7 +230,8 @@ class Sinter(System):
         src = os.path.join(workdir.name, graph.name + ".mlir")
         so = os.path.join(workdir.name, graph.name + ".so")
         with open(src, "w") as f:
-            f.write(to_mlir(graph))
+            # Fusion off: attention in primitives, the S x T baseline.
+            f.write(to_mlir(graph, "--fusion=none" in self.extra_flags))
         t0 = time.perf_counter()
         proc = subprocess.run([self.compiler, src, "-o", so, *target, *self.extra_flags],
                               capture_output=True, text=True)

@@ -30,6 +30,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
@@ -253,8 +254,7 @@ private:
                     b.create<memref::LoadOp>(loc, keys, ValueRange{j, cst(d)});
                 s = fma(b, loc, query[d], kd, s);
               }
-              Value visible = b.create<arith::CmpIOp>(
-                  loc, arith::CmpIPredicate::ult, key, cst(sh.t));
+              Value visible = isVisible(key);
               if (bias) {
                 Value clamped =
                     b.create<arith::MinUIOp>(loc, key, cst(sh.t - 1));
@@ -264,14 +264,6 @@ private:
                     loc, s,
                     widen(b.create<memref::LoadOp>(
                         loc, bias, ValueRange{bb, bh, safeRow, clamped})));
-              }
-              if (op.getCausal()) {
-                // key <= row + (T - S)  <=>  key + S <= row + T
-                Value lhs = b.create<arith::AddIOp>(loc, key, cst(sh.s));
-                Value rhs = b.create<arith::AddIOp>(loc, row, cst(sh.t));
-                Value seen = b.create<arith::CmpIOp>(
-                    loc, arith::CmpIPredicate::ule, lhs, rhs);
-                visible = b.create<arith::AndIOp>(loc, visible, seen);
               }
               s = b.create<arith::SelectOp>(loc, visible, s, negInf);
               b.create<memref::StoreOp>(loc, s, scores, ValueRange{j, tid});
@@ -302,10 +294,14 @@ private:
           Value p = b.create<math::ExpOp>(
               loc, b.create<arith::SubFOp>(loc, s, pivot));
           SmallVector<Value> next = {b.create<arith::AddFOp>(loc, it[0], p)};
+          // A hidden key (past the diagonal, or past T in the last tile)
+          // is selected away: p = 0 times a NaN or inf value would leak.
+          Value visible = isVisible(b.create<arith::AddIOp>(loc, t0, j));
           for (int64_t d = 0; d < sh.dv; ++d) {
             Value vd =
                 b.create<memref::LoadOp>(loc, values, ValueRange{j, cst(d)});
-            next.push_back(fma(b, loc, p, vd, it[1 + d]));
+            next.push_back(b.create<arith::SelectOp>(
+                loc, visible, fma(b, loc, p, vd, it[1 + d]), it[1 + d]));
           }
           return next;
         });
@@ -314,6 +310,21 @@ private:
     SmallVector<Value> result = {newMax};
     result.append(acc.begin(), acc.end());
     return result;
+  }
+
+  /// Whether this thread's row sees `key`: key < T and, with `causal`,
+  /// key <= row + (T - S), i.e. key + S <= row + T.
+  Value isVisible(Value key) {
+    Value visible =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, key, cst(sh.t));
+    if (op.getCausal()) {
+      Value lhs = b.create<arith::AddIOp>(loc, key, cst(sh.s));
+      Value rhs = b.create<arith::AddIOp>(loc, row, cst(sh.t));
+      Value seen =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ule, lhs, rhs);
+      visible = b.create<arith::AndIOp>(loc, visible, seen);
+    }
+    return visible;
   }
 
   OpBuilder &b;
@@ -399,9 +410,37 @@ FusionOp headMerge(Value v) {
   return fusion;
 }
 
+/// An attention outside any fusion (attention fusion not selected) is one
+/// op all the same: it goes into a fusion of its own, to take the kernel.
+void wrapInFusion(AttentionOp att) {
+  OpBuilder b(att);
+  SmallVector<Value> inputs(att->getOperands());
+  auto fusion = b.create<FusionOp>(
+      att.getLoc(), TypeRange{att.getType()}, inputs,
+      FusionKindAttr::get(b.getContext(), FusionKind::attention));
+  Block *body = b.createBlock(&fusion.getBody());
+  IRMapping map;
+  for (Value in : inputs) {
+    map.map(in, body->addArgument(in.getType(), in.getLoc()));
+  }
+  Operation *inner = b.clone(*att, map);
+  b.create<YieldOp>(att.getLoc(), inner->getResults());
+  att.getResult().replaceAllUsesWith(fusion.getResult(0));
+  att.erase();
+}
+
 struct GPULowerAttentionPass
     : impl::GPULowerAttentionPassBase<GPULowerAttentionPass> {
   void runOnOperation() override {
+    SmallVector<AttentionOp> alone;
+    getOperation().walk([&](AttentionOp att) {
+      if (!att->getParentOfType<FusionOp>()) {
+        alone.push_back(att);
+      }
+    });
+    for (AttentionOp att : alone) {
+      wrapInFusion(att);
+    }
     SmallVector<FusionOp> fusions;
     getOperation().walk([&](FusionOp f) {
       if (f.getKind() == FusionKind::attention) {

@@ -1,9 +1,9 @@
 //===- FlashAttention.cpp - sinter.attention as a flash-attention nest ----===//
 //
-// An attention op inside an `attention` fusion lowers the way FlashAttention
-// computes it: for each (batch, head, tile of Br queries) -- an scf.forall,
-// so the thread pool shares the tiles -- walk the keys in tiles of Bc with
-// an online softmax:
+// An attention op (inside an `attention` fusion or alone) lowers the way
+// FlashAttention computes it: for each (batch, head, tile of Br queries) -- an
+// scf.forall, so the thread pool shares the tiles -- walk the keys in tiles of
+// Bc with an online softmax:
 //   s    = q_tile . k_tileT * scale (+ bias tile) (causal: masked to -inf)
 //   m'   = max(m, rowmax(s));  p = exp(s - m');  c = exp(m - m')
 //   l'   = l * c + rowsum(p);  acc' = acc * c + p . v_tile
@@ -12,9 +12,13 @@
 // grows with the tile sizes, never with S x T.
 //
 // Causal attention stops the key loop after the last tile that any query
-// of the tile can see, so fully masked tiles are never computed. A row
-// whose keys are all masked (-inf scores everywhere) keeps m = -inf and
-// l = 0 and gives zeros, as the op specifies.
+// of the tile can see, so fully masked tiles are never computed, and the
+// tiles that every query sees whole are computed without a mask. In the
+// tiles on the diagonal a hidden key takes no part at all: its score is
+// -inf and its value is selected away rather than multiplied by p = 0, so
+// a NaN or inf in a future value cannot reach the rows before it (as the
+// reference specifies). A row whose keys are all masked (-inf scores
+// everywhere) keeps m = -inf and l = 0 and gives zeros, as the op specifies.
 //
 // The two tile products are register-blocked (tileProduct): rows of the
 // result stay in vector registers while the shared dimension is walked.
@@ -36,6 +40,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <functional>
 #include <limits>
 
 namespace sinter {
@@ -81,9 +86,8 @@ public:
   Value emit() {
     auto resultType = RankedTensorType::get({batch, heads, s, dv}, element);
     Value init = emptyTensor(b, loc, resultType);
-    SmallVector<OpFoldResult> ubs = {b.getIndexAttr(batch),
-                                     b.getIndexAttr(heads),
-                                     b.getIndexAttr(s / br)};
+    SmallVector<OpFoldResult> ubs = {
+        b.getIndexAttr(batch), b.getIndexAttr(heads), b.getIndexAttr(s / br)};
     auto forall = b.create<scf::ForallOp>(
         loc, ubs, ValueRange{init}, /*mapping=*/std::nullopt,
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -134,8 +138,8 @@ private:
                 ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iters,
                 function_ref<void(OpBuilder &, Location, ValueRange)> body,
                 unsigned result = 0) {
-    auto g = nb.create<linalg::GenericOp>(loc, ValueRange(outs).getTypes(),
-                                          ins, outs, maps, iters, body);
+    auto g = nb.create<linalg::GenericOp>(loc, ValueRange(outs).getTypes(), ins,
+                                          outs, maps, iters, body);
     return g.getResult(result);
   }
 
@@ -144,9 +148,11 @@ private:
   /// ceil(N / vw) vectors stay in registers while K is walked, each step a
   /// broadcast of A[i, k] times contiguous vectors of row k of B. Vectors
   /// past N are masked by the transfers. With `accumulate` the blocks start
-  /// from C, else from zero.
+  /// from C, else from zero. With `visible`, a step (i, k) for which it is
+  /// false leaves row i of C as it was.
+  using VisibleFn = std::function<Value(OpBuilder &, Location, Value, Value)>;
   Value tileProduct(OpBuilder &nb, Value a, Value bMat, Value cInit,
-                    bool accumulate) {
+                    bool accumulate, const VisibleFn &visible = {}) {
     auto aType = cast<RankedTensorType>(a.getType());
     auto bType = cast<RankedTensorType>(bMat.getType());
     int64_t rowsM = aType.getDimSize(0), depth = aType.getDimSize(1);
@@ -178,14 +184,13 @@ private:
           SmallVector<Value> init;
           for (int64_t r = 0; r < mr; ++r) {
             for (int64_t v = 0; v < nv; ++v) {
-              init.push_back(
-                  accumulate
-                      ? rb.create<vector::TransferReadOp>(
-                              loc, vf32, cIter[0],
-                              ValueRange{rowIdx[r], colIdx[v]}, zeroF,
-                              ArrayRef<bool>(inBounds(v)))
-                            .getResult()
-                      : zeroVec);
+              init.push_back(accumulate
+                                 ? rb.create<vector::TransferReadOp>(
+                                         loc, vf32, cIter[0],
+                                         ValueRange{rowIdx[r], colIdx[v]},
+                                         zeroF, ArrayRef<bool>(inBounds(v)))
+                                       .getResult()
+                                 : zeroVec);
             }
           }
           auto kLoop = rb.create<scf::ForOp>(
@@ -207,9 +212,15 @@ private:
                       loc, a, ValueRange{rowIdx[r], kk});
                   s = widenScalar(kb, loc, s, f32);
                   Value bs = kb.create<vector::BroadcastOp>(loc, vf32, s);
+                  Value seen =
+                      visible ? visible(kb, loc, rowIdx[r], kk) : Value();
                   for (int64_t v = 0; v < nv; ++v) {
-                    next.push_back(kb.create<vector::FMAOp>(
-                        loc, bs, bv[v], acc[r * nv + v]));
+                    Value old = acc[r * nv + v];
+                    Value sum = kb.create<vector::FMAOp>(loc, bs, bv[v], old);
+                    next.push_back(
+                        seen ? kb.create<arith::SelectOp>(loc, seen, sum, old)
+                                   .getResult()
+                             : sum);
                   }
                 }
                 kb.create<scf::YieldOp>(loc, next);
@@ -250,15 +261,34 @@ private:
       tEnd = nb.create<arith::MinSIOp>(
           loc, nb.create<arith::MulIOp>(loc, tiles, idx(nb, bc)), tEnd);
     }
-    auto loop = nb.create<scf::ForOp>(
-        loc, zero, tEnd, idx(nb, bc), ValueRange{m0, l0, acc0},
-        [&](OpBuilder &lb, Location, Value t0, ValueRange state) {
-          SmallVector<Value> next =
-              emitKeyTile(lb, fm, bi, hi, s0, t0, qt, state[0], state[1],
-                          state[2]);
-          lb.create<scf::YieldOp>(loc, next);
-        });
-    Value l = loop.getResult(1), acc = loop.getResult(2);
+    // Key tiles below tFull are seen by every query of the tile (key j by
+    // query s0 iff j <= s0 + T - S): they need no mask. The tiles from
+    // tFull to tEnd straddle the diagonal and are masked.
+    Value tFull = tEnd;
+    if (op.getCausal()) {
+      Value seen = nb.create<arith::AddIOp>(loc, s0, idx(nb, t - s + 1));
+      seen = nb.create<arith::MaxSIOp>(loc, seen, zero);
+      seen = nb.create<arith::MulIOp>(
+          loc, nb.create<arith::DivSIOp>(loc, seen, idx(nb, bc)), idx(nb, bc));
+      tFull = nb.create<arith::MinSIOp>(loc, seen, tEnd);
+    }
+    auto keyLoop = [&](Value from, Value to, ValueRange init, bool masked) {
+      return nb
+          .create<scf::ForOp>(
+              loc, from, to, idx(nb, bc), init,
+              [&](OpBuilder &lb, Location, Value t0, ValueRange state) {
+                SmallVector<Value> next =
+                    emitKeyTile(lb, fm, bi, hi, s0, t0, qt, state[0], state[1],
+                                state[2], masked);
+                lb.create<scf::YieldOp>(loc, next);
+              })
+          .getResults();
+    };
+    ValueRange state = keyLoop(zero, tFull, ValueRange{m0, l0, acc0}, false);
+    if (op.getCausal()) {
+      state = keyLoop(tFull, tEnd, state, true);
+    }
+    Value l = state[1], acc = state[2];
 
     // out = acc / l, zeros where no key was visible.
     unsigned two = 2;
@@ -289,7 +319,8 @@ private:
 
   SmallVector<Value> emitKeyTile(OpBuilder &nb, arith::FastMathFlagsAttr fm,
                                  Value bi, Value hi, Value s0, Value t0,
-                                 Value qt, Value m, Value l, Value acc) {
+                                 Value qt, Value m, Value l, Value acc,
+                                 bool masked) {
     Value zero = idx(nb, 0);
     Value kt = tile(nb, k, bi, hi, t0, zero, bc, d);
     Value vt = tile(nb, v, bi, hi, t0, zero, bc, dv);
@@ -300,12 +331,12 @@ private:
     // loop runs (i, d, j) with j innermost: each step is a broadcast of
     // q[i, d] times a contiguous row of kT, which vectorizes without
     // horizontal reductions.
-    Value ktT = generic(
-        nb, ValueRange{kt}, ValueRange{empty(nb, {d, bc}, f32)},
-        {map(nb, two, {1, 0}), map(nb, two, {0, 1})}, {par, par},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          gb.create<linalg::YieldOp>(gl, widen(gb, a[0]));
-        });
+    Value ktT =
+        generic(nb, ValueRange{kt}, ValueRange{empty(nb, {d, bc}, f32)},
+                {map(nb, two, {1, 0}), map(nb, two, {0, 1})}, {par, par},
+                [&](OpBuilder &gb, Location gl, ValueRange a) {
+                  gb.create<linalg::YieldOp>(gl, widen(gb, a[0]));
+                });
     Value scores = tileProduct(nb, qt, ktT, empty(nb, {br, bc}, f32),
                                /*accumulate=*/false);
 
@@ -321,31 +352,32 @@ private:
     }
     maps.push_back(map(nb, two, {0, 1}));
     double scale = op.getScale().convertToDouble();
-    bool causal = op.getCausal();
     int64_t shift = t - s;
+    // Key t0 + j is visible to query s0 + i iff t0 + j <= s0 + i + (T - S).
+    auto visible = [&](OpBuilder &gb, Location gl, Value i, Value j) {
+      Value key = gb.create<arith::AddIOp>(gl, t0, j);
+      Value limit = gb.create<arith::AddIOp>(
+          gl, gb.create<arith::AddIOp>(gl, s0, i),
+          gb.create<arith::ConstantIndexOp>(gl, shift));
+      return gb.create<arith::CmpIOp>(gl, arith::CmpIPredicate::sle, key,
+                                      limit);
+    };
     Value logits = generic(
         nb, ins, ValueRange{empty(nb, {br, bc}, f32)}, maps, {par, par},
         [&](OpBuilder &gb, Location gl, ValueRange a) {
           Value x = gb.create<arith::MulFOp>(
-              gl, a[0], gb.create<arith::ConstantOp>(
-                            gl, gb.getF32FloatAttr(scale)));
+              gl, a[0],
+              gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(scale)));
           if (bias) {
             x = gb.create<arith::AddFOp>(gl, x, widen(gb, a[1]));
           }
-          if (causal) {
-            // key t0 + j is visible to query s0 + i iff
-            // t0 + j <= s0 + i + (T - S).
-            Value i = gb.create<linalg::IndexOp>(gl, 0);
-            Value j = gb.create<linalg::IndexOp>(gl, 1);
-            Value key = gb.create<arith::AddIOp>(gl, t0, j);
-            Value limit = gb.create<arith::AddIOp>(
-                gl, gb.create<arith::AddIOp>(gl, s0, i),
-                gb.create<arith::ConstantIndexOp>(gl, shift));
-            Value hidden = gb.create<arith::CmpIOp>(
-                gl, arith::CmpIPredicate::sgt, key, limit);
+          if (masked) {
+            Value seen = visible(gb, gl, gb.create<linalg::IndexOp>(gl, 0),
+                                 gb.create<linalg::IndexOp>(gl, 1));
             Value ninf = gb.create<arith::ConstantOp>(
-                gl, gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-            x = gb.create<arith::SelectOp>(gl, hidden, ninf, x);
+                gl,
+                gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+            x = gb.create<arith::SelectOp>(gl, seen, x, ninf);
           }
           gb.create<linalg::YieldOp>(gl, x);
         });
@@ -404,24 +436,27 @@ private:
           gb.create<linalg::YieldOp>(
               gl, gb.create<arith::AddFOp>(gl, a[1], a[0], fm).getResult());
         });
-    Value lNew = generic(
-        nb, ValueRange{corr, rowSum}, ValueRange{l},
-        SmallVector<AffineMap>(3, map(nb, one, {0})), {par},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          Value x = gb.create<arith::MulFOp>(gl, a[2], a[0]);
-          gb.create<linalg::YieldOp>(
-              gl, gb.create<arith::AddFOp>(gl, x, a[1]).getResult());
-        });
-    Value scaled = generic(
-        nb, ValueRange{corr}, ValueRange{acc},
-        {map(nb, two, {0}), map(nb, two, {0, 1})}, {par, par},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          gb.create<linalg::YieldOp>(
-              gl, gb.create<arith::MulFOp>(gl, a[1], a[0]).getResult());
-        });
+    Value lNew =
+        generic(nb, ValueRange{corr, rowSum}, ValueRange{l},
+                SmallVector<AffineMap>(3, map(nb, one, {0})), {par},
+                [&](OpBuilder &gb, Location gl, ValueRange a) {
+                  Value x = gb.create<arith::MulFOp>(gl, a[2], a[0]);
+                  gb.create<linalg::YieldOp>(
+                      gl, gb.create<arith::AddFOp>(gl, x, a[1]).getResult());
+                });
+    Value scaled =
+        generic(nb, ValueRange{corr}, ValueRange{acc},
+                {map(nb, two, {0}), map(nb, two, {0, 1})}, {par, par},
+                [&](OpBuilder &gb, Location gl, ValueRange a) {
+                  gb.create<linalg::YieldOp>(
+                      gl, gb.create<arith::MulFOp>(gl, a[1], a[0]).getResult());
+                });
     // acc' = acc * c + p . v (iteration order i, j, d: d innermost, so the
-    // rows of v and of the accumulator are read contiguously).
-    Value accNew = tileProduct(nb, p, vt, scaled, /*accumulate=*/true);
+    // rows of v and of the accumulator are read contiguously). In a masked
+    // tile a hidden key's value is selected away, not multiplied by p = 0:
+    // a NaN or inf there must not reach the rows that cannot see it.
+    Value accNew = tileProduct(nb, p, vt, scaled, /*accumulate=*/true,
+                               masked ? VisibleFn(visible) : VisibleFn());
     return {mNew, lNew, accNew};
   }
 
@@ -439,10 +474,6 @@ struct AttentionToFlash : OpConversionPattern<AttentionOp> {
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto fusion = op->getParentOfType<FusionOp>();
-    if (!fusion || fusion.getKind() != FusionKind::attention) {
-      return rewriter.notifyMatchFailure(op, "not in an attention fusion");
-    }
     FlashEmitter emitter(rewriter, op.getLoc(), op, adaptor.getQuery(),
                          adaptor.getKey(), adaptor.getValue(),
                          adaptor.getBias());

@@ -4,6 +4,11 @@
 // innermost loop then walks contiguous memory whichever axes are reduced),
 // accumulating into an f32 (or the integer type) tensor initialised with the
 // kind's identity; mean divides, and f16/bf16 narrow, in a second generic.
+// A float mean sums x * 2^-k with 2^k >= n, then divides by n * 2^-k: the
+// partial sums stay within the largest |x|, so the mean of finite values is
+// finite (37 values of 1e38 average to 1e38, not inf), and as both scalings
+// are exact the result is bitwise sum / n wherever that sum does not
+// overflow (inputs below 2^(k-126) lose bits as they turn subnormal).
 // Float sums carry `reassoc` so the loop vectorizes: the reduction order is
 // the one thing this lowering may change.
 //
@@ -13,7 +18,9 @@
 #include "compiler/Conversion/SinterToLinalg/SinterToLinalg.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/MathExtras.h"
 
+#include <cmath>
 #include <limits>
 
 namespace sinter {
@@ -107,10 +114,17 @@ struct ReduceToGeneric : OpConversionPattern<ReduceOp> {
         AffineMap::get(rank, 0, outExprs, rewriter.getContext())};
     Value init = filledTensor(rewriter, loc, accTensorType,
                               identityOf(rewriter, loc, kind, accType));
+    bool scaledMean = kind == ReduceKind::mean && isa<FloatType>(accType);
+    double meanScale = std::ldexp(
+        1.0, -int(llvm::Log2_64_Ceil(std::max<int64_t>(reducedCount, 1))));
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{accTensorType}, operand, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location nloc, ValueRange args) {
           Value x = widenScalar(b, nloc, args[0], accType);
+          if (scaledMean && meanScale != 1.0) {
+            x = b.create<arith::MulFOp>(
+                nloc, x, scalarConstant(b, nloc, accType, meanScale));
+          }
           b.create<linalg::YieldOp>(nloc, combine(b, nloc, kind, args[1], x));
         });
     Value acc = generic.getResult(0);
@@ -125,7 +139,9 @@ struct ReduceToGeneric : OpConversionPattern<ReduceOp> {
             return a[0];
           }
           // 0/0 = NaN for an empty mean, as the interpreter defines.
-          Value n = scalarConstant(b, nloc, accType, double(reducedCount));
+          Value n = scalarConstant(b, nloc, accType,
+                                   scaledMean ? double(reducedCount) * meanScale
+                                              : double(reducedCount));
           return b.create<arith::DivFOp>(nloc, a[0], n);
         },
         /*widenInputs=*/false);

@@ -41,36 +41,20 @@ struct ConvertSinterToLinalgPass
 
     // gelu has a direct lowering (one generic computing in f32); the other
     // composites go through their primitive forms, which fusion regions
-    // then merge back into row kernels. Attention inside an attention
-    // fusion lowers flash-style instead (FlashAttention.cpp).
+    // then merge back into row kernels. Attention lowers flash-style
+    // (FlashAttention.cpp), in an attention fusion or alone: its primitive
+    // form would multiply a hidden key's value by 0 in the P.V matmul, and
+    // a NaN or inf there would leak into every row.
     static const std::vector<std::string> kDecomposed = {
-        "softmax", "log_softmax", "logsumexp", "layer_norm", "rms_norm",
-        "rotary_embedding"};
+        "softmax",    "log_softmax", "logsumexp",
+        "layer_norm", "rms_norm",    "rotary_embedding"};
     RewritePatternSet decompose(ctx);
-    populateDecomposeCompositesPatterns(decompose, kDecomposed);
+    populateDecomposeCompositesPatterns(decompose, kDecomposed,
+                                        /*edgeSafe=*/true);
     if (failed(applyPatternsAndFoldGreedily(fn, std::move(decompose)))) {
       fn.emitError("decomposing composite ops did not converge");
       return signalPassFailure();
     }
-    SmallVector<Operation *> unfusedAttention;
-    fn.walk([&](AttentionOp op) {
-      auto fusion = op->getParentOfType<FusionOp>();
-      if (!fusion || fusion.getKind() != FusionKind::attention) {
-        unfusedAttention.push_back(op);
-      }
-    });
-    if (!unfusedAttention.empty()) {
-      RewritePatternSet attention(ctx);
-      populateDecomposeCompositesPatterns(attention, {"attention"});
-      GreedyRewriteConfig config;
-      config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-      if (failed(applyOpPatternsAndFold(unfusedAttention, std::move(attention),
-                                        config))) {
-        fn.emitError("decomposing attention did not converge");
-        return signalPassFailure();
-      }
-    }
-
     ConversionTarget target(*ctx);
     target.addIllegalDialect<SinterDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,

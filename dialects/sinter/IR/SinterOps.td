@@ -525,6 +525,15 @@ def Sinter_LayerNormOp : Sinter_Op<"layer_norm",
     `var` is the biased (population) variance. Statistics accumulate in f32
     or better. `gamma` and `beta` are optional (no affine part).
 
+    Numerics: compiled code scales the row by a power of two (exact) where
+    its squares would overflow (or, with `epsilon < 2^-100`, underflow),
+    centers it as `(x - K) - mean(x - K)` with `K` the row's maximum, then
+    takes the variance in a second pass over the centered row. A constant row
+    gives exactly `beta` (for `epsilon > 0`); the centering error is about
+    `n * 2^-24` times the row's range (max - min), not its magnitude, so
+    the output's error is about `n * 2^-24 * range / sqrt(var + epsilon)`
+    plus a few ulps; no finite row overflows.
+
     Constraints:
     (C1) `0 <= axis < rank(operand)`.
     (C2) `gamma` and `beta` have shape `operand.shape[axis:]` and the
@@ -554,7 +563,10 @@ def Sinter_RmsNormOp : Sinter_Op<"rms_norm",
   let description = [{
     With `N` the dimensions `[axis, rank)`:
     `y = x / sqrt(mean_N(x^2) + epsilon) * gamma`. Accumulates in f32 or
-    better. `gamma` is optional.
+    better. `gamma` is optional. Compiled code scales the row by a power of
+    two (exact) where its squares would overflow (or, with
+    `epsilon < 2^-100`, underflow): a row of 3e38 gives 1, and the error is
+    a few ulps plus `n * 2^-24` relative.
 
     Constraints:
     (C1) `0 <= axis < rank(operand)`.

@@ -55,16 +55,19 @@ func.func @min_f32(%x: tensor<4x8xf32>) -> tensor<4xf32> {
 
 // -----
 
-// mean = sum, then a second generic dividing by the reduced count (8).
+// mean = the sum of x * 2^-k (2^k >= n, so no partial sum passes max |x|),
+// then a second generic dividing by n * 2^-k: for n = 8, 1/8 then 1.
 // CHECK-LABEL: func.func @mean_f32
 // CHECK: %[[SUM:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "reduction"]
-// CHECK: arith.addf
+// CHECK: %[[K:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK-NEXT: %[[XS:.*]] = arith.mulf %{{.*}}, %[[K]] : f32
+// CHECK-NEXT: arith.addf %{{.*}}, %[[XS]]
 // CHECK: %[[R:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel"]
 // CHECK-SAME: ins(%[[SUM]] : tensor<4xf32>) outs(%{{.*}} : tensor<4xf32>)
 // CHECK-NEXT: ^bb0(%[[S:[a-zA-Z0-9_]+]]: f32, %{{[a-zA-Z0-9_]+}}: f32):
-// CHECK-NEXT: %[[N:.*]] = arith.constant 8.000000e+00 : f32
+// CHECK-NEXT: %[[N:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT: %[[D:.*]] = arith.divf %[[S]], %[[N]] : f32
 // CHECK-NEXT: linalg.yield %[[D]] : f32
 // CHECK: return %[[R]]
@@ -75,10 +78,11 @@ func.func @mean_f32(%x: tensor<4x8xf32>) -> tensor<4xf32> {
 
 // -----
 
-// The count is the product of every reduced extent.
+// The count is the product of every reduced extent: 12, scaled by 1/16.
 // CHECK-LABEL: func.func @mean_two_dims
 // CHECK: iterator_types = ["reduction", "parallel", "reduction"]
-// CHECK: arith.constant 1.200000e+01 : f32
+// CHECK: arith.constant 6.250000e-02 : f32
+// CHECK: arith.constant 7.500000e-01 : f32
 // CHECK: arith.divf
 func.func @mean_two_dims(%x: tensor<3x5x4xf32>) -> tensor<5xf32> {
   %0 = sinter.reduce mean %x, dims = [0, 2] : (tensor<3x5x4xf32>) -> tensor<5xf32>
@@ -115,7 +119,7 @@ func.func @sum_bf16(%h: tensor<2x8xbf16>) -> tensor<2xbf16> {
 // CHECK-LABEL: func.func @mean_f16
 // CHECK: outs(%{{.*}} : tensor<2xf32>)
 // CHECK: ^bb0(%[[T:[a-zA-Z0-9_]+]]: f32, %{{[a-zA-Z0-9_]+}}: f16):
-// CHECK-NEXT: %[[N:.*]] = arith.constant 8.000000e+00 : f32
+// CHECK-NEXT: %[[N:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT: %[[D:.*]] = arith.divf %[[T]], %[[N]] : f32
 // CHECK-NEXT: %[[R:.*]] = arith.truncf %[[D]] : f32 to f16
 // CHECK-NEXT: linalg.yield %[[R]] : f16
