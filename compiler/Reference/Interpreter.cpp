@@ -30,6 +30,7 @@
 
 #include <cstring>
 #include <optional>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace sinter;
@@ -528,6 +529,53 @@ std::vector<HostTensor> randomArguments(mlir::func::FuncOp fn, uint64_t seed) {
   return args;
 }
 
+uint64_t hostMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0) {
+    return UINT64_MAX; // unknown: let the allocator decide
+  }
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize);
+}
+
+/// Every value is held as one double per element; one that cannot fit in
+/// memory is refused by name before anything is allocated (an allocation
+/// that fails aborts the process under LLVM's out-of-memory handler).
+static absl::Status checkValueSizes(func::FuncOp fn) {
+  uint64_t memory = hostMemoryBytes();
+  absl::Status status = absl::OkStatus();
+  auto check = [&](Value value, llvm::StringRef what) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || !type.hasStaticShape() || !status.ok()) {
+      return;
+    }
+    uint64_t bytes = sizeof(double);
+    bool overflow = false;
+    for (int64_t d : type.getShape()) {
+      overflow |=
+          __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes);
+    }
+    if (overflow || bytes > memory) {
+      status = absl::ResourceExhaustedError(absl::StrCat(
+          what.str(), " of type ", toString(type), " needs ",
+          overflow ? std::string("more than 2^64") : std::to_string(bytes),
+          " bytes as f64 values in the reference interpreter, more than this "
+          "machine's ",
+          memory, " bytes of memory"));
+    }
+  };
+  for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+    check(arg, absl::StrCat("argument ", i));
+  }
+  fn.walk([&](Operation *op) {
+    for (Value result : op->getResults()) {
+      check(result, absl::StrCat("the result of '",
+                                 op->getName().getStringRef().str(), "'"));
+    }
+  });
+  return status;
+}
+
 absl::StatusOr<std::vector<HostTensor>>
 evaluate(func::FuncOp fn, const std::vector<HostTensor> &args) {
   if (!fn) {
@@ -539,6 +587,9 @@ evaluate(func::FuncOp fn, const std::vector<HostTensor> &args) {
         absl::StrCat("function '", name, "' has no body"));
   }
   if (absl::Status s = verifyForEvaluation(fn); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = checkValueSizes(fn); !s.ok()) {
     return s;
   }
   auto argTypes = fn.getArgumentTypes();

@@ -60,6 +60,10 @@ struct HostTensor {
 /// value != 0).
 double roundToDType(DType dtype, double value);
 
+/// Bytes of physical memory on this machine. No tensor larger than this can
+/// be held, so tools refuse one by name instead of dying in the allocator.
+uint64_t hostMemoryBytes();
+
 /// `HostTensor::random` values for every argument of `fn`, argument i with
 /// seed `seed + i`. An argument that is not a tensor of a DType gets an
 /// empty f32 tensor (which `evaluate` then rejects by name).
@@ -67,7 +71,8 @@ std::vector<HostTensor> randomArguments(mlir::func::FuncOp fn, uint64_t seed);
 
 /// Evaluates `fn` on `args` (one per function argument, matching its types)
 /// and returns one tensor per result. Fails with a message naming the
-/// argument or op on mismatched arguments or an op it cannot evaluate.
+/// argument or op on mismatched arguments or an op it cannot evaluate, or
+/// a value whose f64 values would not fit in hostMemoryBytes().
 absl::StatusOr<std::vector<HostTensor>>
 evaluate(mlir::func::FuncOp fn, const std::vector<HostTensor> &args);
 

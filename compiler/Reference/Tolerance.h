@@ -17,9 +17,11 @@
 
 namespace sinter::reference {
 
-/// An element passes when |got - want| <= atol * max(1, max|want|) +
-/// rtol * |want|: the absolute part scales with the tensor's magnitude, since
-/// an output near zero of a long sum carries the rounding error of its terms.
+/// An element passes when |got - want| <= atol + rtol * |want|, each
+/// element on its own (numpy.allclose). The bound of one element never
+/// depends on the others, so a huge element cannot widen the tolerance of
+/// the rest; a caller comparing an output that cancels (a long sum near
+/// zero) states the atol its terms need.
 struct Tolerance {
   double atol = 0;
   double rtol = 0;

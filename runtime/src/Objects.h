@@ -25,7 +25,8 @@ struct sinter_runtime_t {
   std::atomic<int64_t> refs{1};
   sinter::runtime::ThreadPool pool;
   sinter_abi_device_t device = SINTER_ABI_DEVICE_CPU;
-  std::string deviceName; // for sinter_device_info_t
+  bool verifyConstants = true; // !options.skip_constants_verification
+  std::string deviceName;      // for sinter_device_info_t
   std::unique_ptr<sinter::runtime::cuda::Device> cuda; // CUDA runtimes only
 };
 

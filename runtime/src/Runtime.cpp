@@ -120,9 +120,10 @@ sinter_status_t newModel(sinter_runtime_t *runtime,
   return nullptr;
 }
 
-/// Loads and validates the artifact at `path`; on success the caller owns
-/// the dlopen handle.
-sinter_status_t openArtifact(const char *path, void **out_library,
+/// Loads and validates the artifact at `path` (hashing its constants when
+/// `verifyConstants`); on success the caller owns the dlopen handle.
+sinter_status_t openArtifact(const char *path, bool verifyConstants,
+                             void **out_library,
                              const sinter_abi_model_t **out_descriptor) {
   std::string origin = quoted(path);
   struct stat info;
@@ -161,8 +162,8 @@ sinter_status_t openArtifact(const char *path, void **out_library,
   }
   auto describe = reinterpret_cast<sinter_abi_descriptor_fn>(symbol);
   const sinter_abi_model_t *descriptor = describe();
-  if (sinter_status_t status =
-          sinter::runtime::validateDescriptor(descriptor, origin)) {
+  if (sinter_status_t status = sinter::runtime::validateDescriptor(
+          descriptor, origin, verifyConstants)) {
     dlclose(library);
     return status;
   }
@@ -329,6 +330,7 @@ void sinter_runtime_options_initialize(sinter_runtime_options_t *out_options) {
     out_options->num_threads = 0;
     out_options->device = SINTER_ABI_DEVICE_CPU;
     out_options->device_ordinal = 0;
+    out_options->skip_constants_verification = 0;
   }
 }
 
@@ -391,6 +393,7 @@ sinter_status_t sinter_runtime_create(const sinter_runtime_options_t *options,
   } else {
     runtime->deviceName = cpuName();
   }
+  runtime->verifyConstants = options->skip_constants_verification == 0;
   *out_runtime = runtime;
   return nullptr;
 }
@@ -451,7 +454,8 @@ sinter_status_t sinter_model_load_file(sinter_runtime_t *runtime,
   }
   void *library = nullptr;
   const sinter_abi_model_t *descriptor = nullptr;
-  if (sinter_status_t status = openArtifact(path, &library, &descriptor)) {
+  if (sinter_status_t status =
+          openArtifact(path, runtime->verifyConstants, &library, &descriptor)) {
     return status;
   }
   sinter_status_t status =
@@ -475,8 +479,8 @@ sinter_model_create_from_descriptor(sinter_runtime_t *runtime,
     return invalidArgument(
         "sinter_model_create_from_descriptor: runtime is NULL");
   }
-  if (sinter_status_t status =
-          sinter::runtime::validateDescriptor(descriptor, "model descriptor")) {
+  if (sinter_status_t status = sinter::runtime::validateDescriptor(
+          descriptor, "model descriptor", runtime->verifyConstants)) {
     return status;
   }
   return newModel(runtime, descriptor, nullptr, "model descriptor", out_model);
@@ -490,7 +494,9 @@ sinter_status_t sinter_model_file_device(const char *path,
   }
   void *library = nullptr;
   const sinter_abi_model_t *descriptor = nullptr;
-  if (sinter_status_t status = openArtifact(path, &library, &descriptor)) {
+  // Only the device is read; the load that follows hashes the constants.
+  if (sinter_status_t status = openArtifact(path, /*verifyConstants=*/false,
+                                            &library, &descriptor)) {
     return status;
   }
   *out_device = static_cast<sinter_abi_device_t>(descriptor->device);

@@ -3,9 +3,9 @@
 // The checks run in an order that never follows a pointer before it has
 // been checked: magic and version first (a different version may lay the
 // struct out differently), then the struct size, the pointers and ranks the
-// checksum walks, the checksum itself, and then the values the runtime
-// relies on (dtypes, extents, byte sizes, unique names, alignment, entry
-// point, CPU features).
+// checksum walks, the checksum itself, the constants' hash, and then the
+// values the runtime relies on (dtypes, extents, byte sizes, unique names,
+// alignment, entry point, CPU features).
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,6 +102,38 @@ bool cpuSupports(uint64_t bit) {
   (void)bit;
   return false; // every feature bit is an x86 feature
 #endif
+}
+
+/// "x86-64 (machine 62)"; the number alone for machines Sinter never meets.
+std::string machineName(unsigned machine) {
+  const char *name = nullptr;
+  switch (machine) {
+  case EM_386:
+    name = "i386";
+    break;
+  case EM_ARM:
+    name = "32-bit ARM";
+    break;
+  case EM_X86_64:
+    name = "x86-64";
+    break;
+  case EM_AARCH64:
+    name = "AArch64";
+    break;
+  case EM_PPC64:
+    name = "PowerPC 64";
+    break;
+  case EM_S390:
+    name = "s390";
+    break;
+  case EM_RISCV:
+    name = "RISC-V";
+    break;
+  default:
+    break;
+  }
+  std::string number = "machine " + std::to_string(machine);
+  return name ? std::string(name) + " (" + number + ")" : number;
 }
 
 const char *tensorKind(bool isInput) { return isInput ? "input" : "output"; }
@@ -323,11 +355,31 @@ std::string checkElfFile(const char *path) {
 #else
   constexpr unsigned kMachine = EM_NONE;
 #endif
-  if (header.e_ident[EI_CLASS] !=
-          (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
-      (kMachine != EM_NONE && header.e_machine != kMachine)) {
-    return "an ELF file for another architecture (machine " +
-           std::to_string(header.e_machine) + ")";
+  // Class and byte order first: the rest of the header is only laid out as
+  // this host's ElfW(Ehdr) when both match (an x32 or i386 object may well
+  // name machine 62, x86-64).
+  constexpr unsigned char kClass =
+      sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+  auto className = [](unsigned char c) -> std::string {
+    return c == ELFCLASS32   ? "32-bit (ELFCLASS32)"
+           : c == ELFCLASS64 ? "64-bit (ELFCLASS64)"
+                             : "invalid class " + std::to_string(c);
+  };
+  if (header.e_ident[EI_CLASS] != kClass) {
+    return "a " + className(header.e_ident[EI_CLASS]) +
+           " ELF file, but this runtime loads " + className(kClass) +
+           " shared objects";
+  }
+  if (header.e_ident[EI_DATA] != ELFDATA2LSB) {
+    return std::string("a ") +
+           (header.e_ident[EI_DATA] == ELFDATA2MSB ? "big-endian"
+                                                   : "invalid byte order") +
+           " ELF file, but this runtime loads little-endian shared objects";
+  }
+  if (kMachine != EM_NONE && header.e_machine != kMachine) {
+    return "an ELF file for another architecture: " +
+           machineName(header.e_machine) + ", but this runtime runs on " +
+           machineName(kMachine);
   }
   if (header.e_type != ET_DYN) {
     return "an ELF file that is not a shared object (type " +
@@ -393,7 +445,8 @@ std::string cpuFeatureNames(uint64_t features) {
 }
 
 sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
-                                   const std::string &origin) {
+                                   const std::string &origin,
+                                   bool verifyConstants) {
   auto invalid = [&](const std::string &message) {
     return makeStatus(SINTER_STATUS_INVALID_ARGUMENT, origin + ": " + message);
   };
@@ -435,6 +488,19 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
     }
   }
 
+  if (d->constant_bytes > 0 && !d->constants) {
+    return invalid("the descriptor declares " +
+                   std::to_string(d->constant_bytes) +
+                   " bytes of constants but its constants pointer is NULL");
+  }
+  if (isCuda && (d->constants != d->gpu->constants ||
+                 d->constant_bytes != d->gpu->constants_size)) {
+    return invalid(
+        "the descriptor's constants (" + std::to_string(d->constant_bytes) +
+        " bytes) are not the gpu program's (" +
+        std::to_string(d->gpu->constants_size) + " bytes): corrupt descriptor");
+  }
+
   // Everything the checksum reads, before computing it.
   for (bool isInput : {true, false}) {
     uint32_t count = isInput ? d->num_inputs : d->num_outputs;
@@ -473,6 +539,20 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
     return invalid("checksum mismatch: the descriptor records " +
                    hex(d->checksum) + " but its signature hashes to " +
                    hex(checksum) + ": corrupt artifact");
+  }
+
+  // After the checksum, so that constant_bytes is the compiler's. The
+  // hash reads every byte once, at memory bandwidth: a fraction of what one
+  // run of the model costs, which reads them all too.
+  if (verifyConstants && d->constant_bytes > 0) {
+    uint64_t hash = sinter_abi_constants_hash(d->constants, d->constant_bytes);
+    if (hash != d->constants_hash) {
+      return invalid(
+          "the constants (" + std::to_string(d->constant_bytes) +
+          " bytes of weights) hash to " + hex(hash) +
+          " but the descriptor records " + hex(d->constants_hash) +
+          ": corrupt artifact (its weights were changed after compilation)");
+    }
   }
 
   std::unordered_set<std::string_view> names;

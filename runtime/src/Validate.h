@@ -16,10 +16,12 @@
 namespace sinter::runtime {
 
 /// NULL if `descriptor` is well formed, matches this runtime's ABI and can
-/// run on this CPU; otherwise a status whose message starts with `origin`
-/// (e.g. "'model.so'").
+/// run on this CPU, and (when `verifyConstants`) its constants hash to the
+/// recorded constants_hash; otherwise a status whose message starts with
+/// `origin` (e.g. "'model.so'").
 sinter_status_t validateDescriptor(const sinter_abi_model_t *descriptor,
-                                   const std::string &origin);
+                                   const std::string &origin,
+                                   bool verifyConstants);
 
 /// Checks the ELF headers of the file at `path` before dlopen maps it:
 /// glibc maps segments without checking them against the file size, so a

@@ -18,6 +18,7 @@
 #include "compiler/Target/CPU/CPUCompiler.h"
 #include "compiler/Target/GPU/GPUCompiler.h"
 #include "compiler/Transforms/FusionLog.h"
+#include "tools/common/GuardedParse.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -132,6 +133,8 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+static int compile();
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -141,12 +144,18 @@ int main(int argc, char **argv) {
   if (!headerFile.empty() && emit != Emit::Object) {
     return fail("--header needs --emit=obj");
   }
+  // Parsing, verifying and printing deeply nested IR recurse.
+  return tools::runWithLargeStack(compile);
+}
 
+static int compile() {
   DialectRegistry registry;
   registerCPUCompilerDialects(registry);
   registerGPUCompilerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // A diagnostic on the entry function would print the whole model after it.
+  context.printOpOnDiagnostic(false);
 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -156,7 +165,12 @@ int main(int argc, char **argv) {
     return fail(error);
   }
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  std::string hazard;
+  OwningOpRef<ModuleOp> module =
+      tools::parseModuleGuarded(sourceMgr, &context, hazard);
+  if (!hazard.empty()) {
+    return fail(hazard);
+  }
   if (!module) {
     return fail("cannot parse " + inputFile);
   }

@@ -15,10 +15,11 @@
 #include "absl/strings/str_join.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <optional>
+#include <sys/stat.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               ".npy I/O copies little-endian data as is");
@@ -346,13 +347,35 @@ std::string serialize(const Array &array) {
 absl::StatusOr<std::vector<uint8_t>>
 readTensor(const std::string &path, uint32_t dtype,
            const std::vector<int64_t> &shape) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // std::ifstream opens a directory and then throws from the read; stdio
+  // reports every failure as errno.
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
     return absl::NotFoundError("cannot open '" + path +
                                "': " + std::strerror(errno));
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
+  if (S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError("'" + path +
+                                      "' is a directory, not a .npy file");
+  }
+  std::FILE *file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    return absl::NotFoundError("cannot open '" + path +
+                               "': " + std::strerror(errno));
+  }
+  std::string bytes;
+  char chunk[1 << 16];
+  size_t got;
+  while ((got = std::fread(chunk, 1, sizeof(chunk), file)) > 0) {
+    bytes.append(chunk, got);
+  }
+  bool readError = std::ferror(file);
+  int readErrno = errno;
+  std::fclose(file);
+  if (readError) {
+    return absl::UnavailableError("cannot read '" + path +
+                                  "': " + std::strerror(readErrno));
+  }
   absl::StatusOr<Array> array = parse(bytes, "'" + path + "'");
   if (!array.ok()) {
     return array.status();

@@ -17,16 +17,20 @@
 #include "compiler/Reference/Tolerance.h"
 #include "dialects/sinter/IR/SinterDialect.h"
 #include "sinter/runtime.hpp"
+#include "tools/common/GuardedParse.h"
 #include "tools/sinter-run/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -83,6 +87,12 @@ static cl::opt<std::string>
 static cl::opt<int> deviceOrdinal("device-ordinal",
                                   cl::desc("which CUDA device (default 0)"),
                                   cl::init(0));
+static cl::opt<bool> noVerifyConstants(
+    "no-verify-constants",
+    cl::desc("load without hashing the artifact's constants against the "
+             "hash the compiler recorded (a corrupt weight then goes "
+             "unnoticed)"),
+    cl::init(false));
 static cl::opt<int> printCount("print",
                                cl::desc("values of each output to print"),
                                cl::init(6));
@@ -183,7 +193,46 @@ double percentile(const std::vector<double> &sorted, double p) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
+/// Parses the --mlir file into `module`; returns "" or one line: the first
+/// error with its location (a parse error would otherwise print on its own
+/// line before sinter-run's), or what the guards refused.
+std::string parseMlir(const std::string &path, MLIRContext *context,
+                      OwningOpRef<ModuleOp> &module) {
+  std::string firstError;
+  ScopedDiagnosticHandler diagnostics(context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && firstError.empty()) {
+      if (auto loc = dyn_cast<FileLineColLoc>(diag.getLocation())) {
+        firstError =
+            (loc.getFilename().getValue() + ":" + llvm::Twine(loc.getLine()) +
+             ":" + llvm::Twine(loc.getColumn()) + ": ")
+                .str();
+      }
+      firstError += diag.str();
+    }
+    return success();
+  });
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(path, &error);
+  if (!file) {
+    return error;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  std::string hazard;
+  module = sinter::tools::parseModuleGuarded(sourceMgr, context, hazard);
+  if (!hazard.empty()) {
+    return hazard;
+  }
+  if (!module) {
+    return firstError.empty() ? "'" + path + "'" : firstError;
+  }
+  return "";
+}
+
 } // namespace
+
+/// What sinter-run does after parsing its options.
+static int runTool(int numThreads);
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -191,6 +240,12 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Runs a compiled Sinter artifact and checks it "
                               "against the reference interpreter\n");
+  // Parsing, verifying and evaluating deeply nested --mlir recurse.
+  int threads = numThreads;
+  return sinter::tools::runWithLargeStack([=] { return runTool(threads); });
+}
+
+static int runTool(int numThreads) {
   if (check && mlirPath.empty()) {
     return fail("--check needs --mlir <model.mlir> to evaluate");
   }
@@ -206,6 +261,7 @@ int main(int argc, char **argv) {
   sinter_runtime_options_t options;
   sinter_runtime_options_initialize(&options);
   options.num_threads = numThreads;
+  options.skip_constants_verification = noVerifyConstants ? 1 : 0;
   if (deviceOption == "cuda") {
     options.device = SINTER_ABI_DEVICE_CUDA;
   } else if (deviceOption.empty()) {
@@ -268,6 +324,41 @@ int main(int argc, char **argv) {
   auto inputAssignments = parseAssignments(inputFiles, "input", error);
   if (!inputAssignments) {
     return fail(error);
+  }
+  // A tensor that cannot fit in memory is refused by name before anything
+  // is allocated: a failed allocation aborts under LLVM's out-of-memory
+  // handler. Random inputs and --check also hold an f64 copy of a tensor.
+  uint64_t memory = sinter::reference::hostMemoryBytes();
+  for (bool isInput : {true, false}) {
+    const auto &infos = isInput ? inputInfo : outputInfo;
+    for (size_t i = 0; i < infos.size(); ++i) {
+      const sinter_tensor_info_t &info = infos[i];
+      uint64_t elements =
+          info.byte_size /
+          std::max<uint64_t>(1, sinter_dtype_element_size(info.dtype));
+      bool random = isInput && !inputAssignments->count(info.name);
+      uint64_t copyBytes = 0; // the f64 HostTensor
+      bool overflow =
+          (random || check) && __builtin_mul_overflow(elements, 8, &copyBytes);
+      uint64_t total = 0;
+      overflow |= __builtin_add_overflow(info.byte_size, copyBytes, &total);
+      if (!overflow && total <= memory) {
+        continue;
+      }
+      std::string more =
+          copyBytes == 0 && !overflow
+              ? ""
+              : ", and " +
+                    (overflow ? std::string("more than 2^64")
+                              : std::to_string(copyBytes)) +
+                    " more for its f64 " +
+                    (random ? "random values" : "copy for --check");
+      return fail(std::string(isInput ? "input " : "output ") +
+                  std::to_string(i) + " '" + info.name + "' " +
+                  signature(info) + " needs " + std::to_string(info.byte_size) +
+                  " bytes" + more + ": more than this machine's " +
+                  std::to_string(memory) + " bytes of memory");
+    }
   }
   auto outputAssignments = parseAssignments(outputFiles, "output", error);
   if (!outputAssignments) {
@@ -427,10 +518,10 @@ int main(int argc, char **argv) {
   }
   MLIRContext mlirContext;
   mlirContext.loadDialect<sinter::SinterDialect, func::FuncDialect>();
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(mlirPath.getValue(), &mlirContext);
-  if (!module) {
-    return fail("cannot parse --mlir '" + mlirPath + "'");
+  OwningOpRef<ModuleOp> module;
+  if (std::string error = parseMlir(mlirPath, &mlirContext, module);
+      !error.empty()) {
+    return fail("cannot parse --mlir: " + error);
   }
   // Inputs are matched by position; where the function names its
   // arguments and results (sinter.name), the names must be the model's, so

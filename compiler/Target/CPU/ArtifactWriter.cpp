@@ -74,6 +74,22 @@ static FailureOr<TensorSignature> tensorSignature(func::FuncOp fn, Type type,
   }
   sig.dtype = *dtype;
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  // What the runtime refuses at load is refused here, where the source is.
+  if (tensor.getRank() > SINTER_ABI_MAX_RANK) {
+    fn.emitError("the entry function's ")
+        << fallback << " ('" << sig.name << "') has rank " << tensor.getRank()
+        << "; artifacts allow at most " << SINTER_ABI_MAX_RANK;
+    return failure();
+  }
+  uint64_t bytes = dtypeByteSize(*dtype);
+  for (int64_t d : sig.shape) {
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)) {
+      fn.emitError("the entry function's ")
+          << fallback << " ('" << sig.name << "') of type " << type
+          << " has a byte size that overflows 64 bits";
+      return failure();
+    }
+  }
   return sig;
 }
 
@@ -326,7 +342,8 @@ public:
   /// The GPU program global, and its host mirror in `mirror` (pointing
   /// into `program`) for the checksum.
   llvm::Constant *buildGPUProgram(const GPUProgram &program,
-                                  GPUProgramMirror &mirror) {
+                                  GPUProgramMirror &mirror,
+                                  llvm::Constant *constants) {
     auto *argType = llvm::StructType::get(ctx, {i32, i32, i64});
     auto *dims = llvm::ArrayType::get(i32, 3);
     auto *launchType =
@@ -388,16 +405,8 @@ public:
       g->setAlignment(llvm::Align(16));
       cubin = g;
     }
-    llvm::Constant *constants = llvm::ConstantPointerNull::get(ptr);
-    if (!program.constants.empty()) {
-      auto *bytes = llvm::ConstantDataArray::getRaw(program.constants,
-                                                    program.constants.size(),
-                                                    llvm::Type::getInt8Ty(ctx));
-      auto *g = new llvm::GlobalVariable(m, bytes->getType(), true,
-                                         llvm::GlobalValue::PrivateLinkage,
-                                         bytes, (prefix + "_constants").str());
-      g->setAlignment(llvm::Align(64));
-      constants = g;
+    if (!constants) {
+      constants = llvm::ConstantPointerNull::get(ptr);
     }
     auto *programType = llvm::StructType::get(
         ctx, {ptr, ptr, i64, ptr, i64, i32, i32, ptr, ptr, i64});
@@ -430,8 +439,10 @@ public:
   }
 
   /// `gpu` is set for a CUDA artifact (and `entry` is then null).
+  /// `constants` is the block of info.constantBytes bytes the code reads
+  /// (null when there are none).
   void buildDescriptor(llvm::Function *entry, const ArtifactInfo &info,
-                       bool exportRuntimeSymbol,
+                       llvm::Constant *constants, bool exportRuntimeSymbol,
                        const GPUProgram *gpu = nullptr) {
     // Tensor structs: { ptr name, i32 dtype, i32 rank, ptr shape, i64 bytes }.
     auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, ptr, i64});
@@ -488,20 +499,25 @@ public:
     host.workspace_alignment = 64;
     host.constant_bytes = info.constantBytes;
     host.device = gpu ? SINTER_ABI_DEVICE_CUDA : SINTER_ABI_DEVICE_CPU;
+    host.constants_hash = info.constantsHash;
     GPUProgramMirror mirror;
     llvm::Constant *gpuProgram = llvm::ConstantPointerNull::get(ptr);
     if (gpu) {
-      gpuProgram = buildGPUProgram(*gpu, mirror);
+      gpuProgram = buildGPUProgram(*gpu, mirror, constants);
       host.gpu = &mirror.program;
+    }
+    if (!constants) {
+      constants = llvm::ConstantPointerNull::get(ptr);
     }
     uint64_t checksum = sinter_abi_signature_checksum(&host);
 
     // { i32 magic, i32 version, i64 size, ptr name, ptr target, i64 features,
     //   i32 nin, i32 nout, ptr in, ptr out, i64 ws, i64 align, i64 consts,
-    //   ptr entry, i32 device, i32 reserved, ptr gpu, i64 checksum }
+    //   ptr entry, i32 device, i32 reserved, ptr gpu, ptr constants,
+    //   i64 constants_hash, i64 checksum }
     auto *modelType = llvm::StructType::get(
-        ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr, ptr, i64, i64, i64,
-              ptr, i32, i32, ptr, i64});
+        ctx, {i32, i32, i64, ptr, ptr, i64, i32, i32, ptr, ptr,
+              i64, i64, i64, ptr, i32, i32, ptr, ptr, i64, i64});
     std::string targetText =
         gpu ? absl::StrCat("nvptx64-nvidia-cuda ", gpu->arch)
             : absl::StrCat(target.triple, " cpu=", target.cpu);
@@ -515,12 +531,18 @@ public:
                     string(targetText, prefix + "_target"),
                     llvm::ConstantInt::get(i64, host.required_cpu_features),
                     llvm::ConstantInt::get(i32, host.num_inputs),
-                    llvm::ConstantInt::get(i32, host.num_outputs), inputs,
-                    outputs, llvm::ConstantInt::get(i64, host.workspace_bytes),
+                    llvm::ConstantInt::get(i32, host.num_outputs),
+                    inputs,
+                    outputs,
+                    llvm::ConstantInt::get(i64, host.workspace_bytes),
                     llvm::ConstantInt::get(i64, host.workspace_alignment),
                     llvm::ConstantInt::get(i64, host.constant_bytes),
-                    entryPointer, llvm::ConstantInt::get(i32, host.device),
-                    llvm::ConstantInt::get(i32, 0), gpuProgram,
+                    entryPointer,
+                    llvm::ConstantInt::get(i32, host.device),
+                    llvm::ConstantInt::get(i32, 0),
+                    gpuProgram,
+                    constants,
+                    llvm::ConstantInt::get(i64, host.constants_hash),
                     llvm::ConstantInt::get(i64, checksum)});
     auto *global = new llvm::GlobalVariable(m, modelType, true,
                                             llvm::GlobalValue::PrivateLinkage,
@@ -700,6 +722,53 @@ static void flattenLargeConstants(llvm::Module &m) {
   }
 }
 
+/// Moves every constant global whose bytes are known into one block, each
+/// at an offset aligned as it was, and points its uses into the block. The
+/// descriptor then names one address and size whose hash covers all the
+/// weights and tables the code reads: scattered globals could not be
+/// hashed at load, as the linker places them. Returns the block (null when
+/// there are no constants) and its bytes in `bytes`.
+static llvm::GlobalVariable *
+packConstants(llvm::Module &m, llvm::StringRef name, std::string &bytes) {
+  const llvm::DataLayout &dl = m.getDataLayout();
+  llvm::Align blockAlign(64); // cache lines, and any vector load
+  std::vector<std::pair<llvm::GlobalVariable *, uint64_t>> packed;
+  for (llvm::GlobalVariable &g : m.globals()) {
+    if (!g.isConstant() || !g.hasInitializer() ||
+        dl.getTypeAllocSize(g.getValueType()) == 0) {
+      continue;
+    }
+    llvm::Align align = g.getAlign().value_or(dl.getPreferredAlign(&g));
+    std::string raw;
+    if (!appendRawBytes(g.getInitializer(), dl, raw) ||
+        raw.size() != dl.getTypeAllocSize(g.getValueType())) {
+      continue; // not plain data (the lowering makes none such)
+    }
+    bytes.resize(llvm::alignTo(bytes.size(), align), '\0');
+    packed.emplace_back(&g, bytes.size());
+    bytes += raw;
+    blockAlign = std::max(blockAlign, align);
+  }
+  if (packed.empty()) {
+    return nullptr;
+  }
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *i8 = llvm::Type::getInt8Ty(ctx);
+  llvm::Constant *data =
+      llvm::ConstantDataArray::getRaw(bytes, bytes.size(), i8);
+  auto *block =
+      new llvm::GlobalVariable(m, data->getType(), /*isConstant=*/true,
+                               llvm::GlobalValue::InternalLinkage, data, name);
+  block->setAlignment(blockAlign);
+  for (auto [g, offset] : packed) {
+    llvm::Constant *at = llvm::ConstantExpr::getInBoundsGetElementPtr(
+        i8, block, llvm::ConstantInt::get(llvm::Type::getInt64Ty(ctx), offset));
+    g->replaceAllUsesWith(at);
+    g->eraseFromParent();
+  }
+  return block;
+}
+
 absl::Status optimizeForCPU(llvm::Module &module,
                             const ResolvedTarget &target) {
   llvm::Module *m = &module;
@@ -776,13 +845,12 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
   m->setDataLayout(target.machine->createDataLayout());
 
   flattenLargeConstants(*m);
-  info.constantBytes = 0;
-  for (llvm::GlobalVariable &g : m->globals()) {
-    if (g.isConstant() && g.hasInitializer()) {
-      info.constantBytes +=
-          m->getDataLayout().getTypeAllocSize(g.getValueType());
-    }
-  }
+  std::string constantBytes;
+  llvm::GlobalVariable *constants =
+      packConstants(*m, (prefix + "_constants").str(), constantBytes);
+  info.constantBytes = constantBytes.size();
+  info.constantsHash =
+      sinter_abi_constants_hash(constantBytes.data(), constantBytes.size());
 
   llvm::Function *impl = m->getFunction(signature.entry);
   // Everything the lowering produced is internal to the artifact; only the
@@ -805,7 +873,7 @@ buildArtifactModule(ModuleOp lowered, const ModelSignature &signature,
     return entry.status();
   }
   glue.buildTypedRun(*entry);
-  glue.buildDescriptor(*entry, info, exportRuntimeSymbol);
+  glue.buildDescriptor(*entry, info, constants, exportRuntimeSymbol);
   glue.finish();
 
   if (absl::Status st = optimizeForCPU(*m, target); !st.ok()) {
@@ -825,8 +893,23 @@ buildGPUArtifactModule(const ModelSignature &signature,
   m->setDataLayout(host.machine->createDataLayout());
   info.workspaceBytes = workspaceBytes;
   info.constantBytes = program.constants.size();
+  info.constantsHash = sinter_abi_constants_hash(program.constants.data(),
+                                                 program.constants.size());
+  // The kernels' constants, uploaded by the runtime; the descriptor and the
+  // GPU program both point at this one copy.
+  llvm::GlobalVariable *constants = nullptr;
+  if (!program.constants.empty()) {
+    auto *bytes = llvm::ConstantDataArray::getRaw(
+        program.constants, program.constants.size(),
+        llvm::Type::getInt8Ty(context));
+    constants = new llvm::GlobalVariable(*m, bytes->getType(), true,
+                                         llvm::GlobalValue::PrivateLinkage,
+                                         bytes, (prefix + "_constants").str());
+    constants->setAlignment(llvm::Align(64));
+  }
   GlueBuilder glue(*m, signature, host, prefix);
-  glue.buildDescriptor(/*entry=*/nullptr, info, exportRuntimeSymbol, &program);
+  glue.buildDescriptor(/*entry=*/nullptr, info, constants, exportRuntimeSymbol,
+                       &program);
   glue.finish();
   std::string verifyError;
   llvm::raw_string_ostream vos(verifyError);

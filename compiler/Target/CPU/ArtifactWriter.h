@@ -68,7 +68,10 @@ absl::StatusOr<ResolvedTarget> resolveTarget(const TargetOptions &options);
 
 struct ArtifactInfo {
   uint64_t workspaceBytes = 0;
+  /// The size of the one block every constant of the code lives in (with
+  /// the padding that aligns each), and sinter_abi_constants_hash of it.
   uint64_t constantBytes = 0;
+  uint64_t constantsHash = 0;
 };
 
 /// Translates `lowered` (LLVM dialect) and adds, with `prefix` as the symbol

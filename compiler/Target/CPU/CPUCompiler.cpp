@@ -6,6 +6,8 @@
 #include "compiler/Transforms/FusionLog.h"
 
 #include "absl/strings/str_cat.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -14,6 +16,35 @@
 #include "llvm/Support/ToolOutputFile.h"
 
 namespace sinter::cpu {
+
+/// The verifier lets a dense_resource without data pass (printed IR elides
+/// blobs), but an artifact needs the bytes; MLIR's translation to LLVM IR
+/// would fail later with "resource does not exist", naming neither the
+/// resource nor the op.
+static absl::Status checkResourcesHaveData(func::FuncOp fn) {
+  absl::Status status = absl::OkStatus();
+  fn.walk([&](Operation *op) {
+    for (NamedAttribute attr : op->getAttrs()) {
+      auto resource = dyn_cast<DenseResourceElementsAttr>(attr.getValue());
+      if (!resource || resource.getRawHandle().getBlob()) {
+        continue;
+      }
+      std::string where;
+      if (auto loc = dyn_cast<FileLineColLoc>(op->getLoc())) {
+        where = absl::StrCat(loc.getFilename().str(), ":", loc.getLine(), ":",
+                             loc.getColumn(), ": ");
+      }
+      status = absl::InvalidArgumentError(absl::StrCat(
+          where, "'", op->getName().getStringRef().str(),
+          "' reads dense_resource '", resource.getRawHandle().getKey().str(),
+          "', which has no data: the file's {-# dialect_resources: { "
+          "builtin: ... } #-} section defines no blob of that name"));
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return status;
+}
 
 absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module,
                                          llvm::StringRef name) {
@@ -50,6 +81,9 @@ absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module,
     fn.erase();
   }
   entry.setPublic();
+  if (absl::Status status = checkResourcesHaveData(entry); !status.ok()) {
+    return status;
+  }
   return entry;
 }
 

@@ -48,7 +48,8 @@ struct CompileResult {
 
 /// The function to compile: `name`, or the module's only public function.
 /// Every other function is erased (calls between functions are not
-/// supported).
+/// supported). Fails, naming the resource, when a dense_resource the entry
+/// reads has no data in the file.
 absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module, llvm::StringRef name);
 
 /// --print-ir-after-all and --time-passes-mlir, as `options` asks.

@@ -23,6 +23,10 @@ def Sinter_Dialect : Dialect {
     norms, GELU, attention, rotary embedding) are what the fusion passes
     produce from their primitive forms and what the graph builder may emit
     directly. `sinter.fusion` holds a region that becomes one kernel.
+
+    Each op's example starts with a comment giving the types of the values
+    it uses, `// %x: tensor<4x768xf32>`; `test/Dialect/sinter/doc-examples.test`
+    parses every example of this reference as a function taking them.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;

@@ -56,6 +56,7 @@ class Sinter_BinaryOp<string mnemonic, Type operandType, string formula,
     (C1) `lhs` and `rhs` have the same type; `result` has that type too.
 
     ```mlir
+    // %a: tensor<4x8xf32>, %b: tensor<4x8xf32>
     %r = sinter.}] # mnemonic # [{ %a, %b : tensor<4x8xf32>
     ```
   }];
@@ -103,6 +104,7 @@ class Sinter_UnaryOp<string mnemonic, Type operandType, string formula,
     (C1) `result` has the type of `operand`.
 
     ```mlir
+    // %x: tensor<4x8xf32>
     %r = sinter.}] # mnemonic # [{ %x : tensor<4x8xf32>
     ```
   }];
@@ -151,6 +153,7 @@ def Sinter_GeluOp : Sinter_ElementwiseOp<"gelu"> {
     (C1) `result` has the type of `operand`.
 
     ```mlir
+    // %x: tensor<4x3072xf32>
     %r = sinter.gelu tanh %x : tensor<4x3072xf32>
     ```
   }];
@@ -182,6 +185,7 @@ def Sinter_CompareOp : Sinter_ElementwiseOp<"compare"> {
     (C2) `result` has their shape with element type `i1`.
 
     ```mlir
+    // %a: tensor<4xf32>, %b: tensor<4xf32>
     %m = sinter.compare lt, %a, %b : tensor<4xf32>
     ```
   }];
@@ -202,6 +206,7 @@ def Sinter_SelectOp : Sinter_ElementwiseOp<"select"> {
     (C2) `pred` has their shape.
 
     ```mlir
+    // %m: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xf32>
     %r = sinter.select %m, %a, %b : tensor<4xi1>, tensor<4xf32>
     ```
   }];
@@ -227,6 +232,7 @@ def Sinter_ConvertOp : Sinter_Op<"convert",
     (C1) `result` has the shape of `operand`.
 
     ```mlir
+    // %x: tensor<4xf32>
     %r = sinter.convert %x : tensor<4xf32> -> tensor<4xbf16>
     ```
   }];
@@ -258,6 +264,7 @@ def Sinter_BroadcastInDimOp : Sinter_Op<"broadcast_in_dim", [Pure]> {
     (C4) element types of operand and result match.
 
     ```mlir
+    // %b: tensor<768xf32>
     %r = sinter.broadcast_in_dim %b, dims = [1] : (tensor<768xf32>) -> tensor<4x768xf32>
     ```
   }];
@@ -279,6 +286,7 @@ def Sinter_ReshapeOp : Sinter_Op<"reshape", [Pure]> {
     (C1) element counts match. (C2) element types match.
 
     ```mlir
+    // %x: tensor<4x768xf32>
     %r = sinter.reshape %x : (tensor<4x768xf32>) -> tensor<4x12x64xf32>
     ```
   }];
@@ -299,6 +307,7 @@ def Sinter_TransposeOp : Sinter_Op<"transpose", [Pure, Sinter_InferTypeOpAdaptor
     (C1) `perm` is a permutation of `[0, rank(operand))`.
 
     ```mlir
+    // %x: tensor<1x4x12x64xf32>
     %r = sinter.transpose %x, perm = [0, 2, 1, 3] : (tensor<1x4x12x64xf32>) -> tensor<1x12x4x64xf32>
     ```
   }];
@@ -324,6 +333,7 @@ def Sinter_SliceOp : Sinter_Op<"slice", [Pure, Sinter_InferTypeOpAdaptor]> {
     (C3) `strides[d] > 0`.
 
     ```mlir
+    // %x: tensor<4x2304xf32>
     %r = sinter.slice %x, start = [0, 768], limit = [4, 1536], strides = [1, 1] : (tensor<4x2304xf32>) -> tensor<4x768xf32>
     ```
   }];
@@ -347,6 +357,7 @@ def Sinter_ConcatenateOp : Sinter_Op<"concatenate", [Pure, Sinter_InferTypeOpAda
     along `dimension`.
 
     ```mlir
+    // %a: tensor<2x3xf32>, %b: tensor<2x5xf32>
     %r = sinter.concatenate %a, %b, dim = 1 : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
     ```
   }];
@@ -370,6 +381,7 @@ def Sinter_GatherOp : Sinter_Op<"gather", [Pure, Sinter_InferTypeOpAdaptor]> {
     (C1) `rank(table) >= 1`.
 
     ```mlir
+    // %wte: tensor<50257x768xf32>, %ids: tensor<1x128xi32>
     %e = sinter.gather %wte[%ids] : (tensor<50257x768xf32>, tensor<1x128xi32>) -> tensor<1x128x768xf32>
     ```
   }];
@@ -414,6 +426,7 @@ def Sinter_ReduceOp : Sinter_Op<"reduce", [Pure, Sinter_InferTypeOpAdaptor]> {
     (C2) `mean` needs a float operand.
 
     ```mlir
+    // %x: tensor<4x768xf32>
     %s = sinter.reduce sum %x, dims = [1] : (tensor<4x768xf32>) -> tensor<4xf32>
     ```
   }];
@@ -444,6 +457,7 @@ def Sinter_MatmulOp : Sinter_Op<"matmul", [Pure, Sinter_InferTypeOpAdaptor]> {
          integer type at least as wide for integer operands.
 
     ```mlir
+    // %x: tensor<4x128x768xf32>, %w: tensor<768x3072xf32>, %q: tensor<1x12x128x64xf32>, %k: tensor<1x12x128x64xf32>
     %y = sinter.matmul %x, %w : (tensor<4x128x768xf32>, tensor<768x3072xf32>) -> tensor<4x128x3072xf32>
     %s = sinter.matmul %q, %k {transpose_rhs} : (tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>) -> tensor<1x12x128x128xf32>
     ```
@@ -481,6 +495,7 @@ def Sinter_SoftmaxOp : Sinter_AxisOp<"softmax"> {
     (C1) `0 <= axis < rank(operand)`.
 
     ```mlir
+    // %x: tensor<4x768xf32>
     %p = sinter.softmax %x, axis = 1 : (tensor<4x768xf32>) -> tensor<4x768xf32>
     ```
   }];
@@ -496,6 +511,7 @@ def Sinter_LogSoftmaxOp : Sinter_AxisOp<"log_softmax"> {
     (C1) `0 <= axis < rank(operand)`.
 
     ```mlir
+    // %x: tensor<4x768xf32>
     %p = sinter.log_softmax %x, axis = 1 : (tensor<4x768xf32>) -> tensor<4x768xf32>
     ```
   }];
@@ -511,6 +527,7 @@ def Sinter_LogSumExpOp : Sinter_AxisOp<"logsumexp"> {
     (C1) `0 <= axis < rank(operand)`.
 
     ```mlir
+    // %x: tensor<4x768xf32>
     %l = sinter.logsumexp %x, axis = 1 : (tensor<4x768xf32>) -> tensor<4xf32>
     ```
   }];
@@ -541,7 +558,8 @@ def Sinter_LayerNormOp : Sinter_Op<"layer_norm",
     (C3) `epsilon >= 0`.
 
     ```mlir
-    %y = sinter.layer_norm %x scale(%g : tensor<768xf32>) offset(%b : tensor<768xf32>) axis = 1 epsilon = 1.000000e-05 : (tensor<4x768xf32>) -> tensor<4x768xf32>
+    // %x: tensor<4x768xf32>, %g: tensor<768xf32>, %b: tensor<768xf32>
+    %y = sinter.layer_norm %x scale(%g : tensor<768xf32>) offset(%b : tensor<768xf32>) axis = 1 epsilon = 1.000000e-05 : tensor<4x768xf32> -> tensor<4x768xf32>
     ```
   }];
   let arguments = (ins Sinter_FloatTensor:$operand,
@@ -575,7 +593,8 @@ def Sinter_RmsNormOp : Sinter_Op<"rms_norm",
     (C3) `epsilon >= 0`.
 
     ```mlir
-    %y = sinter.rms_norm %x scale(%g : tensor<768xf32>) axis = 1 epsilon = 1.000000e-06 : (tensor<4x768xf32>) -> tensor<4x768xf32>
+    // %x: tensor<4x768xf32>, %g: tensor<768xf32>
+    %y = sinter.rms_norm %x scale(%g : tensor<768xf32>) axis = 1 epsilon = 1.000000e-06 : tensor<4x768xf32> -> tensor<4x768xf32>
     ```
   }];
   let arguments = (ins Sinter_FloatTensor:$operand,
@@ -607,6 +626,7 @@ def Sinter_AttentionOp : Sinter_Op<"attention", [Pure, Sinter_InferTypeOpAdaptor
     (C3) `bias`, if present, is `[B|1, H|1, S, T]` with the same element type.
 
     ```mlir
+    // %q: tensor<1x12x128x64xf32>, %k: tensor<1x12x128x64xf32>, %v: tensor<1x12x128x64xf32>
     %o = sinter.attention %q, %k, %v scale = 1.250000e-01 causal : tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32> -> tensor<1x12x128x64xf32>
     ```
   }];
@@ -637,6 +657,7 @@ def Sinter_RotaryEmbeddingOp : Sinter_Op<"rotary_embedding",
     (C2) `cos` and `sin` have shape `[S, D/2]` and the element type of `x`.
 
     ```mlir
+    // %x: tensor<1x12x128x64xf32>, %cos: tensor<128x32xf32>, %sin: tensor<128x32xf32>
     %r = sinter.rotary_embedding %x, %cos, %sin : (tensor<1x12x128x64xf32>, tensor<128x32xf32>, tensor<128x32xf32>) -> tensor<1x12x128x64xf32>
     ```
   }];
@@ -710,6 +731,7 @@ def Sinter_FusionOp : Sinter_Op<"fusion", [IsolatedFromAbove,
     (C2) the yielded values have the result types.
 
     ```mlir
+    // %a: tensor<4xf32>, %b: tensor<4xf32>
     %r = sinter.fusion loop (%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
     ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
       %s = sinter.add %x, %y : tensor<4xf32>
@@ -733,7 +755,12 @@ def Sinter_YieldOp : Sinter_Op<"yield", [Pure, Terminator, ReturnLike,
   let summary = "ends a fusion region, giving its results";
   let description = [{
     ```mlir
-    sinter.yield %e : tensor<4xf32>
+    // %a: tensor<4xf32>
+    %r = sinter.fusion loop (%a) : (tensor<4xf32>) -> tensor<4xf32> {
+    ^bb0(%x: tensor<4xf32>):
+      %e = sinter.exp %x : tensor<4xf32>
+      sinter.yield %e : tensor<4xf32>
+    }
     ```
   }];
   let arguments = (ins Variadic<Sinter_Tensor>:$values);

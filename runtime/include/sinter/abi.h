@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +25,7 @@ extern "C" {
 
 /* "SNTR" in little-endian byte order. */
 #define SINTER_ABI_MAGIC 0x52544e53u
-#define SINTER_ABI_VERSION 2u
+#define SINTER_ABI_VERSION 3u
 
 /* A shared-object artifact exports this function; it returns the descriptor. */
 #define SINTER_ABI_DESCRIPTOR_SYMBOL "sinter_model_descriptor"
@@ -106,7 +107,7 @@ typedef struct sinter_abi_gpu_program_t {
   /* The constants (weights) the kernels read, laid out by the compiler; the
    * runtime uploads them once per model into one device allocation (aligned
    * to 256 bytes) that SINTER_ABI_GPU_ARG_CONSTANTS arguments point into. */
-  const void *constants;   /* may be NULL when constants_size is 0 */
+  const void *constants; /* may be NULL when constants_size is 0 */
   uint64_t constants_size;
 } sinter_abi_gpu_program_t;
 
@@ -131,7 +132,8 @@ typedef void (*sinter_abi_parallel_for_fn)(void *pool, sinter_abi_task_fn task,
                                            void *task_context, int64_t count);
 
 /* What the caller of an entry point provides besides buffers. A NULL
- * environment, or a NULL parallel_for, runs every loop on the calling thread. */
+ * environment, or a NULL parallel_for, runs every loop on the calling thread.
+ */
 typedef struct sinter_abi_environment_t {
   void *pool;
   sinter_abi_parallel_for_fn parallel_for;
@@ -148,11 +150,11 @@ typedef void (*sinter_abi_entry_fn)(void *const *inputs, void *const *outputs,
 /* The model descriptor. All pointers point into the artifact's read-only
  * data and live as long as the artifact is loaded. */
 typedef struct sinter_abi_model_t {
-  uint32_t magic;       /* SINTER_ABI_MAGIC */
-  uint32_t abi_version; /* SINTER_ABI_VERSION */
-  uint64_t struct_size; /* sizeof(sinter_abi_model_t) */
-  const char *name;     /* the entry function's name */
-  const char *target;   /* e.g. "x86_64 cpu=sapphirerapids" */
+  uint32_t magic;                 /* SINTER_ABI_MAGIC */
+  uint32_t abi_version;           /* SINTER_ABI_VERSION */
+  uint64_t struct_size;           /* sizeof(sinter_abi_model_t) */
+  const char *name;               /* the entry function's name */
+  const char *target;             /* e.g. "x86_64 cpu=sapphirerapids" */
   uint64_t required_cpu_features; /* SINTER_ABI_CPU_* bits */
   uint32_t num_inputs;
   uint32_t num_outputs;
@@ -161,20 +163,109 @@ typedef struct sinter_abi_model_t {
   uint64_t workspace_bytes;
   uint64_t workspace_alignment; /* a power of two */
   uint64_t constant_bytes;      /* size of the weights baked into the code */
-  sinter_abi_entry_fn entry; /* NULL for a CUDA artifact */
-  uint32_t device;           /* a sinter_abi_device_t */
+  sinter_abi_entry_fn entry;    /* NULL for a CUDA artifact */
+  uint32_t device;              /* a sinter_abi_device_t */
   uint32_t reserved;
   const sinter_abi_gpu_program_t *gpu; /* CUDA artifacts only, else NULL */
+  /* The constant_bytes bytes of every constant the code reads (weights and
+   * lookup tables, laid out by the compiler in one block; for CUDA the same
+   * block as gpu->constants). NULL when constant_bytes is 0. */
+  const void *constants;
+  /* sinter_abi_constants_hash(constants, constant_bytes), computed by the
+   * compiler; the runtime recomputes it at load (unless told not to) so a
+   * corrupt weight is refused instead of giving wrong answers. */
+  uint64_t constants_hash;
   /* sinter_abi_signature_checksum() of everything above except the name,
-   * target, entry and this field, computed by the compiler; a mismatch means
-   * a corrupt artifact. */
+   * target, entry, the constants pointer and this field, computed by the
+   * compiler; a mismatch means a corrupt artifact. */
   uint64_t checksum;
 } sinter_abi_model_t;
 
 typedef const sinter_abi_model_t *(*sinter_abi_descriptor_fn)(void);
 
+/* XXH64 (seed 0) of the constants: 64-bit, four independent lanes of
+ * multiply-rotate over 32-byte stripes, so it runs at memory bandwidth
+ * (several GB/s), far below the cost of one run of a model that reads those
+ * weights. Byte order: little-endian words, as the artifact's own. */
+#define SINTER_ABI_XXH_P1 0x9E3779B185EBCA87ull
+#define SINTER_ABI_XXH_P2 0xC2B2AE3D27D4EB4Full
+#define SINTER_ABI_XXH_P3 0x165667B19E3779F9ull
+#define SINTER_ABI_XXH_P4 0x85EBCA77C2B2AE63ull
+#define SINTER_ABI_XXH_P5 0x27D4EB2F165667C5ull
+
+static inline uint64_t sinter_abi_rotl64(uint64_t x, int r) {
+  return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t sinter_abi_read64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+static inline uint64_t sinter_abi_xxh64_round(uint64_t acc, uint64_t input) {
+  acc += input * SINTER_ABI_XXH_P2;
+  acc = sinter_abi_rotl64(acc, 31);
+  return acc * SINTER_ABI_XXH_P1;
+}
+
+static inline uint64_t sinter_abi_xxh64_merge(uint64_t acc, uint64_t lane) {
+  acc ^= sinter_abi_xxh64_round(0, lane);
+  return acc * SINTER_ABI_XXH_P1 + SINTER_ABI_XXH_P4;
+}
+
+static inline uint64_t sinter_abi_constants_hash(const void *data, size_t n) {
+  const unsigned char *p = (const unsigned char *)data;
+  const unsigned char *end = p + n;
+  uint64_t h;
+  if (n >= 32) {
+    uint64_t v1 = SINTER_ABI_XXH_P1 + SINTER_ABI_XXH_P2;
+    uint64_t v2 = SINTER_ABI_XXH_P2;
+    uint64_t v3 = 0;
+    uint64_t v4 = 0 - SINTER_ABI_XXH_P1;
+    for (; end - p >= 32; p += 32) {
+      v1 = sinter_abi_xxh64_round(v1, sinter_abi_read64(p));
+      v2 = sinter_abi_xxh64_round(v2, sinter_abi_read64(p + 8));
+      v3 = sinter_abi_xxh64_round(v3, sinter_abi_read64(p + 16));
+      v4 = sinter_abi_xxh64_round(v4, sinter_abi_read64(p + 24));
+    }
+    h = sinter_abi_rotl64(v1, 1) + sinter_abi_rotl64(v2, 7) +
+        sinter_abi_rotl64(v3, 12) + sinter_abi_rotl64(v4, 18);
+    h = sinter_abi_xxh64_merge(h, v1);
+    h = sinter_abi_xxh64_merge(h, v2);
+    h = sinter_abi_xxh64_merge(h, v3);
+    h = sinter_abi_xxh64_merge(h, v4);
+  } else {
+    h = SINTER_ABI_XXH_P5;
+  }
+  h += (uint64_t)n;
+  for (; end - p >= 8; p += 8) {
+    h ^= sinter_abi_xxh64_round(0, sinter_abi_read64(p));
+    h = sinter_abi_rotl64(h, 27) * SINTER_ABI_XXH_P1 + SINTER_ABI_XXH_P4;
+  }
+  if (end - p >= 4) {
+    uint32_t w;
+    memcpy(&w, p, sizeof(w));
+    h ^= (uint64_t)w * SINTER_ABI_XXH_P1;
+    h = sinter_abi_rotl64(h, 23) * SINTER_ABI_XXH_P2 + SINTER_ABI_XXH_P3;
+    p += 4;
+  }
+  for (; p < end; ++p) {
+    h ^= (uint64_t)*p * SINTER_ABI_XXH_P5;
+    h = sinter_abi_rotl64(h, 11) * SINTER_ABI_XXH_P1;
+  }
+  h ^= h >> 33;
+  h *= SINTER_ABI_XXH_P2;
+  h ^= h >> 29;
+  h *= SINTER_ABI_XXH_P3;
+  h ^= h >> 32;
+  return h;
+}
+
 /* FNV-1a over the signature: names, dtypes, ranks, shapes, byte sizes, the
- * workspace size/alignment, constant bytes and required features. Both the
+ * workspace size/alignment, the constants' size and hash, and required
+ * features (bytewise: the signature is small, so its speed does not matter).
+ * Both the
  * compiler and the runtime compute it with this one function. */
 static inline uint64_t sinter_abi_fnv1a(uint64_t h, const void *data,
                                         size_t n) {
@@ -210,7 +301,7 @@ sinter_abi_gpu_program_checksum(uint64_t h, const sinter_abi_gpu_program_t *g) {
   if (g->cubin_size) {
     h = sinter_abi_fnv1a(h, g->cubin, (size_t)g->cubin_size);
   }
-  /* The constants' size, not their bytes (as for CPU artifacts' weights). */
+  /* The constants' size; their bytes are the descriptor's constants_hash. */
   h = sinter_abi_fnv1a(h, &g->constants_size, sizeof(g->constants_size));
   h = sinter_abi_fnv1a(h, &g->num_launches, sizeof(g->num_launches));
   for (uint32_t i = 0; i < g->num_launches; ++i) {
@@ -256,6 +347,7 @@ sinter_abi_signature_checksum(const sinter_abi_model_t *m) {
   h = sinter_abi_fnv1a(h, &m->workspace_alignment,
                        sizeof(m->workspace_alignment));
   h = sinter_abi_fnv1a(h, &m->constant_bytes, sizeof(m->constant_bytes));
+  h = sinter_abi_fnv1a(h, &m->constants_hash, sizeof(m->constants_hash));
   h = sinter_abi_fnv1a(h, &m->device, sizeof(m->device));
   if (m->device == SINTER_ABI_DEVICE_CUDA) {
     h = sinter_abi_gpu_program_checksum(h, m->gpu);

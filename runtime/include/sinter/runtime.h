@@ -124,10 +124,16 @@ typedef struct sinter_runtime_options_t {
   /* Which CUDA device (the driver's ordinal, as in CUDA_VISIBLE_DEVICES
    * order). Must be 0 for the CPU. */
   int32_t device_ordinal;
+  /* Nonzero: models load without hashing their constants (weights) against
+   * the descriptor's constants_hash. The hash reads each weight once at load
+   * (several GB/s) and catches an artifact changed after compilation, which
+   * would otherwise run and give wrong answers; skip it only for artifacts
+   * whose integrity is checked otherwise. */
+  int32_t skip_constants_verification;
 } sinter_runtime_options_t;
 
 /* Sets the defaults: num_threads = 0, device = SINTER_ABI_DEVICE_CPU,
- * device_ordinal = 0. */
+ * device_ordinal = 0, skip_constants_verification = 0. */
 void sinter_runtime_options_initialize(sinter_runtime_options_t *out_options);
 
 /* Owns the CPU thread pool, or for CUDA the driver, the device and a
@@ -217,7 +223,8 @@ sinter_model_create_from_descriptor(sinter_runtime_t *runtime,
 
 /* The device the artifact at `path` was compiled for, to pick the runtime
  * to load it with: loads and validates it as sinter_model_load_file does
- * (the same errors), reads its device and unloads it. */
+ * (the same errors, except that it does not hash the constants), reads its
+ * device and unloads it. */
 sinter_status_t sinter_model_file_device(const char *path,
                                          sinter_abi_device_t *out_device);
 

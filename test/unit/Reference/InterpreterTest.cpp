@@ -1079,6 +1079,29 @@ TEST_F(InterpreterTest, InvalidIRIsReportedNotEvaluated) {
       << r.status();
 }
 
+TEST_F(InterpreterTest, ValueLargerThanMemoryIsRefusedByName) {
+  // 1e11 f64 values are 800 GB: refused before anything is allocated (the
+  // allocation aborted the process under LLVM's out-of-memory handler).
+  auto r = evalStatus(R"mlir(
+    func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %c = sinter.constant dense<1.0> : tensor<100000000000xf32>
+      %s = sinter.reduce sum %c, dims = [0] : (tensor<100000000000xf32>) -> tensor<f32>
+      %b = sinter.broadcast_in_dim %s, dims = [] : (tensor<f32>) -> tensor<4xf32>
+      %y = sinter.add %x, %b : tensor<4xf32>
+      return %y : tensor<4xf32>
+    })mlir",
+                      {tensor(DType::F32, {4}, {1, 2, 3, 4})});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(r.status().message().find(
+                "the result of 'sinter.constant' of type "
+                "tensor<100000000000xf32> needs 800000000000 bytes as f64 "
+                "values in the reference interpreter, more than this "
+                "machine's"),
+            std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(InterpreterTest, UnsupportedOpIsNamed) {
   expectError(R"mlir(
     func.func private @helper(%a: tensor<2xf32>) -> tensor<2xf32>

@@ -31,8 +31,7 @@ TEST(ToleranceTest, Defaults) {
 
 TEST(ToleranceTest, AllcloseBoundary) {
   Tolerance tol{0.1, 0.01};
-  // Allowed at want = 0.5 (max |want| < 1, so atol is not scaled):
-  // 0.1 + 0.005 = 0.105.
+  // Allowed at want = 0.5: 0.1 + 0.005 = 0.105.
   auto want = tensor(DType::F32, {2}, {0.5, -0.5});
   auto inside = compare(tensor(DType::F32, {2}, {0.6, -0.6}), want, tol);
   EXPECT_TRUE(inside.ok) << inside.message;
@@ -49,14 +48,25 @@ TEST(ToleranceTest, AllcloseBoundary) {
       << outside.message;
 }
 
-TEST(ToleranceTest, AbsoluteToleranceScalesWithMagnitude) {
-  Tolerance tol{1e-3, 0};
-  // max |want| = 100: an element near zero may be off by 0.1, not 0.001.
+TEST(ToleranceTest, EachElementHasItsOwnBound) {
+  // A large element does not widen the others' bound: |0.09 - 0.001| is
+  // beyond atol 1e-3 + rtol 1e-3 * 0.001 although max |want| is 100.
+  Tolerance tol{1e-3, 1e-3};
   auto want = tensor(DType::F32, {2}, {100, 0.001});
-  EXPECT_TRUE(compare(tensor(DType::F32, {2}, {100, 0.09}), want, tol).ok);
-  auto outside = compare(tensor(DType::F32, {2}, {100, 0.2}), want, tol);
+  EXPECT_TRUE(compare(tensor(DType::F32, {2}, {100.05, 0.0015}), want, tol).ok);
+  auto outside = compare(tensor(DType::F32, {2}, {100, 0.09}), want, tol);
   EXPECT_FALSE(outside.ok);
   EXPECT_EQ(outside.worstIndex, 1);
+  EXPECT_NE(outside.message.find("beyond atol 0.001 + rtol 0.001 * |want|"),
+            std::string::npos)
+      << outside.message;
+  // Issue 13's case: next to an output of 3e38, one of 1000 off by 0.48%
+  // must fail rtol 0.1% (the old bound, atol * max|want|, allowed 3e34).
+  auto huge = tensor(DType::F32, {2}, {3e38, 1000});
+  auto off = compare(tensor(DType::F32, {2}, {3e38, 1004.8}), huge,
+                     Tolerance{1e-4, 1e-3});
+  EXPECT_FALSE(off.ok);
+  EXPECT_EQ(off.worstIndex, 1);
 }
 
 TEST(ToleranceTest, NanAndInfinity) {

@@ -303,6 +303,10 @@ TEST(CudaValidationTest, RefusesCorruptGpuPrograms) {
         static const float weights[2] = {1, 2};
         d.program.constants = weights;
         d.program.constants_size = sizeof(weights);
+        d.model.constants = weights;
+        d.model.constant_bytes = sizeof(weights);
+        d.model.constants_hash =
+            sinter_abi_constants_hash(weights, sizeof(weights));
         d.args[0][1].kind = SINTER_ABI_GPU_ARG_CONSTANTS;
         d.args[0][1].byte_offset = 8;
       },

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace npy = sinter::npy;
@@ -198,6 +199,18 @@ TEST(NpyTest, ReadTensorConvertsAndChecks) {
   }
   auto missing = npy::readTensor(tempPath("missing.npy"), 0, {1});
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(NpyTest, ReadTensorRefusesADirectory) {
+  // std::ifstream opens a directory, then throws std::ios_base::failure
+  // from the first read (sinter-run --input x=DIR aborted).
+  std::string dir = tempPath("dir.npy");
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  auto read = npy::readTensor(dir, SINTER_ABI_DTYPE_F32, {1});
+  rmdir(dir.c_str());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(read.status().message(),
+            "'" + dir + "' is a directory, not a .npy file");
 }
 
 } // namespace

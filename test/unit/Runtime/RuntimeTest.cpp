@@ -259,7 +259,7 @@ TEST_F(RuntimeTest, ModelOutlivesReleasedRuntime) {
 TEST_F(RuntimeTest, RefusesWrongAbiVersion) {
   expectError(
       load(FAKE_BAD_VERSION_PATH), SINTER_STATUS_FAILED_PRECONDITION,
-      {FAKE_BAD_VERSION_PATH, "ABI version 99", "implements ABI version 2"});
+      {FAKE_BAD_VERSION_PATH, "ABI version 99", "implements ABI version 3"});
   EXPECT_EQ(model, nullptr);
 }
 
@@ -344,7 +344,23 @@ TEST_F(RuntimeTest, RefusesTruncatedSharedObject) {
   foreign[19] = 0;
   path = dir.write("foreign.so", foreign);
   expectError(load(path.c_str()), SINTER_STATUS_INVALID_ARGUMENT,
-              {"'" + path + "'", "another architecture"});
+              {"'" + path + "'",
+               "an ELF file for another architecture: AArch64 (machine 183), "
+               "but this runtime runs on x86-64 (machine 62)"});
+  // A 32-bit ELF file for x86 (x32 names machine 62 too): the class is what
+  // is wrong, not the machine.
+  std::string narrow = bytes;
+  narrow[4] = 1; // EI_CLASS = ELFCLASS32
+  path = dir.write("elf32.so", narrow);
+  expectError(load(path.c_str()), SINTER_STATUS_INVALID_ARGUMENT,
+              {"'" + path + "'",
+               "a 32-bit (ELFCLASS32) ELF file, but this runtime loads 64-bit "
+               "(ELFCLASS64) shared objects"});
+  std::string bigEndian = bytes;
+  bigEndian[5] = 2; // EI_DATA = ELFDATA2MSB
+  path = dir.write("big-endian.so", bigEndian);
+  expectError(load(path.c_str()), SINTER_STATUS_INVALID_ARGUMENT,
+              {"'" + path + "'", "a big-endian ELF file"});
   // The intact copy loads: the failures above are the truncation's.
   path = dir.write("intact.so", bytes);
   ASSERT_OK(load(path.c_str()));
@@ -384,6 +400,67 @@ TEST_F(RuntimeTest, EmbeddedDescriptorRuns) {
   buffers.expectCorrect();
 }
 
+TEST_F(RuntimeTest, RefusesConstantsChangedAfterCompilation) {
+  // The weights and the hash the compiler records of them; then one bit of
+  // one weight flips (a bad disk, a botched copy, a tampered file).
+  float weights[37];
+  for (int i = 0; i < 37; ++i) {
+    weights[i] = 0.25f * i - 3.0f;
+  }
+  MutableDescriptor d;
+  d.model.constants = weights;
+  d.model.constant_bytes = sizeof(weights);
+  d.model.constants_hash = sinter_abi_constants_hash(weights, sizeof(weights));
+  const sinter_abi_model_t *descriptor = d.finish();
+  ASSERT_OK(sinter_model_create_from_descriptor(runtime, descriptor, &model));
+  sinter_model_release(model);
+  model = nullptr;
+
+  reinterpret_cast<unsigned char *>(weights)[77] ^= 0x10;
+  expectError(
+      sinter_model_create_from_descriptor(runtime, descriptor, &model),
+      SINTER_STATUS_INVALID_ARGUMENT,
+      {"model descriptor: the constants (148 bytes of weights) hash to 0x",
+       "but the descriptor records 0x", "corrupt artifact"});
+
+  // skip_constants_verification loads it anyway (and runs it).
+  sinter_runtime_options_t options;
+  sinter_runtime_options_initialize(&options);
+  EXPECT_EQ(options.skip_constants_verification, 0);
+  options.skip_constants_verification = 1;
+  sinter_runtime_t *trusting = nullptr;
+  ASSERT_OK(sinter_runtime_create(&options, &trusting));
+  ASSERT_OK(sinter_model_create_from_descriptor(trusting, descriptor, &model));
+  sinter_runtime_release(trusting);
+  ASSERT_OK(sinter_context_create(model, &context));
+  AddOneBuffers buffers;
+  ASSERT_OK(run(buffers));
+  buffers.expectCorrect();
+  sinter_context_release(context);
+  context = nullptr;
+  sinter_model_release(model);
+  model = nullptr;
+
+  // The hash itself is in the checksum: recording another one is caught
+  // there, and a NULL block that claims bytes before it is followed.
+  MutableDescriptor e;
+  e.model.constants_hash = 1;
+  expectError(sinter_model_create_from_descriptor(runtime, &e.model, &model),
+              SINTER_STATUS_INVALID_ARGUMENT, {"checksum mismatch"});
+  MutableDescriptor f;
+  f.model.constant_bytes = 64;
+  expectError(sinter_model_create_from_descriptor(runtime, f.finish(), &model),
+              SINTER_STATUS_INVALID_ARGUMENT,
+              {"64 bytes of constants but its constants pointer is NULL"});
+}
+
+TEST(ConstantsHash, IsXXH64) {
+  // Published XXH64 (seed 0) values, so that another implementation (a
+  // loader in another language) can check an artifact.
+  EXPECT_EQ(sinter_abi_constants_hash("", 0), 0xEF46DB3751D8E999ull);
+  EXPECT_EQ(sinter_abi_constants_hash("abc", 3), 0x44BC2CF5AD770999ull);
+}
+
 TEST_F(RuntimeTest, ValidatesEveryDescriptorField) {
   auto create = [&](const sinter_abi_model_t *descriptor) {
     return sinter_model_create_from_descriptor(runtime, descriptor, &model);
@@ -394,7 +471,7 @@ TEST_F(RuntimeTest, ValidatesEveryDescriptorField) {
     MutableDescriptor d;
     d.model.abi_version = 7;
     expectError(create(d.finish()), SINTER_STATUS_FAILED_PRECONDITION,
-                {"version 7", "version 2"});
+                {"version 7", "version 3"});
   }
   {
     MutableDescriptor d;

@@ -112,6 +112,8 @@ static sinter_abi_model_t kModel __attribute__((unused)) = {
     /*device=*/SINTER_ABI_DEVICE_CPU,
     /*reserved=*/0,
     /*gpu=*/0,
+    /*constants=*/0,
+    /*constants_hash=*/0,
     /*checksum=*/0,
 };
 

@@ -184,11 +184,21 @@ static sinter_abi_model_t kModel = {
     kOutputs,
     /*workspace_bytes=*/6 * sizeof(float),
     /*workspace_alignment=*/256,
+#ifdef FAKE_CUDA_CONSTANTS
+    /*constant_bytes=*/sizeof(kConstants),
+#else
     /*constant_bytes=*/0,
+#endif
     /*entry=*/0,
     /*device=*/SINTER_ABI_DEVICE_CUDA,
     /*reserved=*/0,
     &kProgram,
+#ifdef FAKE_CUDA_CONSTANTS
+    /*constants=*/kConstants,
+#else
+    /*constants=*/0,
+#endif
+    /*constants_hash=*/0, /* set below, as the compiler would */
     /*checksum=*/0,
 };
 
@@ -196,6 +206,10 @@ __attribute__((visibility("default"))) const sinter_abi_model_t *
 FAKE_SYMBOL(void) {
   static int initialized = 0;
   if (!initialized) {
+    if (kModel.constant_bytes) {
+      kModel.constants_hash =
+          sinter_abi_constants_hash(kModel.constants, kModel.constant_bytes);
+    }
     kModel.checksum = sinter_abi_signature_checksum(&kModel);
     initialized = 1;
   }
