@@ -18,6 +18,7 @@
 #include "dialects/sinter/IR/SinterDialect.h"
 #include "sinter/runtime.hpp"
 #include "tools/common/GuardedParse.h"
+#include "tools/sinter-run/BisectNumerics.h"
 #include "tools/sinter-run/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -64,6 +65,22 @@ static cl::opt<bool> check("check",
                            cl::desc("compare the outputs with the reference "
                                     "interpreter evaluating --mlir"),
                            cl::init(false));
+static cl::opt<bool> bisectNumerics(
+    "bisect-numerics",
+    cl::desc("after --check, compile and run each kernel of the fused --mlir "
+             "alone on the interpreter's values of its operands, name the "
+             "first that diverges and write it as a standalone .mlir with its "
+             "inputs (implies --check)"),
+    cl::init(false));
+static cl::opt<std::string>
+    bisectFusion("bisect-fusion",
+                 cl::desc("fusion kinds the model was compiled with, as "
+                          "sinter-compile --fusion (default all)"),
+                 cl::init("all"));
+static cl::opt<std::string>
+    bisectOut("bisect-out",
+              cl::desc("folder for --bisect-numerics' reproducer (default .)"),
+              cl::value_desc("dir"), cl::init("."));
 static cl::opt<std::string> mlirPath("mlir",
                                      cl::desc("the model's MLIR, for --check"),
                                      cl::value_desc("file"), cl::init(""));
@@ -246,6 +263,9 @@ int main(int argc, char **argv) {
 }
 
 static int runTool(int numThreads) {
+  if (bisectNumerics) {
+    check = true;
+  }
   if (check && mlirPath.empty()) {
     return fail("--check needs --mlir <model.mlir> to evaluate");
   }
@@ -589,6 +609,36 @@ static int runTool(int numThreads) {
       allOk = false;
       llvm::errs() << "sinter-run: output " << i << " '" << outputInfo[i].name
                    << "': " << c.message << "\n";
+    }
+  }
+  if (bisectNumerics) {
+    if (isCuda) {
+      return fail("--bisect-numerics compiles each kernel for this CPU; run it "
+                  "with --device=cpu on a CPU artifact");
+    }
+    sinter::tools::BisectOptions bisect;
+    bisect.entry = entryName;
+    bisect.fusion = bisectFusion;
+    bisect.outputDir = bisectOut;
+    if (atolOption >= 0) {
+      bisect.atol = atolOption;
+    }
+    if (rtolOption >= 0) {
+      bisect.rtol = rtolOption;
+    }
+    absl::StatusOr<sinter::tools::BisectResult> found =
+        sinter::tools::bisectNumerics(*module, args, bisect);
+    if (!found.ok()) {
+      return fail("--bisect-numerics: " + std::string(found.status().message()));
+    }
+    if (found->diverging < 0) {
+      llvm::outs() << "bisect: all " << found->kernels
+                   << " kernels match the interpreter alone on its values\n";
+    } else {
+      llvm::outs() << "bisect: first diverging " << found->description << "\n"
+                   << found->message << "  reproducer: " << found->reproducer
+                   << "\n  " << found->command << "\n";
+      return fail("bisect: " + found->description + " diverges");
     }
   }
   if (!allOk) {
