@@ -120,9 +120,25 @@ sinter_status_t newModel(sinter_runtime_t *runtime,
   return nullptr;
 }
 
-/// Loads and validates the artifact at `path` (hashing its constants when
-/// `verifyConstants`); on success the caller owns the dlopen handle.
-sinter_status_t openArtifact(const char *path, bool verifyConstants,
+/// Validates `descriptor` and, unless `runtime` is NULL or skips it, hashes
+/// its constants on the runtime's threads.
+sinter_status_t checkDescriptor(const sinter_abi_model_t *descriptor,
+                                const std::string &origin,
+                                sinter_runtime_t *runtime) {
+  if (sinter_status_t status =
+          sinter::runtime::validateDescriptor(descriptor, origin)) {
+    return status;
+  }
+  if (runtime && runtime->verifyConstants) {
+    return sinter::runtime::verifyConstants(*descriptor, origin, runtime->pool);
+  }
+  return nullptr;
+}
+
+/// Loads and validates the artifact at `path` (hashing its constants on
+/// `runtime`'s threads, unless it is NULL); on success the caller owns the
+/// dlopen handle.
+sinter_status_t openArtifact(const char *path, sinter_runtime_t *runtime,
                              void **out_library,
                              const sinter_abi_model_t **out_descriptor) {
   std::string origin = quoted(path);
@@ -162,8 +178,7 @@ sinter_status_t openArtifact(const char *path, bool verifyConstants,
   }
   auto describe = reinterpret_cast<sinter_abi_descriptor_fn>(symbol);
   const sinter_abi_model_t *descriptor = describe();
-  if (sinter_status_t status = sinter::runtime::validateDescriptor(
-          descriptor, origin, verifyConstants)) {
+  if (sinter_status_t status = checkDescriptor(descriptor, origin, runtime)) {
     dlclose(library);
     return status;
   }
@@ -455,7 +470,7 @@ sinter_status_t sinter_model_load_file(sinter_runtime_t *runtime,
   void *library = nullptr;
   const sinter_abi_model_t *descriptor = nullptr;
   if (sinter_status_t status =
-          openArtifact(path, runtime->verifyConstants, &library, &descriptor)) {
+          openArtifact(path, runtime, &library, &descriptor)) {
     return status;
   }
   sinter_status_t status =
@@ -479,8 +494,8 @@ sinter_model_create_from_descriptor(sinter_runtime_t *runtime,
     return invalidArgument(
         "sinter_model_create_from_descriptor: runtime is NULL");
   }
-  if (sinter_status_t status = sinter::runtime::validateDescriptor(
-          descriptor, "model descriptor", runtime->verifyConstants)) {
+  if (sinter_status_t status =
+          checkDescriptor(descriptor, "model descriptor", runtime)) {
     return status;
   }
   return newModel(runtime, descriptor, nullptr, "model descriptor", out_model);
@@ -495,8 +510,8 @@ sinter_status_t sinter_model_file_device(const char *path,
   void *library = nullptr;
   const sinter_abi_model_t *descriptor = nullptr;
   // Only the device is read; the load that follows hashes the constants.
-  if (sinter_status_t status = openArtifact(path, /*verifyConstants=*/false,
-                                            &library, &descriptor)) {
+  if (sinter_status_t status =
+          openArtifact(path, /*runtime=*/nullptr, &library, &descriptor)) {
     return status;
   }
   *out_device = static_cast<sinter_abi_device_t>(descriptor->device);

@@ -3,9 +3,10 @@
 // The checks run in an order that never follows a pointer before it has
 // been checked: magic and version first (a different version may lay the
 // struct out differently), then the struct size, the pointers and ranks the
-// checksum walks, the checksum itself, the constants' hash, and then the
-// values the runtime relies on (dtypes, extents, byte sizes, unique names,
-// alignment, entry point, CPU features).
+// checksum walks, the checksum itself, and then the values the runtime
+// relies on (dtypes, extents, byte sizes, unique names, alignment, entry
+// point, CPU features). The constants' hash (verifyConstants) comes after,
+// on the runtime's threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include "runtime/src/Status.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +22,7 @@
 #include <link.h>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace sinter::runtime {
 
@@ -445,8 +448,7 @@ std::string cpuFeatureNames(uint64_t features) {
 }
 
 sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
-                                   const std::string &origin,
-                                   bool verifyConstants) {
+                                   const std::string &origin) {
   auto invalid = [&](const std::string &message) {
     return makeStatus(SINTER_STATUS_INVALID_ARGUMENT, origin + ": " + message);
   };
@@ -541,20 +543,6 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
                    hex(checksum) + ": corrupt artifact");
   }
 
-  // After the checksum, so that constant_bytes is the compiler's. The
-  // hash reads every byte once, at memory bandwidth: a fraction of what one
-  // run of the model costs, which reads them all too.
-  if (verifyConstants && d->constant_bytes > 0) {
-    uint64_t hash = sinter_abi_constants_hash(d->constants, d->constant_bytes);
-    if (hash != d->constants_hash) {
-      return invalid(
-          "the constants (" + std::to_string(d->constant_bytes) +
-          " bytes of weights) hash to " + hex(hash) +
-          " but the descriptor records " + hex(d->constants_hash) +
-          ": corrupt artifact (its weights were changed after compilation)");
-    }
-  }
-
   std::unordered_set<std::string_view> names;
   for (bool isInput : {true, false}) {
     uint32_t count = isInput ? d->num_inputs : d->num_outputs;
@@ -626,6 +614,48 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
                           "lacks: " +
                           cpuFeatureNames(missing) +
                           " (target: " + (d->target ? d->target : "") + ")");
+  }
+  return nullptr;
+}
+
+sinter_status_t verifyConstants(const sinter_abi_model_t &d,
+                                const std::string &origin, ThreadPool &pool) {
+  if (d.constant_bytes == 0) {
+    return nullptr;
+  }
+  // Each chunk is hashed by whichever thread claims it; the fold is in
+  // order, so the result is sinter_abi_constants_hash's on any pool.
+  struct Job {
+    const unsigned char *data;
+    uint64_t size;
+    std::vector<uint64_t> hashes;
+  } job{static_cast<const unsigned char *>(d.constants), d.constant_bytes, {}};
+  job.hashes.resize((d.constant_bytes + SINTER_ABI_CONSTANTS_CHUNK - 1) /
+                    SINTER_ABI_CONSTANTS_CHUNK);
+  pool.parallelFor(
+      [](void *context, int64_t begin, int64_t end) {
+        auto *job = static_cast<Job *>(context);
+        for (int64_t i = begin; i < end; ++i) {
+          uint64_t at = static_cast<uint64_t>(i) * SINTER_ABI_CONSTANTS_CHUNK;
+          uint64_t len =
+              std::min<uint64_t>(SINTER_ABI_CONSTANTS_CHUNK, job->size - at);
+          job->hashes[i] = sinter_abi_xxh64(job->data + at, len);
+        }
+      },
+      &job, static_cast<int64_t>(job.hashes.size()));
+  uint64_t hash = sinter_abi_constants_hash_start(d.constant_bytes);
+  for (uint64_t chunk : job.hashes) {
+    hash = sinter_abi_constants_hash_fold(hash, chunk);
+  }
+  hash = sinter_abi_constants_hash_finish(hash);
+  if (hash != d.constants_hash) {
+    return makeStatus(
+        SINTER_STATUS_INVALID_ARGUMENT,
+        origin + ": the constants (" + std::to_string(d.constant_bytes) +
+            " bytes of weights) hash to " + hex(hash) +
+            " but the descriptor records " + hex(d.constants_hash) +
+            ": corrupt artifact (its weights were changed after "
+            "compilation)");
   }
   return nullptr;
 }

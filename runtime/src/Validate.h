@@ -10,18 +10,23 @@
 
 #include "sinter/runtime.h"
 
+#include "runtime/src/ThreadPool.h"
+
 #include <cstdint>
 #include <string>
 
 namespace sinter::runtime {
 
 /// NULL if `descriptor` is well formed, matches this runtime's ABI and can
-/// run on this CPU, and (when `verifyConstants`) its constants hash to the
-/// recorded constants_hash; otherwise a status whose message starts with
-/// `origin` (e.g. "'model.so'").
+/// run on this CPU; otherwise a status whose message starts with `origin`
+/// (e.g. "'model.so'").
 sinter_status_t validateDescriptor(const sinter_abi_model_t *descriptor,
-                                   const std::string &origin,
-                                   bool verifyConstants);
+                                   const std::string &origin);
+
+/// NULL if the constants of a validated descriptor hash to its
+/// constants_hash; the chunks are hashed on `pool`'s threads.
+sinter_status_t verifyConstants(const sinter_abi_model_t &descriptor,
+                                const std::string &origin, ThreadPool &pool);
 
 /// Checks the ELF headers of the file at `path` before dlopen maps it:
 /// glibc maps segments without checking them against the file size, so a

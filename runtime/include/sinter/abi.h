@@ -172,8 +172,9 @@ typedef struct sinter_abi_model_t {
    * block as gpu->constants). NULL when constant_bytes is 0. */
   const void *constants;
   /* sinter_abi_constants_hash(constants, constant_bytes), computed by the
-   * compiler; the runtime recomputes it at load (unless told not to) so a
-   * corrupt weight is refused instead of giving wrong answers. */
+   * compiler; the runtime recomputes it at load (unless told not to), on all
+   * its threads, so a corrupt weight is refused instead of giving wrong
+   * answers. */
   uint64_t constants_hash;
   /* sinter_abi_signature_checksum() of everything above except the name,
    * target, entry, the constants pointer and this field, computed by the
@@ -183,10 +184,13 @@ typedef struct sinter_abi_model_t {
 
 typedef const sinter_abi_model_t *(*sinter_abi_descriptor_fn)(void);
 
-/* XXH64 (seed 0) of the constants: 64-bit, four independent lanes of
- * multiply-rotate over 32-byte stripes, so it runs at memory bandwidth
- * (several GB/s), far below the cost of one run of a model that reads those
- * weights. Byte order: little-endian words, as the artifact's own. */
+/* The constants' hash: XXH64 (seed 0) of each SINTER_ABI_CONSTANTS_CHUNK
+ * bytes (the last chunk may be shorter), folded in order into one 64-bit
+ * value, so that a loader can hash the chunks on all its threads. XXH64 runs
+ * four independent lanes of multiply-rotate over 32-byte stripes (about 13
+ * GB/s on one core); byte order: little-endian words, as the artifact's
+ * own. */
+#define SINTER_ABI_CONSTANTS_CHUNK ((size_t)1 << 18) /* 256 KiB */
 #define SINTER_ABI_XXH_P1 0x9E3779B185EBCA87ull
 #define SINTER_ABI_XXH_P2 0xC2B2AE3D27D4EB4Full
 #define SINTER_ABI_XXH_P3 0x165667B19E3779F9ull
@@ -214,7 +218,9 @@ static inline uint64_t sinter_abi_xxh64_merge(uint64_t acc, uint64_t lane) {
   return acc * SINTER_ABI_XXH_P1 + SINTER_ABI_XXH_P4;
 }
 
-static inline uint64_t sinter_abi_constants_hash(const void *data, size_t n) {
+/* XXH64 with seed 0 (the published algorithm: "abc" hashes to
+ * 0x44BC2CF5AD770999). */
+static inline uint64_t sinter_abi_xxh64(const void *data, size_t n) {
   const unsigned char *p = (const unsigned char *)data;
   const unsigned char *end = p + n;
   uint64_t h;
@@ -260,6 +266,42 @@ static inline uint64_t sinter_abi_constants_hash(const void *data, size_t n) {
   h *= SINTER_ABI_XXH_P3;
   h ^= h >> 32;
   return h;
+}
+
+/* The fold of the chunk hashes: start with the total size, fold each
+ * chunk's XXH64 in order (XXH64's 8-byte tail step), finish with XXH64's
+ * avalanche. */
+static inline uint64_t sinter_abi_constants_hash_start(uint64_t total_bytes) {
+  return SINTER_ABI_XXH_P5 + total_bytes;
+}
+
+static inline uint64_t sinter_abi_constants_hash_fold(uint64_t h,
+                                                      uint64_t chunk_hash) {
+  h ^= sinter_abi_xxh64_round(0, chunk_hash);
+  return sinter_abi_rotl64(h, 27) * SINTER_ABI_XXH_P1 + SINTER_ABI_XXH_P4;
+}
+
+static inline uint64_t sinter_abi_constants_hash_finish(uint64_t h) {
+  h ^= h >> 33;
+  h *= SINTER_ABI_XXH_P2;
+  h ^= h >> 29;
+  h *= SINTER_ABI_XXH_P3;
+  h ^= h >> 32;
+  return h;
+}
+
+/* The hash the descriptor's constants_hash records, computed on one thread
+ * (the runtime hashes the chunks in parallel and folds them the same way). */
+static inline uint64_t sinter_abi_constants_hash(const void *data, size_t n) {
+  const unsigned char *p = (const unsigned char *)data;
+  uint64_t h = sinter_abi_constants_hash_start(n);
+  for (size_t at = 0; at < n; at += SINTER_ABI_CONSTANTS_CHUNK) {
+    size_t len = n - at < SINTER_ABI_CONSTANTS_CHUNK
+                     ? n - at
+                     : SINTER_ABI_CONSTANTS_CHUNK;
+    h = sinter_abi_constants_hash_fold(h, sinter_abi_xxh64(p + at, len));
+  }
+  return sinter_abi_constants_hash_finish(h);
 }
 
 /* FNV-1a over the signature: names, dtypes, ranks, shapes, byte sizes, the

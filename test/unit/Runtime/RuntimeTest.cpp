@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -401,27 +402,32 @@ TEST_F(RuntimeTest, EmbeddedDescriptorRuns) {
 }
 
 TEST_F(RuntimeTest, RefusesConstantsChangedAfterCompilation) {
-  // The weights and the hash the compiler records of them; then one bit of
-  // one weight flips (a bad disk, a botched copy, a tampered file).
-  float weights[37];
-  for (int i = 0; i < 37; ++i) {
-    weights[i] = 0.25f * i - 3.0f;
+  // The weights and the hash the compiler records of them (several chunks,
+  // which the runtime's four threads hash in parallel); then one bit of one
+  // weight flips (a bad disk, a botched copy, a tampered file).
+  std::vector<float> weights(3 * SINTER_ABI_CONSTANTS_CHUNK / sizeof(float) +
+                             37);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    weights[i] = 0.25f * (i % 101) - 3.0f;
   }
+  size_t weightBytes = weights.size() * sizeof(float);
   MutableDescriptor d;
-  d.model.constants = weights;
-  d.model.constant_bytes = sizeof(weights);
-  d.model.constants_hash = sinter_abi_constants_hash(weights, sizeof(weights));
+  d.model.constants = weights.data();
+  d.model.constant_bytes = weightBytes;
+  d.model.constants_hash =
+      sinter_abi_constants_hash(weights.data(), weightBytes);
   const sinter_abi_model_t *descriptor = d.finish();
   ASSERT_OK(sinter_model_create_from_descriptor(runtime, descriptor, &model));
   sinter_model_release(model);
   model = nullptr;
 
-  reinterpret_cast<unsigned char *>(weights)[77] ^= 0x10;
-  expectError(
-      sinter_model_create_from_descriptor(runtime, descriptor, &model),
-      SINTER_STATUS_INVALID_ARGUMENT,
-      {"model descriptor: the constants (148 bytes of weights) hash to 0x",
-       "but the descriptor records 0x", "corrupt artifact"});
+  reinterpret_cast<unsigned char *>(weights.data())[weightBytes - 77] ^= 0x10;
+  expectError(sinter_model_create_from_descriptor(runtime, descriptor, &model),
+              SINTER_STATUS_INVALID_ARGUMENT,
+              {"model descriptor: the constants (" +
+                   std::to_string(weightBytes) +
+                   " bytes of weights) hash to 0x",
+               "but the descriptor records 0x", "corrupt artifact"});
 
   // skip_constants_verification loads it anyway (and runs it).
   sinter_runtime_options_t options;
@@ -454,11 +460,25 @@ TEST_F(RuntimeTest, RefusesConstantsChangedAfterCompilation) {
               {"64 bytes of constants but its constants pointer is NULL"});
 }
 
-TEST(ConstantsHash, IsXXH64) {
+TEST(ConstantsHash, IsChunkedXXH64) {
   // Published XXH64 (seed 0) values, so that another implementation (a
   // loader in another language) can check an artifact.
-  EXPECT_EQ(sinter_abi_constants_hash("", 0), 0xEF46DB3751D8E999ull);
-  EXPECT_EQ(sinter_abi_constants_hash("abc", 3), 0x44BC2CF5AD770999ull);
+  EXPECT_EQ(sinter_abi_xxh64("", 0), 0xEF46DB3751D8E999ull);
+  EXPECT_EQ(sinter_abi_xxh64("abc", 3), 0x44BC2CF5AD770999ull);
+  // The constants' hash folds the XXH64 of each chunk, in order.
+  std::vector<unsigned char> bytes(2 * SINTER_ABI_CONSTANTS_CHUNK + 100);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<unsigned char>(i * 131 + 7);
+  }
+  uint64_t h = sinter_abi_constants_hash_start(bytes.size());
+  for (size_t at = 0; at < bytes.size(); at += SINTER_ABI_CONSTANTS_CHUNK) {
+    h = sinter_abi_constants_hash_fold(
+        h,
+        sinter_abi_xxh64(bytes.data() + at, std::min(SINTER_ABI_CONSTANTS_CHUNK,
+                                                     bytes.size() - at)));
+  }
+  EXPECT_EQ(sinter_abi_constants_hash(bytes.data(), bytes.size()),
+            sinter_abi_constants_hash_finish(h));
 }
 
 TEST_F(RuntimeTest, ValidatesEveryDescriptorField) {
