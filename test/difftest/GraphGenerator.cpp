@@ -99,8 +99,7 @@ double drawUnbounded(Rng &rng, int profile, int64_t row, int64_t col) {
 /// queries and keys, since softmax turns a score's rounding error (about
 /// |score| * 2^-24) into a relative error of its weights, beyond the
 /// tolerance once scores pass about 1e3.
-double drawValue(Rng &rng, int profile, int64_t row, int64_t col,
-                 double cap) {
+double drawValue(Rng &rng, int profile, int64_t row, int64_t col, double cap) {
   double v = drawUnbounded(rng, profile, row, col);
   return std::isfinite(v) && std::abs(v) > cap ? std::copysign(cap, v) : v;
 }

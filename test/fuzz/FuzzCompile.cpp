@@ -40,9 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
   mlir::MLIRContext &ctx = context();
   // Diagnostics are the expected outcome; keep them off stderr.
-  mlir::ScopedDiagnosticHandler quiet(&ctx, [](mlir::Diagnostic &) {
-    return mlir::success();
-  });
+  mlir::ScopedDiagnosticHandler quiet(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
   // As in the tools: on a large stack (the parser, the verifier and the
   // destructors of nested IR recurse; ASan's frames are larger still).
   return sinter::tools::runWithLargeStack([&] {

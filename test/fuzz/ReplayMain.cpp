@@ -17,12 +17,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,7 +58,7 @@ void installCrashHandler() {
   ss.ss_sp = altStack.data();
   ss.ss_size = altStack.size();
   sigaltstack(&ss, nullptr);
-  struct sigaction action {};
+  struct sigaction action{};
   action.sa_handler = onCrash;
   action.sa_flags = SA_ONSTACK;
   for (int s : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) {
@@ -84,8 +84,8 @@ Bytes mutate(std::mt19937_64 &rng, const std::vector<Bytes> &corpus) {
       }
       break;
     case 1: { // set a byte to an interesting value
-      static const uint8_t kValues[] = {0, 1, 0x7f, 0x80, 0xff, '{', '}',
-                                        '<', '>', '"', ':', 'x', '0', '9'};
+      static const uint8_t kValues[] = {0,   1,   0x7f, 0x80, 0xff, '{', '}',
+                                        '<', '>', '"',  ':',  'x',  '0', '9'};
       if (n) {
         b[rng() % n] = kValues[rng() % sizeof(kValues)];
       }
@@ -182,7 +182,8 @@ int main(int argc, char **argv) {
     }
   }
   if (corpus.empty()) {
-    std::fprintf(stderr, "usage: %s [--mutations=N] [--seed=S] [--split-input-file] "
+    std::fprintf(stderr,
+                 "usage: %s [--mutations=N] [--seed=S] [--split-input-file] "
                  "[--verbose] CORPUS...\n",
                  argv[0]);
     return 2;

@@ -100,8 +100,8 @@ compileAndRun(ModuleOp module, const std::vector<HostTensor> &inputs,
               const std::string &soPath) {
   cpu::CompileOptions options;
   options.fusion = "none";
-  absl::StatusOr<cpu::CompileResult> compiled = cpu::compileModule(
-      module, options, cpu::EmitKind::SharedObject, soPath);
+  absl::StatusOr<cpu::CompileResult> compiled =
+      cpu::compileModule(module, options, cpu::EmitKind::SharedObject, soPath);
   if (!compiled.ok()) {
     return compiled.status();
   }
@@ -171,10 +171,12 @@ bisectNumerics(ModuleOp source, const std::vector<HostTensor> &inputs,
   registerCPUCompilerDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  // Through text into a context of its own, locations kept: they name the
+  // kernel in the report.
   std::string text;
   {
     llvm::raw_string_ostream os(text);
-    source.print(os);
+    source.print(os, OpPrintingFlags().enableDebugInfo());
   }
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
   if (!module) {
@@ -245,13 +247,19 @@ bisectNumerics(ModuleOp source, const std::vector<HostTensor> &inputs,
     for (Value r : kernel->getResults()) {
       want.push_back(*values.lookup(r));
     }
-    absl::StatusOr<std::vector<HostTensor>> got = compileAndRun(
-        *unit, unitInputs, want, (dir + "/kernel.so").str());
+    // Compiling lowers the module in place: keep its text first.
+    std::string unitText;
+    {
+      llvm::raw_string_ostream os(unitText);
+      unit->print(os);
+    }
+    absl::StatusOr<std::vector<HostTensor>> got =
+        compileAndRun(*unit, unitInputs, want, (dir + "/kernel.so").str());
     if (!got.ok()) {
       (void)llvm::sys::fs::remove_directories(dir);
       return absl::InternalError(absl::StrCat("kernel ", index, " (",
-                                              describe(kernel), "): ",
-                                              got.status().message()));
+                                              describe(kernel),
+                                              "): ", got.status().message()));
     }
     std::string message;
     for (size_t i = 0; i < want.size(); ++i) {
@@ -268,15 +276,15 @@ bisectNumerics(ModuleOp source, const std::vector<HostTensor> &inputs,
     }
     // The reproducer: the kernel as a module, and its inputs.
     result.diverging = int(index);
-    result.description = absl::StrCat("kernel ", index, " of ",
-                                      kernels.size(), ": ", describe(kernel));
+    result.description = absl::StrCat("kernel ", index, " of ", kernels.size(),
+                                      ": ", describe(kernel));
     result.message = message;
-    std::string base = options.outputDir + "/bisect-kernel" +
-                       std::to_string(index);
+    std::string base =
+        options.outputDir + "/bisect-kernel" + std::to_string(index);
     result.reproducer = base + ".mlir";
     result.command = "sinter-compile " + result.reproducer +
-                     " --fusion=none -o " + base + ".so && sinter-run " +
-                     base + ".so --check --mlir " + result.reproducer;
+                     " --fusion=none -o " + base + ".so && sinter-run " + base +
+                     ".so --check --mlir " + result.reproducer;
     for (size_t i = 0; i < unitInputs.size(); ++i) {
       std::string path = base + ".input" + std::to_string(i) + ".npy";
       std::vector<uint8_t> bytes = reference::encodeTensor(unitInputs[i]);
@@ -291,11 +299,8 @@ bisectNumerics(ModuleOp source, const std::vector<HostTensor> &inputs,
       result.command += " --input input" + std::to_string(i) + "=" + path;
     }
     std::ofstream out(result.reproducer);
-    std::string unitText;
-    llvm::raw_string_ostream os(unitText);
-    os << "// " << result.description << "\n// " << result.command << "\n";
-    unit->print(os);
-    out << os.str();
+    out << "// " << result.description << "\n// " << result.command << "\n"
+        << unitText;
     if (!out) {
       (void)llvm::sys::fs::remove_directories(dir);
       return absl::InternalError("cannot write " + result.reproducer);

@@ -26,15 +26,15 @@
 namespace sinter::tools {
 
 struct BisectOptions {
-  std::string entry;       // function of the module; empty: the public one
-  std::string fusion;      // as sinter-compile --fusion
-  std::string outputDir;   // where the reproducer goes
+  std::string entry;     // function of the module; empty: the public one
+  std::string fusion;    // as sinter-compile --fusion
+  std::string outputDir; // where the reproducer goes
   std::optional<double> atol, rtol; // default: per dtype
 };
 
 struct BisectResult {
-  int kernels = 0;   // kernels the fused model has
-  int diverging = -1; // index of the first that diverges; -1: none does
+  int kernels = 0;         // kernels the fused model has
+  int diverging = -1;      // index of the first that diverges; -1: none does
   std::string description; // e.g. "kernel 3 of 9: sinter.fusion {kind = ...}"
   std::string message;     // what differs
   std::string reproducer;  // path of the .mlir written

@@ -629,7 +629,8 @@ static int runTool(int numThreads) {
     absl::StatusOr<sinter::tools::BisectResult> found =
         sinter::tools::bisectNumerics(*module, args, bisect);
     if (!found.ok()) {
-      return fail("--bisect-numerics: " + std::string(found.status().message()));
+      return fail("--bisect-numerics: " +
+                  std::string(found.status().message()));
     }
     if (found->diverging < 0) {
       llvm::outs() << "bisect: all " << found->kernels
