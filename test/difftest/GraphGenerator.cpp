@@ -91,20 +91,30 @@ double drawUnbounded(Rng &rng, int profile, int64_t row, int64_t col) {
 }
 
 /// An input value drawn from `profile`, its finite magnitude at most
-/// `cap`. Where compiled code computes a value in f32 that the interpreter
-/// computes in f64 (both as documented), inputs are capped so that the
-/// difference stays the f32 rounding the tolerance allows: 1e18 for a
-/// graph with a contraction (matmul, attention, a row sum), whose partial
-/// sums would otherwise pass 3.4e38 on one side only; 4 for attention's
-/// queries and keys, since softmax turns a score's rounding error (about
-/// |score| * 2^-24) into a relative error of its weights, beyond the
-/// tolerance once scores pass about 1e3.
-double drawValue(Rng &rng, int profile, int64_t row, int64_t col, double cap) {
+/// `cap`, and with `finiteOnly` NaN for an infinity. Where compiled code
+/// computes in f32 what the interpreter computes in f64 (both as
+/// documented), inputs are kept where the difference is the f32 rounding
+/// the per-element tolerance allows:
+///  - a contraction (matmul, attention, a row sum or mean) of terms as large
+///    as 1e18 whose result cancels to about 0 carries an absolute error of
+///    an ulp of its terms, far above atol: such graphs cap at 4;
+///  - softmax turns a score's rounding error (about |score| * 2^-24) into a
+///    relative error of its weights, beyond the tolerance once scores pass
+///    about 1e3: attention's queries and keys cap at 4;
+///  - a visible key whose weight underflows to 0 in f32 (exp(-256)) but not
+///    in f64 multiplies an infinite value into NaN on one side and -inf on
+///    the other: attention's values have NaN but no infinities.
+double drawValue(Rng &rng, int profile, int64_t row, int64_t col, double cap,
+                 bool finiteOnly) {
   double v = drawUnbounded(rng, profile, row, col);
+  if (std::isinf(v) && finiteOnly) {
+    return std::nan("");
+  }
   return std::isfinite(v) && std::abs(v) > cap ? std::copysign(cap, v) : v;
 }
+
 reference::HostTensor drawInput(Rng &rng, const Value &v, int profile,
-                                double cap) {
+                                double cap, bool finiteOnly) {
   int64_t n = 1;
   for (int64_t d : v.shape) {
     n *= d;
@@ -113,7 +123,8 @@ reference::HostTensor drawInput(Rng &rng, const Value &v, int profile,
       v.shape.empty() ? 1 : std::max<int64_t>(v.shape.back(), 1);
   std::vector<double> values(n);
   for (int64_t i = 0; i < n; ++i) {
-    values[i] = drawValue(rng, profile, i / rowLength, i % rowLength, cap);
+    values[i] = drawValue(rng, profile, i / rowLength, i % rowLength, cap,
+                          finiteOnly);
   }
   return *reference::HostTensor::create(dtypeOf(v.dtype), v.shape,
                                         std::move(values));
@@ -421,17 +432,17 @@ Graph generateGraph(uint64_t seed) {
   // One profile per argument.
   bool contracts = false;
   for (const Step &s : g.steps) {
-    for (const char *op : {"sinter.matmul", "sinter.attention", "reduce sum"}) {
+    for (const char *op :
+         {"sinter.matmul", "sinter.attention", "reduce sum", "reduce mean"}) {
       contracts |= s.text.find(op) != std::string::npos;
     }
   }
+  bool attention = g.description.rfind("attention", 0) == 0;
   for (int i = 0; i < g.numArgs; ++i) {
     int profile = rng.below(10) < 4 ? 0 : 1 + rng.below(5);
-    bool scores = g.description.rfind("attention", 0) == 0 && i < 2;
-    double cap = scores      ? 4.0
-                 : contracts ? 1e18
-                             : std::numeric_limits<double>::infinity();
-    g.inputs.push_back(drawInput(rng, g.values[i], profile, cap));
+    double cap = contracts ? 4.0 : std::numeric_limits<double>::infinity();
+    g.inputs.push_back(drawInput(rng, g.values[i], profile, cap,
+                                 /*finiteOnly=*/attention && i == 2));
   }
   return g;
 }
