@@ -23,6 +23,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Program.h"
@@ -736,7 +737,12 @@ absl::Status optimizeForCPU(llvm::Module &module,
   // of instructions that the machine scheduler is quadratic in; the kernels
   // that need unrolling (matmul) are unrolled in MLIR already.
   pto.LoopUnrolling = false;
-  llvm::PassBuilder pb(target.machine.get(), pto);
+  // LLVM's -time-passes (sinter-compile --time-passes) reports this pipeline
+  // too, not only the code generator's.
+  llvm::PassInstrumentationCallbacks pic;
+  llvm::StandardInstrumentations si(m->getContext(), /*DebugLogging=*/false);
+  si.registerCallbacks(pic, &mam);
+  llvm::PassBuilder pb(target.machine.get(), pto, std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
