@@ -13,7 +13,7 @@
 // value, which is cubic in its number of users (a chain of 1,000 unfused ops
 // took 75 s to bufferize). Sharing is what lets bufferization reuse buffers
 // (the output's among them), so it is kept, but in runs of at most
-// kMaxEmptyTensorUsers users in program order, each run with its own
+// max-empty-users (64) users in program order, each run with its own
 // `tensor.empty`: the analysis is then linear in the number of ops, and
 // graphs whose empties have fewer users (every model today: at most 60)
 // bufferize exactly as before.
@@ -33,12 +33,16 @@ namespace sinter {
 
 namespace {
 
-/// The most users one `tensor.empty` keeps (see the file comment).
-constexpr unsigned kMaxEmptyTensorUsers = 64;
-
 struct CPUPrepareBufferizationPass
     : impl::CPUPrepareBufferizationPassBase<CPUPrepareBufferizationPass> {
+  using CPUPrepareBufferizationPassBase::CPUPrepareBufferizationPassBase;
+
   void runOnOperation() override {
+    if (maxEmptyUsers == 0) {
+      getOperation().emitError(
+          "sinter-cpu-prepare-bufferization: max-empty-users must be positive");
+      return signalPassFailure();
+    }
     splitSharedEmptyTensors();
     auto no = BoolAttr::get(&getContext(), false);
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
@@ -71,13 +75,13 @@ struct CPUPrepareBufferizationPass
   }
 
   /// Splits the users of each `tensor.empty` into runs of at most
-  /// kMaxEmptyTensorUsers in program order; every run after the first gets
+  /// maxEmptyUsers in program order; every run after the first gets
   /// a copy of the empty, placed just before its first user (its ancestor in
   /// the empty's block).
   void splitSharedEmptyTensors() {
     SmallVector<tensor::EmptyOp> shared;
     getOperation().walk([&](tensor::EmptyOp op) {
-      if (!llvm::hasNItemsOrLess(op->getUses(), kMaxEmptyTensorUsers)) {
+      if (!llvm::hasNItemsOrLess(op->getUses(), maxEmptyUsers)) {
         shared.push_back(op);
       }
     });
@@ -92,9 +96,9 @@ struct CPUPrepareBufferizationPass
         return x.first != y.first && x.first->isBeforeInBlock(y.first);
       });
       Value run;
-      for (size_t i = kMaxEmptyTensorUsers; i < uses.size(); ++i) {
+      for (size_t i = maxEmptyUsers; i < uses.size(); ++i) {
         auto [anchor, use] = uses[i];
-        if (i % kMaxEmptyTensorUsers == 0) {
+        if (i % maxEmptyUsers == 0) {
           OpBuilder b(anchor);
           run = b.clone(*op)->getResult(0);
         }
