@@ -97,7 +97,14 @@ def main():
     p.add_argument("--repeat", type=int, default=1,
                    help="compiles per point; the median is shown")
     p.add_argument("--timeout", type=float, default=300)
+    p.add_argument("--emit-graph", nargs=2, metavar=("CASE", "N"),
+                   help="print the graph of CASE (chain or wide) at size N "
+                        "and exit (the lit tests use it)")
     args = p.parse_args()
+    if args.emit_graph:
+        case, n = args.emit_graph
+        sys.stdout.write(CASES[case][0](int(n)))
+        return
 
     compilers = [("time", args.compiler)]
     if args.baseline:
