@@ -13,12 +13,24 @@
 #                           SINTER_BENCH_PYTHON=<python with CUDA torch and jax>
 #                           uses that Python instead of bench/.venv, and installs
 #                           no Debian packages (a provisioned machine).
+#   bench/run.sh --compile-time [ARGS]
+#                           compile time against graph size (1k, 4k, 16k ops:
+#                           a chain, the chain unfused, a wide signature);
+#                           ARGS go to bench/compile_time.py (--baseline OLD,
+#                           --sizes, --repeat, --extra --target=nvptx)
 # Other arguments go to `python -m sinterbench all`, e.g.
 #   bench/run.sh --workloads matmul_1024_f32 --systems sinter xla --threads 1
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SINTER_BUILD_DIR:-$root/build}"
 mode=cpu
+if [ "${1:-}" = --compile-time ]; then
+  shift
+  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  ninja -C "$build" sinter-compile
+  exec /usr/bin/python3 "$root/bench/compile_time.py" \
+    --compiler "$build/bin/sinter-compile" "$@"
+fi
 for arg in "$@"; do
   case "$arg" in
     --smoke) mode=smoke ;;

@@ -245,7 +245,27 @@ def CPUPrepareBufferizationPass
     input's buffer. A returned input, or a value returned twice, is copied
     into a fresh tensor (`bufferization.alloc_tensor() copy(...)`), so each
     result becomes its own output buffer.
+
+    CSE leaves one `tensor.empty` per type, feeding the `outs` of every op of
+    that type; one-shot analysis is cubic in the users of such a value. The
+    users of each `tensor.empty` are split, in program order, into runs of at
+    most `max-empty-users`, each run after the first with its own copy of
+    the empty placed before its first user. Buffer reuse inside a run is
+    kept; a graph whose empties have fewer users is unchanged.
+
+    ```mlir
+    %e = tensor.empty() : tensor<4xf32>      // 3 users, max-empty-users=2
+    %0 = linalg.generic ... outs(%e ...)
+    %1 = linalg.generic ... outs(%e ...)
+    %e2 = tensor.empty() : tensor<4xf32>     // the third user's own
+    %2 = linalg.generic ... outs(%e2 ...)
+    ```
   }];
+  let options = [
+    Option<"maxEmptyUsers", "max-empty-users", "unsigned", "64",
+           "the most users one tensor.empty keeps (bounds the cost of "
+           "one-shot analysis; the models today have at most 60)">,
+  ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 

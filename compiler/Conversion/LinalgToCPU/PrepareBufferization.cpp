@@ -7,6 +7,17 @@
 // buffer-results-to-out-params with hoisted allocations also crashes on a
 // returned argument in MLIR 19).
 //
+// CSE merges every `tensor.empty` of one type into one value, which then
+// feeds the `outs` of every op of that type. One-shot analysis decides each
+// of those ops' in-place question against every other alias of the shared
+// value, which is cubic in its number of users (a chain of 1,000 unfused ops
+// took 75 s to bufferize). Sharing is what lets bufferization reuse buffers
+// (the output's among them), so it is kept, but in runs of at most
+// max-empty-users (64) users in program order, each run with its own
+// `tensor.empty`: the analysis is then linear in the number of ops, and
+// graphs whose empties have fewer users (every model today: at most 60)
+// bufferize exactly as before.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
@@ -24,7 +35,15 @@ namespace {
 
 struct CPUPrepareBufferizationPass
     : impl::CPUPrepareBufferizationPassBase<CPUPrepareBufferizationPass> {
+  using CPUPrepareBufferizationPassBase::CPUPrepareBufferizationPassBase;
+
   void runOnOperation() override {
+    if (maxEmptyUsers == 0) {
+      getOperation().emitError(
+          "sinter-cpu-prepare-bufferization: max-empty-users must be positive");
+      return signalPassFailure();
+    }
+    splitSharedEmptyTensors();
     auto no = BoolAttr::get(&getContext(), false);
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn.isPublic() || fn.isExternal()) {
@@ -52,6 +71,39 @@ struct CPUPrepareBufferizationPass
           }
         }
       });
+    }
+  }
+
+  /// Splits the users of each `tensor.empty` into runs of at most
+  /// maxEmptyUsers in program order; every run after the first gets
+  /// a copy of the empty, placed just before its first user (its ancestor in
+  /// the empty's block).
+  void splitSharedEmptyTensors() {
+    SmallVector<tensor::EmptyOp> shared;
+    getOperation().walk([&](tensor::EmptyOp op) {
+      if (!llvm::hasNItemsOrLess(op->getUses(), maxEmptyUsers)) {
+        shared.push_back(op);
+      }
+    });
+    for (tensor::EmptyOp op : shared) {
+      Block *block = op->getBlock();
+      SmallVector<std::pair<Operation *, OpOperand *>> uses;
+      for (OpOperand &use : op->getUses()) {
+        uses.push_back({block->findAncestorOpInBlock(*use.getOwner()), &use});
+      }
+      // The use list is in no particular order; runs follow the program.
+      llvm::stable_sort(uses, [](const auto &x, const auto &y) {
+        return x.first != y.first && x.first->isBeforeInBlock(y.first);
+      });
+      Value run;
+      for (size_t i = maxEmptyUsers; i < uses.size(); ++i) {
+        auto [anchor, use] = uses[i];
+        if (i % maxEmptyUsers == 0) {
+          OpBuilder b(anchor);
+          run = b.clone(*op)->getResult(0);
+        }
+        use->set(run);
+      }
     }
   }
 };
