@@ -21,6 +21,12 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(compile elf npy)
 
 "$root/scripts/install-deps.sh"
+# libFuzzer and the sanitizer runtimes of clang-19.
+if ! dpkg -s libclang-rt-19-dev >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y --no-install-recommends libclang-rt-19-dev
+fi
 flags="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
 if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
