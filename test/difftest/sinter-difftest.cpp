@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
     uint64_t seed = seedOpt + i;
     Graph graph = generateGraph(seed);
     if (verboseOpt) {
-      llvm::outs() << "seed " << seed << ": " << graph.description << "\n";
+      llvm::errs() << "seed " << seed << ": " << graph.description << "\n";
     }
     for (const std::string &fusion : modesFor(seed)) {
       ++runs;

@@ -207,6 +207,21 @@ TEST_P(EdgeNumericsTest, PowSpecialCases) {
             "");
 }
 
+// Found by sinter-difftest (seed 1123): one query (S = 1) and one key tile
+// (T = 33) fold every loop of the flash nest but the tile products, whose
+// results the outliner dropped (a crash in the verifier).
+TEST_P(EdgeNumericsTest, AttentionWithOneQueryAndOneKeyTile) {
+  for (std::string causal : {"", " causal"}) {
+    std::string mlir = absl::StrReplaceAll(
+        R"(func.func @f(%q: tensor<1x1x1x16xf32>, %k: tensor<1x1x33x16xf32>, %v: tensor<1x1x33x16xf32>, %b: tensor<1x1x1x33xf32>) -> tensor<1x1x1x16xf32> {
+  %r = sinter.attention %q, %k, %v bias(%b : tensor<1x1x1x33xf32>) scale = 0.25CAUSAL : tensor<1x1x1x16xf32>, tensor<1x1x33x16xf32>, tensor<1x1x33x16xf32> -> tensor<1x1x1x16xf32>
+  return %r : tensor<1x1x1x16xf32>
+})",
+        {{"CAUSAL", causal}});
+    EXPECT_EQ(check(mlir, {}, GetParam()), "") << causal;
+  }
+}
+
 // Item 5: the mean of 37 values of 1e38 is 1e38, not inf (the sum
 // overflows); a mean over a leading dimension too.
 TEST_P(EdgeNumericsTest, MeanWhoseSumOverflows) {

@@ -508,7 +508,10 @@ struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
       Value env = fn.getArgument(envIndex);
       SmallVector<Operation *> nests;
       for (Operation &op : fn.getBody().front()) {
-        if (isa<scf::ForOp, scf::ParallelOp>(op)) {
+        // A loop whose results the function reads on (a flash-attention
+        // tile product once its one-iteration tile loops fold away, at
+        // S = 1) stays where it is: a kernel returns nothing.
+        if (isa<scf::ForOp, scf::ParallelOp>(op) && op.use_empty()) {
           nests.push_back(&op);
         }
       }
