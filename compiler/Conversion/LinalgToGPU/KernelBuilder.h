@@ -62,7 +62,8 @@ SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
 /// loading them: a fused matmul epilogue's accumulator.
 SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::GenericOp op,
                             ValueRange ivs, ValueRange outputValues = {},
-                            const llvm::DenseMap<unsigned, Value> &known = {});
+                            const llvm::DenseMap<unsigned, Value> &known =
+                                llvm::DenseMap<unsigned, Value>());
 
 /// Stores `values` into `op`'s outputs at the iteration point `ivs`.
 void storeOutputs(OpBuilder &b, Location loc, linalg::GenericOp op,

@@ -103,10 +103,10 @@ public:
     MemRefType keysType = sharedMemRefType({sh.keys, sh.d}, f32);
     MemRefType valuesType = sharedMemRefType({sh.keys, sh.dv}, f32);
     MemRefType scoresType = sharedMemRefType({sh.keys, sh.rows}, f32);
-    gpu::LaunchOp launch =
-        createLaunch(b, loc, "attention",
-                     {llvm::divideCeil(sh.s, sh.rows), sh.heads, sh.batch},
-                     {sh.rows, 1, 1}, {keysType, valuesType, scoresType});
+    gpu::LaunchOp launch = createLaunch(
+        b, loc, "attention",
+        {int64_t(llvm::divideCeil(sh.s, sh.rows)), sh.heads, sh.batch},
+        {sh.rows, 1, 1}, {keysType, valuesType, scoresType});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     keys = launch.getWorkgroupAttributions()[0];
