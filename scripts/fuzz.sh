@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   default: 60 s each, all targets
 #
 # Targets: compile (parser + verifier + sinter-cpu-pipeline on mutated IR;
-# seeds: test/fuzz/corpus/ir and the lit tests cut at `// -----`), elf (the
+# seeds: test/fuzz/corpus/compile and the lit tests cut at `// -----`), elf (the
 # runtime's artifact check on arbitrary bytes), npy (the .npy reader).
 # Corpora grow in build-fuzz/corpus/<target>; crashes land in
 # build-fuzz/crashes/<target>/ and each must become a regression input in

@@ -5,7 +5,7 @@
 // sinter-cpu-pipeline (fusion, lowering, bufferization, LLVM dialect) with
 // the IR verified after every pass. Every failure must be a diagnostic:
 // a crash, an assertion or a hang is a bug. The seed corpus is the lit
-// tests' inputs (test/fuzz/corpus/ir, split at `// -----`).
+// tests' inputs (test/fuzz/corpus/compile, split at `// -----`).
 //
 //===----------------------------------------------------------------------===//
 
