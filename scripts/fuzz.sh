@@ -16,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-fuzz"
 seconds="${1:-60}"
-shift || true
+[ $# -gt 0 ] && shift
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(compile elf npy)
 
@@ -57,8 +57,13 @@ for t in "${targets[@]}"; do
     seeds+=("$split")
   fi
   echo "== $t: ${seconds}s"
+  # The full log goes to build-fuzz/<target>.log; the summary lines here.
+  status=0
   "$build/bin/sinter-fuzz-$t" -max_total_time="$seconds" -timeout=20 \
     -rss_limit_mb=4096 -artifact_prefix="$crashes/" -print_final_stats=1 \
-    "$corpus" "${seeds[@]}" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::|INFO: seed corpus|==[0-9]+==ERROR|SUMMARY)" || true
-  echo "   corpus: $(ls "$corpus" | wc -l) inputs; crashes: $(ls "$crashes" | wc -l)"
+    "$corpus" "${seeds[@]}" > "$build/$t.log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|stat::new_units_added|INFO: seed corpus|==[0-9]+==ERROR|SUMMARY)" "$build/$t.log"
+  echo "   exit $status; corpus: $(ls "$corpus" | wc -l) inputs; crashes: $(ls "$crashes" | wc -l)"
+  [ "$status" -ne 0 ] && failed=1
 done
+exit "${failed:-0}"
