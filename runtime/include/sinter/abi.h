@@ -220,6 +220,16 @@ static inline uint64_t sinter_abi_xxh64_merge(uint64_t acc, uint64_t lane) {
 
 /* XXH64 with seed 0 (the published algorithm: "abc" hashes to
  * 0x44BC2CF5AD770999). */
+/* XXH64's final avalanche: every input bit reaches every output bit. */
+static inline uint64_t sinter_abi_xxh64_avalanche(uint64_t h) {
+  h ^= h >> 33;
+  h *= SINTER_ABI_XXH_P2;
+  h ^= h >> 29;
+  h *= SINTER_ABI_XXH_P3;
+  h ^= h >> 32;
+  return h;
+}
+
 static inline uint64_t sinter_abi_xxh64(const void *data, size_t n) {
   const unsigned char *p = (const unsigned char *)data;
   const unsigned char *end = p + n;
@@ -260,12 +270,7 @@ static inline uint64_t sinter_abi_xxh64(const void *data, size_t n) {
     h ^= (uint64_t)*p * SINTER_ABI_XXH_P5;
     h = sinter_abi_rotl64(h, 11) * SINTER_ABI_XXH_P1;
   }
-  h ^= h >> 33;
-  h *= SINTER_ABI_XXH_P2;
-  h ^= h >> 29;
-  h *= SINTER_ABI_XXH_P3;
-  h ^= h >> 32;
-  return h;
+  return sinter_abi_xxh64_avalanche(h);
 }
 
 /* The fold of the chunk hashes: start with the total size, fold each
@@ -282,12 +287,7 @@ static inline uint64_t sinter_abi_constants_hash_fold(uint64_t h,
 }
 
 static inline uint64_t sinter_abi_constants_hash_finish(uint64_t h) {
-  h ^= h >> 33;
-  h *= SINTER_ABI_XXH_P2;
-  h ^= h >> 29;
-  h *= SINTER_ABI_XXH_P3;
-  h ^= h >> 32;
-  return h;
+  return sinter_abi_xxh64_avalanche(h);
 }
 
 /* The hash the descriptor's constants_hash records, computed on one thread
