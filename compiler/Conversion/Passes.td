@@ -239,10 +239,14 @@ def CPUPrepareBufferizationPass
   let summary = "Make public functions' inputs read-only and results distinct";
   let description = [{
     Inputs of a compiled model are caller-owned and const: one-shot
-    bufferization must never write into them in place. This pass puts
-    `bufferization.writable = false` on every argument of every public
-    function, so bufferization copies where it would otherwise reuse an
-    input's buffer. A returned input, or a value returned twice, is copied
+    bufferization must never write into them in place. This pass makes
+    each tensor argument of every public function a memref (identity
+    layout), read through a non-writable `bufferization.to_tensor restrict`,
+    so bufferization copies where it would otherwise reuse an input's
+    buffer. (Not `bufferization.writable = false` on the arguments: one-shot
+    bufferization removes that attribute one argument at a time, quadratic
+    in the number of arguments.) A public function that another function
+    calls is an error. A returned input, or a value returned twice, is copied
     into a fresh tensor (`bufferization.alloc_tensor() copy(...)`), so each
     result becomes its own output buffer.
 
@@ -340,7 +344,8 @@ def GPULowerAttentionPass
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
-    "mlir::gpu::GPUDialect", "mlir::math::MathDialect",
+    "mlir::gpu::GPUDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
   ];
 }
