@@ -96,26 +96,45 @@ TEST_P(EdgeNumericsTest, FullyMaskedSoftmaxRows) {
 
 // Item 2: a NaN in the value (and the key) of the last position reaches only
 // the last query row of causal attention; the rows before it stay finite.
-// S = 130 spans three query tiles and several key tiles.
+// S = 130 spans three query tiles and several key tiles. A head dimension of
+// 160 is past the GPU flash kernel's (128), where the GPU computes attention
+// unfused: its P.V product selects hidden keys away too.
 TEST_P(EdgeNumericsTest, CausalAttentionFutureNaNDoesNotLeak) {
-  for (int64_t s : {5, 130}) {
-    std::string t = absl::StrCat("tensor<1x2x", s, "x16xf32>");
+  for (auto [s, d] :
+       {std::pair<int64_t, int64_t>{5, 16}, {130, 16}, {33, 160}}) {
+    std::string t = absl::StrCat("tensor<1x2x", s, "x", d, "xf32>");
     std::string mlir = absl::StrReplaceAll(
         R"(func.func @f(%q: T, %k: T, %v: T) -> T {
   %r = sinter.attention %q, %k, %v scale = 0.25 causal : T, T, T -> T
   return %r : T
 })",
         {{"T", t}});
-    auto last = [s](int64_t i) { return (i / 16) % s == s - 1; };
-    HostTensor q = filled(DType::F32, {1, 2, s, 16},
+    auto last = [s, d](int64_t i) { return (i / d) % s == s - 1; };
+    HostTensor q = filled(DType::F32, {1, 2, s, d},
                           [](int64_t i) { return std::cos(0.3 * i); });
-    HostTensor k = filled(DType::F32, {1, 2, s, 16}, [&](int64_t i) {
-      return last(i) && i % 16 == 3 ? kNaN : std::sin(0.7 * i);
+    HostTensor k = filled(DType::F32, {1, 2, s, d}, [&](int64_t i) {
+      return last(i) && i % d == 3 ? kNaN : std::sin(0.7 * i);
     });
-    HostTensor v = filled(DType::F32, {1, 2, s, 16}, [&](int64_t i) {
+    HostTensor v = filled(DType::F32, {1, 2, s, d}, [&](int64_t i) {
       return last(i) ? (i % 2 ? kNaN : kInf) : std::sin(0.1 * i);
     });
-    EXPECT_EQ(check(mlir, {q, k, v}, GetParam()), "") << "S = " << s;
+    EXPECT_EQ(check(mlir, {q, k, v}, GetParam()), "")
+        << "S = " << s << ", D = " << d;
+  }
+}
+
+// With fewer keys than queries (T < S), the first S - T rows of causal
+// attention see no key and give zeros, in the flash kernels and in the GPU's
+// unfused form for head dimensions above 128.
+TEST_P(EdgeNumericsTest, CausalAttentionRowsThatSeeNoKey) {
+  for (int64_t d : {16, 160}) {
+    std::string mlir = absl::StrReplaceAll(
+        R"(func.func @f(%q: tensor<1x2x12xDxf32>, %k: tensor<1x2x5xDxf32>, %v: tensor<1x2x5xDxf32>) -> tensor<1x2x12xDxf32> {
+  %r = sinter.attention %q, %k, %v scale = 0.25 causal : tensor<1x2x12xDxf32>, tensor<1x2x5xDxf32>, tensor<1x2x5xDxf32> -> tensor<1x2x12xDxf32>
+  return %r : tensor<1x2x12xDxf32>
+})",
+        {{"xD", absl::StrCat("x", d)}});
+    EXPECT_EQ(check(mlir, {}, GetParam()), "") << "D = " << d;
   }
 }
 

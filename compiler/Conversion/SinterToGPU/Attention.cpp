@@ -30,6 +30,8 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -410,6 +412,76 @@ FusionOp headMerge(Value v) {
   return fusion;
 }
 
+/// The P·V product of the unfused form of a causal attention: a contraction
+/// that selects each hidden key (t > s + T - S) away instead of multiplying
+/// its value by p = 0, so a NaN or inf in a future value stays out of the
+/// rows before it, as in the flash kernel. f32 accumulation, like the
+/// matmul it replaces.
+Value causalValueProduct(OpBuilder &b, Location loc, Value probs, Value values,
+                         Type resultElementType) {
+  auto pType = cast<RankedTensorType>(probs.getType());  // [B, H, S, T]
+  auto vType = cast<RankedTensorType>(values.getType()); // [B, H, T, Dv]
+  int64_t s = pType.getDimSize(2), t = pType.getDimSize(3);
+  SmallVector<int64_t> shape{pType.getDimSize(0), pType.getDimSize(1), s,
+                             vType.getDimSize(3)};
+  Type f32 = b.getF32Type();
+  Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(f32));
+  Value acc = b.create<tensor::EmptyOp>(loc, shape, f32);
+  acc = b.create<linalg::FillOp>(loc, zero, acc).getResult(0);
+  MLIRContext *ctx = b.getContext();
+  auto map = [&](ArrayRef<unsigned> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : dims) {
+      exprs.push_back(getAffineDimExpr(d, ctx));
+    }
+    return AffineMap::get(5, 0, exprs, ctx);
+  };
+  auto widen = [&](OpBuilder &nb, Value x) -> Value {
+    return x.getType() == f32 ? x : nb.create<arith::ExtFOp>(loc, f32, x);
+  };
+  using utils::IteratorType;
+  Value product =
+      b.create<linalg::GenericOp>(
+           loc, acc.getType(), ValueRange{probs, values}, ValueRange{acc},
+           ArrayRef<AffineMap>{map({0, 1, 2, 3}), map({0, 1, 3, 4}),
+                               map({0, 1, 2, 4})},
+           ArrayRef<IteratorType>{
+               IteratorType::parallel, IteratorType::parallel,
+               IteratorType::parallel, IteratorType::reduction,
+               IteratorType::parallel},
+           [&](OpBuilder &nb, Location l, ValueRange args) {
+             Value row = nb.create<linalg::IndexOp>(l, 2);
+             Value key = nb.create<linalg::IndexOp>(l, 3);
+             Value limit = nb.create<arith::AddIOp>(
+                 l, row, nb.create<arith::ConstantIndexOp>(l, t - s));
+             Value visible = nb.create<arith::CmpIOp>(
+                 l, arith::CmpIPredicate::sle, key, limit);
+             Value sum = nb.create<arith::AddFOp>(
+                 l, args[2],
+                 nb.create<arith::MulFOp>(l, widen(nb, args[0]),
+                                          widen(nb, args[1])));
+             nb.create<linalg::YieldOp>(
+                 l, ValueRange{
+                        nb.create<arith::SelectOp>(l, visible, sum, args[2])});
+           })
+          .getResult(0);
+  if (resultElementType == f32) {
+    return product;
+  }
+  Value out = b.create<tensor::EmptyOp>(loc, shape, resultElementType);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
+  return b
+      .create<linalg::GenericOp>(
+          loc, out.getType(), ValueRange{product}, ValueRange{out},
+          ArrayRef<AffineMap>{identity, identity},
+          SmallVector<IteratorType>(4, IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(l, ValueRange{nb.create<arith::TruncFOp>(
+                                              l, resultElementType, args[0])});
+          })
+      .getResult(0);
+}
+
 /// An attention outside any fusion (attention fusion not selected) is one
 /// op all the same: it goes into a fusion of its own, to take the kernel.
 void wrapInFusion(AttentionOp att) {
@@ -448,6 +520,7 @@ struct GPULowerAttentionPass
       }
     });
     SmallVector<Operation *> decompose;
+    SmallVector<UnrealizedConversionCastOp> causalFallbacks;
     for (FusionOp fusion : fusions) {
       Block &body = fusion.getBody().front();
       // Splat constants are cloned into fusions; they go back in front.
@@ -484,8 +557,18 @@ struct GPULowerAttentionPass
             << kMaxHeadDim << " (registers) or more than " << kMaxGridYZ
             << " heads or batches (grid) does not fit the GPU flash kernel; "
                "attention is computed unfused";
-        decompose.push_back(att);
         inlineFusion(fusion);
+        decompose.push_back(att);
+        if (att.getCausal()) {
+          // Marks the value that replaces the attention: the decomposition's
+          // P·V matmul, which is then masked.
+          OpBuilder after(att->getContext());
+          after.setInsertionPointAfter(att);
+          auto marker = after.create<UnrealizedConversionCastOp>(
+              att.getLoc(), att.getType(), att.getResult());
+          att.getResult().replaceAllUsesExcept(marker.getResult(0), marker);
+          causalFallbacks.push_back(marker);
+        }
         continue;
       }
       OpBuilder b(fusion);
@@ -550,13 +633,33 @@ struct GPULowerAttentionPass
     }
     if (!decompose.empty()) {
       RewritePatternSet patterns(&getContext());
-      populateDecomposeCompositesPatterns(patterns, {"attention"});
+      // Edge-safe: a query row that sees no key (T < S) gives zeros, as
+      // from the flash kernel, not NaN.
+      populateDecomposeCompositesPatterns(patterns, {"attention"},
+                                          /*edgeSafe=*/true);
       GreedyRewriteConfig config;
       config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
       if (failed(
               applyOpPatternsAndFold(decompose, std::move(patterns), config))) {
         getOperation().emitError("decomposing attention did not converge");
         return signalPassFailure();
+      }
+    }
+    for (UnrealizedConversionCastOp marker : causalFallbacks) {
+      auto product = marker.getOperand(0).getDefiningOp<MatmulOp>();
+      if (!product) {
+        marker.emitError("the decomposed causal attention does not end in "
+                         "its P·V matmul");
+        return signalPassFailure();
+      }
+      OpBuilder b(marker);
+      Value masked = causalValueProduct(
+          b, marker.getLoc(), product.getLhs(), product.getRhs(),
+          cast<RankedTensorType>(marker.getType(0)).getElementType());
+      marker.getResult(0).replaceAllUsesWith(masked);
+      marker.erase();
+      if (product->use_empty()) {
+        product.erase();
       }
     }
   }

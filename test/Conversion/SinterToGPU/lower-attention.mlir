@@ -34,6 +34,32 @@ func.func @wide_heads(%q: tensor<1x1x8x160xf32>, %k: tensor<1x1x8x160xf32>, %v: 
 
 // -----
 
+// Causal and unfused: the P.V product selects each hidden key (t > s + T - S)
+// away rather than multiplying its value by p = 0, so a NaN or inf in a
+// future value cannot reach the rows before it. bf16 accumulates in f32.
+// CHECK-LABEL: func.func @wide_heads_causal
+// CHECK-NOT: gpu.launch
+// CHECK: sinter.select
+// CHECK-NOT: sinter.matmul %{{.*}}, %{{.*}} :
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<1x1x8x160xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%{{.*}}, %arg2 : tensor<1x1x8x12xbf16>, tensor<1x1x12x160xbf16>) outs(%[[ACC]] : tensor<1x1x8x160xf32>)
+// CHECK: %[[ROW:.*]] = linalg.index 2
+// CHECK: %[[KEY:.*]] = linalg.index 3
+// CHECK: %[[LIMIT:.*]] = arith.addi %[[ROW]], %c4
+// CHECK: %[[SEEN:.*]] = arith.cmpi sle, %[[KEY]], %[[LIMIT]]
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK: arith.select %[[SEEN]], %[[SUM]], %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK-NOT: sinter.matmul
+func.func @wide_heads_causal(%q: tensor<1x1x8x160xbf16>, %k: tensor<1x1x12x160xbf16>, %v: tensor<1x1x12x160xbf16>) -> tensor<1x1x8x160xbf16> {
+  // expected-remark @+1 {{does not fit the GPU flash kernel}}
+  %o = sinter.attention %q, %k, %v scale = 1.250000e-01 causal : tensor<1x1x8x160xbf16>, tensor<1x1x12x160xbf16>, tensor<1x1x12x160xbf16> -> tensor<1x1x8x160xbf16>
+  return %o : tensor<1x1x8x160xbf16>
+}
+
+// -----
+
 // Heads split from [B, S, H * D] (reshape, transpose) and merged back are
 // indexed by the kernel: no transpose kernels, and the output is written
 // straight into [B, S, H * D].
