@@ -44,7 +44,8 @@ def DecomposeCompositesPass : Pass<"sinter-decompose-composites", "mlir::func::F
     `max(sum, 1)`, so that row gives zeros (softmax) or -inf (log_softmax,
     logsumexp); layer_norm scales its row by a power of two where squares
     would overflow (or, with epsilon < 2^-100, underflow) and centers it as
-    `(x - K) - mean(x - K)` with K the row max, so a constant row gives
+    `(x - K) - mean(x - K)` with K the row mean as first computed (its
+    rounding measured and taken out), so a constant row gives
     exactly beta and the centering error is relative to the row's range;
     rms_norm scales the same way. These forms are not recognised back.
   }];

@@ -88,18 +88,17 @@ func.func @logsumexp(%x: tensor<4x8xf32>) -> tensor<8xf32> {
 // CHECK: sinter.broadcast_in_dim %{{.*}}, dims = [1, 2] : (tensor<4x8xf32>) -> tensor<2x4x8xf32>
 // CHECK: sinter.convert %{{.*}} : tensor<2x4x8xf32> -> tensor<2x4x8xbf16>
 // CHECK-NOT: sinter.layer_norm
-// Edge-safe: scaled by a power of two picked from max |x|, shifted by the
-// row max, centered without forming the mean.
+// Edge-safe: scaled by a power of two picked from mean |x|, shifted by the
+// row mean as first computed, centered again by the mean of the shifted row.
 // SAFE-LABEL: func.func @layer_norm_bf16
 // SAFE: %[[X:.*]] = sinter.convert %{{.*}} : tensor<2x4x8xbf16> -> tensor<2x4x8xf32>
-// SAFE: %[[MAX:.*]] = sinter.reduce max %[[X]], dims = [1, 2]
-// SAFE: %[[MIN:.*]] = sinter.reduce min %[[X]], dims = [1, 2]
-// SAFE: %[[NMIN:.*]] = sinter.neg %[[MIN]]
-// SAFE: %[[A:.*]] = sinter.max %[[MAX]], %[[NMIN]]
+// SAFE: %[[ABS:.*]] = sinter.abs %[[X]]
+// SAFE: %[[A:.*]] = sinter.reduce mean %[[ABS]], dims = [1, 2]
 // SAFE: %[[BIG:.*]] = sinter.compare ge, %[[A]], %{{.*}}
 // SAFE: %[[R:.*]] = sinter.select %[[BIG]], %{{.*}}, %{{.*}}
 // SAFE: %[[Z:.*]] = sinter.mul %[[X]], %{{.*}}
-// SAFE: %[[K:.*]] = sinter.mul %[[MAX]], %[[R]]
+// SAFE: %[[MEAN:.*]] = sinter.reduce mean %[[X]], dims = [1, 2]
+// SAFE: %[[K:.*]] = sinter.mul %[[MEAN]], %[[R]]
 // SAFE: %[[D:.*]] = sinter.sub %[[Z]], %{{.*}}
 // SAFE: %[[OFF:.*]] = sinter.reduce mean %[[D]], dims = [1, 2]
 // SAFE: %[[C:.*]] = sinter.sub %[[D]], %{{.*}}
@@ -119,11 +118,11 @@ func.func @layer_norm_bf16(%x: tensor<2x4x8xbf16>, %g: tensor<4x8xbf16>) -> tens
 // CHECK: sinter.reduce mean %[[SQ]], dims = [1]
 // CHECK: sinter.rsqrt
 // CHECK-NOT: sinter.rms_norm
-// Edge-safe: the scale comes from max |x|; epsilon 1e-6 >= 2^-100 needs
+// Edge-safe: the scale comes from mean |x|; epsilon 1e-6 >= 2^-100 needs
 // no upward rung. epsilon * r^2 stays at least 2^-126.
 // SAFE-LABEL: func.func @rms_norm
 // SAFE: %[[ABS:.*]] = sinter.abs %[[X:.*]] : tensor<4x8xf32>
-// SAFE: %[[A:.*]] = sinter.reduce max %[[ABS]], dims = [1]
+// SAFE: %[[A:.*]] = sinter.reduce mean %[[ABS]], dims = [1]
 // SAFE: %[[BIG:.*]] = sinter.compare ge, %[[A]], %{{.*}}
 // SAFE-NOT: sinter.compare lt
 // SAFE: %[[R:.*]] = sinter.select %[[BIG]]

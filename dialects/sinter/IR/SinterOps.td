@@ -544,9 +544,10 @@ def Sinter_LayerNormOp : Sinter_Op<"layer_norm",
 
     Numerics: compiled code scales the row by a power of two (exact) where
     its squares would overflow (or, with `epsilon < 2^-100`, underflow),
-    centers it as `(x - K) - mean(x - K)` with `K` the row's maximum, then
-    takes the variance in a second pass over the centered row. A constant row
-    gives exactly `beta` (for `epsilon > 0`); the centering error is about
+    centers it as `(x - K) - mean(x - K)` with `K` the row's mean as first
+    computed, then takes the variance in a second pass over the centered
+    row. A constant row (of up to about 16k elements) gives exactly `beta`
+    (for `epsilon > 0`); the centering error is about
     `n * 2^-24` times the row's range (max - min), not its magnitude, so
     the output's error is about `n * 2^-24 * range / sqrt(var + epsilon)`
     plus a few ulps; no finite row overflows.
