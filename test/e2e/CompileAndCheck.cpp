@@ -7,8 +7,7 @@
 #include "compiler/Pipelines/GPUPipeline.h"
 #include "compiler/Reference/TensorBytes.h"
 #include "compiler/Reference/Tolerance.h"
-#include "compiler/Target/CPU/CPUCompiler.h"
-#include "compiler/Target/GPU/GPUCompiler.h"
+#include "compiler/Target/Compiler.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
@@ -129,18 +128,15 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   if (!s.ok()) {
     return "runtime: " + s.toString();
   }
-  cpu::CompileOptions compileOptions;
-  compileOptions.target.cpu = options.cpu;
+  target::CompileOptions compileOptions;
+  compileOptions.cpu.cpu = options.cpu;
   compileOptions.fusion = options.fusion;
-  absl::StatusOr<cpu::CompileResult> compiled;
   if (cuda) {
+    compileOptions.target = target::Target::NVPTX;
     compileOptions.gpuArch = runtime.deviceInfo().arch;
-    compiled = gpu::compileModule(module, compileOptions,
-                                  cpu::EmitKind::SharedObject, soPath);
-  } else {
-    compiled = cpu::compileModule(module, compileOptions,
-                                  cpu::EmitKind::SharedObject, soPath);
   }
+  absl::StatusOr<target::CompileResult> compiled = compileModule(
+      module, compileOptions, target::EmitKind::SharedObject, soPath);
   if (!compiled.ok()) {
     return absl::StrCat("compile: ", compiled.status().message(), "\n",
                         diagnostics);

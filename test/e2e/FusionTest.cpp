@@ -9,7 +9,7 @@
 
 #include "test/e2e/CompileAndCheck.h"
 
-#include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Target/Compiler.h"
 #include "compiler/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
@@ -109,10 +109,10 @@ uint64_t workspaceOf(const std::string &text, const std::string &fusion,
   int fd;
   EXPECT_FALSE(llvm::sys::fs::createTemporaryFile("sinter-ws", "so", fd, path));
   ::close(fd);
-  cpu::CompileOptions options;
+  target::CompileOptions options;
   options.fusion = fusion;
-  absl::StatusOr<cpu::CompileResult> compiled =
-      cpu::compileModule(*module, options, cpu::EmitKind::SharedObject, path);
+  absl::StatusOr<target::CompileResult> compiled =
+      compileModule(*module, options, target::EmitKind::SharedObject, path);
   llvm::sys::fs::remove(path);
   EXPECT_TRUE(compiled.ok()) << compiled.status();
   return compiled.ok() ? compiled->info.workspaceBytes : 0;

@@ -5,7 +5,7 @@
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Pipelines/CPUPipeline.h"
 #include "compiler/Pipelines/GPUPipeline.h"
-#include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Target/Common/CompileFront.h"
 #include "compiler/Target/GPU/GPUCompiler.h"
 #include "sinter/abi.h"
 
@@ -324,11 +324,12 @@ struct AlignedBuffer {
 std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
                        const std::vector<std::vector<uint8_t>> &inputs,
                        std::vector<std::vector<uint8_t>> &outputs) {
-  absl::StatusOr<func::FuncOp> entry = cpu::selectEntry(module, "");
+  absl::StatusOr<func::FuncOp> entry = target::selectEntry(module, "");
   if (!entry.ok()) {
     return std::string(entry.status().message());
   }
-  FailureOr<cpu::ModelSignature> signature = cpu::getModelSignature(*entry);
+  FailureOr<target::ModelSignature> signature =
+      target::getModelSignature(*entry);
   if (failed(signature)) {
     return "the entry's signature cannot be compiled";
   }
@@ -340,7 +341,7 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
     return "sinter-gpu-kernels failed";
   }
   auto host = module.lookupSymbol<func::FuncOp>(signature->entry);
-  absl::StatusOr<std::vector<cpu::GPULaunch>> launches =
+  absl::StatusOr<std::vector<target::GPULaunch>> launches =
       gpu::readLaunches(host, *signature);
   if (!launches.ok()) {
     return std::string(launches.status().message());
@@ -372,8 +373,8 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
   if (!m) {
     return "translating the kernels to LLVM IR failed";
   }
-  absl::StatusOr<cpu::ResolvedTarget> target =
-      cpu::resolveTarget(cpu::TargetOptions());
+  absl::StatusOr<target::ResolvedTarget> target =
+      target::resolveTarget(target::TargetOptions());
   if (!target.ok()) {
     return std::string(target.status().message());
   }
@@ -420,12 +421,13 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
     ib.CreateCall(impl, values);
     ib.CreateRetVoid();
   }
-  if (absl::Status s = cpu::optimizeForCPU(*m, *target); !s.ok()) {
+  if (absl::Status s = target::optimizeForCPU(*m, *target); !s.ok()) {
     return std::string(s.message());
   }
   TempDir dir;
   std::string soPath = (dir.path + "/kernels.so").str();
-  if (absl::Status s = cpu::writeSharedObject(*m, *target, soPath); !s.ok()) {
+  if (absl::Status s = target::writeSharedObject(*m, *target, soPath);
+      !s.ok()) {
     return std::string(s.message());
   }
   void *library = dlopen(soPath.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -444,7 +446,7 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
     std::memcpy(in.back()->data, inputs[i].data(), inputs[i].size());
   }
   outputs.clear();
-  for (const cpu::TensorSignature &t : signature->outputs) {
+  for (const target::TensorSignature &t : signature->outputs) {
     int64_t elements = 1;
     for (int64_t d : t.shape) {
       elements *= d;
@@ -461,14 +463,14 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
   Emulator emulator;
   Emulator::active = &emulator;
   for (size_t l = 0; l < launches->size(); ++l) {
-    const cpu::GPULaunch &launch = (*launches)[l];
+    const target::GPULaunch &launch = (*launches)[l];
     auto fn = reinterpret_cast<KernelFn>(
         dlsym(library, (launch.kernel + "_emu").c_str()));
     if (!fn) {
       return "no kernel " + launch.kernel;
     }
     std::vector<void *> args;
-    for (const cpu::GPUKernelArg &a : launch.args) {
+    for (const target::GPUKernelArg &a : launch.args) {
       uint8_t *base = a.kind == SINTER_ABI_GPU_ARG_INPUT    ? in[a.index]->data
                       : a.kind == SINTER_ABI_GPU_ARG_OUTPUT ? out[a.index]->data
                       : a.kind == SINTER_ABI_GPU_ARG_WORKSPACE

@@ -10,7 +10,7 @@
 #include "frontend/models/Models.h"
 #include "test/e2e/CompileAndCheck.h"
 
-#include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Target/Compiler.h"
 #include "sinter/runtime.hpp"
 #include "llvm/Support/FileSystem.h"
 
@@ -154,8 +154,8 @@ TEST(ModelThreads, FourThreadsHundredRunsIdentical) {
   llvm::SmallString<128> dir;
   ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sinter-threads", dir));
   std::string so = (dir + "/gpt.so").str();
-  auto compiled = cpu::compileModule(**module, cpu::CompileOptions{},
-                                     cpu::EmitKind::SharedObject, so);
+  auto compiled = compileModule(**module, target::CompileOptions{},
+                                target::EmitKind::SharedObject, so);
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   rt::Runtime runtime;
   ASSERT_TRUE(rt::Runtime::create(2, &runtime).ok());

@@ -12,6 +12,7 @@
 #include "frontend/models/Models.h"
 #include "test/e2e/CompileAndCheck.h"
 
+#include "compiler/Target/Compiler.h"
 #include "compiler/Target/GPU/GPUCompiler.h"
 #include "sinter/runtime.h"
 #include "llvm/Support/FileSystem.h"
@@ -114,12 +115,13 @@ TEST_P(PtxTest, PtxasAcceptsTheModel) {
   ASSERT_TRUE(module.ok()) << module.status();
   llvm::SmallString<128> path;
   ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("sinter-ptx", "so", path));
-  cpu::CompileOptions options;
+  target::CompileOptions options;
+  options.target = target::Target::NVPTX;
   options.fusion = p.fusion;
   options.gpuArch = p.arch;
   options.ptxas = ptxas;
-  absl::StatusOr<cpu::CompileResult> result =
-      gpu::compileModule(**module, options, cpu::EmitKind::SharedObject, path);
+  absl::StatusOr<target::CompileResult> result =
+      compileModule(**module, options, target::EmitKind::SharedObject, path);
   ASSERT_TRUE(result.ok()) << result.status();
 
   // The artifact's descriptor passes the runtime's validation.

@@ -15,8 +15,7 @@
 
 #include "compiler/Pipelines/CPUPipeline.h"
 #include "compiler/Pipelines/GPUPipeline.h"
-#include "compiler/Target/CPU/CPUCompiler.h"
-#include "compiler/Target/GPU/GPUCompiler.h"
+#include "compiler/Target/Compiler.h"
 #include "compiler/Transforms/FusionLog.h"
 #include "tools/common/GuardedParse.h"
 
@@ -42,20 +41,20 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
 static cl::opt<std::string> outputFile("o", cl::desc("output file"),
                                        cl::value_desc("path"), cl::Required,
                                        cl::cat(category));
-enum class Emit { SharedObject, Object, Mlir, Llvm, Asm, Dot, Ptx };
-static cl::opt<Emit>
-    emit("emit", cl::desc("what to write"), cl::init(Emit::SharedObject),
-         cl::values(clEnumValN(Emit::SharedObject, "so",
+using target::EmitKind;
+static cl::opt<EmitKind>
+    emit("emit", cl::desc("what to write"), cl::init(EmitKind::SharedObject),
+         cl::values(clEnumValN(EmitKind::SharedObject, "so",
                                "a shared object for sinter-run / the runtime"),
-                    clEnumValN(Emit::Object, "obj",
+                    clEnumValN(EmitKind::Object, "obj",
                                "an object to link into an application"),
-                    clEnumValN(Emit::Mlir, "mlir",
+                    clEnumValN(EmitKind::Mlir, "mlir",
                                "stop after the MLIR pipeline (LLVM dialect)"),
-                    clEnumValN(Emit::Llvm, "llvm", "optimized LLVM IR"),
-                    clEnumValN(Emit::Asm, "asm", "assembly"),
-                    clEnumValN(Emit::Dot, "dot",
+                    clEnumValN(EmitKind::Llvm, "llvm", "optimized LLVM IR"),
+                    clEnumValN(EmitKind::Asm, "asm", "assembly"),
+                    clEnumValN(EmitKind::Dot, "dot",
                                "the graph after fusion, for Graphviz"),
-                    clEnumValN(Emit::Ptx, "ptx",
+                    clEnumValN(EmitKind::Ptx, "ptx",
                                "the GPU module's PTX (--target=nvptx)")),
          cl::cat(category));
 static cl::opt<std::string>
@@ -69,14 +68,13 @@ static cl::opt<std::string>
                  cl::desc("C symbol prefix of the artifact's functions "
                           "(default: the entry function's name)"),
                  cl::cat(category));
-enum class Target { Cpu, Nvptx };
-static cl::opt<Target>
-    target("target", cl::desc("where the model runs"), cl::init(Target::Cpu),
-           cl::values(clEnumValN(Target::Cpu, "cpu", "x86-64 CPUs (default)"),
-                      clEnumValN(Target::Nvptx, "nvptx",
-                                 "NVIDIA GPUs: PTX, and a cubin when ptxas is "
-                                 "installed")),
-           cl::cat(category));
+static cl::opt<target::Target> targetKind(
+    "target", cl::desc("where the model runs"), cl::init(target::Target::CPU),
+    cl::values(clEnumValN(target::Target::CPU, "cpu", "x86-64 CPUs (default)"),
+               clEnumValN(target::Target::NVPTX, "nvptx",
+                          "NVIDIA GPUs: PTX, and a cubin when ptxas is "
+                          "installed")),
+    cl::cat(category));
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("GPU architecture: sm_80, sm_86, sm_89, "
@@ -141,7 +139,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Sinter ahead-of-time compiler for CPUs and "
                               "NVIDIA GPUs\n");
-  if (!headerFile.empty() && emit != Emit::Object) {
+  if (!headerFile.empty() && emit != EmitKind::Object) {
     return fail("--header needs --emit=obj");
   }
   // Parsing, verifying and printing deeply nested IR recurse.
@@ -174,10 +172,11 @@ static int compile() {
   if (!module) {
     return fail("cannot parse " + inputFile);
   }
-  cpu::CompileOptions options;
-  options.target.cpu = cpuName;
-  options.target.features = mattr;
-  options.target.optLevel = optLevel;
+  target::CompileOptions options;
+  options.target = targetKind;
+  options.cpu.cpu = cpuName;
+  options.cpu.features = mattr;
+  options.cpu.optLevel = optLevel;
   options.entry = entryName;
   options.prefix = symbolPrefix;
   options.minParallelWork = minParallelWork.getValue();
@@ -191,36 +190,8 @@ static int compile() {
   if (report == Report::Fusion) {
     options.fusionLog = &fusionLog;
   }
-  cpu::EmitKind kind = cpu::EmitKind::SharedObject;
-  switch (emit) {
-  case Emit::SharedObject:
-    kind = cpu::EmitKind::SharedObject;
-    break;
-  case Emit::Object:
-    kind = cpu::EmitKind::Object;
-    break;
-  case Emit::Mlir:
-    kind = cpu::EmitKind::Mlir;
-    break;
-  case Emit::Llvm:
-    kind = cpu::EmitKind::Llvm;
-    break;
-  case Emit::Asm:
-    kind = cpu::EmitKind::Asm;
-    break;
-  case Emit::Dot:
-    kind = cpu::EmitKind::Dot;
-    break;
-  case Emit::Ptx:
-    kind = cpu::EmitKind::Ptx;
-    break;
-  }
-  absl::StatusOr<cpu::CompileResult> result =
-      target == Target::Nvptx
-          ? gpu::compileModule(*module, options, kind, outputFile, headerFile,
-                               inputFile)
-          : cpu::compileModule(*module, options, kind, outputFile, headerFile,
-                               inputFile);
+  absl::StatusOr<target::CompileResult> result =
+      compileModule(*module, options, emit, outputFile, headerFile, inputFile);
   if (!result.ok()) {
     return fail(std::string(result.status().message()));
   }

@@ -13,7 +13,7 @@
 
 #include "compiler/Pipelines/CPUPipeline.h"
 #include "compiler/Reference/TensorBytes.h"
-#include "compiler/Target/CPU/CPUCompiler.h"
+#include "compiler/Target/Compiler.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "sinter/runtime.hpp"
 #include "tools/sinter-run/Npy.h"
@@ -98,10 +98,10 @@ absl::StatusOr<std::vector<HostTensor>>
 compileAndRun(ModuleOp module, const std::vector<HostTensor> &inputs,
               const std::vector<HostTensor> &likeOutputs,
               const std::string &soPath) {
-  cpu::CompileOptions options;
+  target::CompileOptions options;
   options.fusion = "none";
-  absl::StatusOr<cpu::CompileResult> compiled =
-      cpu::compileModule(module, options, cpu::EmitKind::SharedObject, soPath);
+  absl::StatusOr<target::CompileResult> compiled =
+      compileModule(module, options, target::EmitKind::SharedObject, soPath);
   if (!compiled.ok()) {
     return compiled.status();
   }

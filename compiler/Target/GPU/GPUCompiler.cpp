@@ -25,6 +25,8 @@
 
 namespace sinter::gpu {
 
+using namespace target;
+
 bool isSupportedArch(llvm::StringRef arch) {
   return arch == "sm_80" || arch == "sm_86" || arch == "sm_89" ||
          arch == "sm_90";
@@ -89,10 +91,10 @@ assemblePtx(llvm::StringRef ptx, llvm::StringRef arch, llvm::StringRef ptxas) {
   return (*cubin)->getBuffer().str();
 }
 
-absl::StatusOr<std::vector<cpu::GPULaunch>>
-readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
+absl::StatusOr<std::vector<GPULaunch>> readLaunches(func::FuncOp host,
+                                                    const ModelSignature &sig) {
   size_t inputs = sig.inputs.size(), outputs = sig.outputs.size();
-  std::vector<cpu::GPULaunch> launches;
+  std::vector<GPULaunch> launches;
   for (Operation &op : host.getBody().front()) {
     if (isa<arith::ConstantOp, func::ReturnOp>(op)) {
       continue;
@@ -103,7 +105,7 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
           absl::StrCat("host code is left after outlining: '",
                        op.getName().getStringRef().str(), "'"));
     }
-    cpu::GPULaunch l;
+    GPULaunch l;
     l.kernel = launch.getKernelName().str();
     auto sizes = [&](::mlir::gpu::KernelDim3 d,
                      std::array<uint32_t, 3> &out) -> absl::Status {
@@ -138,7 +140,7 @@ readLaunches(func::FuncOp host, const cpu::ModelSignature &sig) {
             "a kernel operand is not one of the entry's buffers");
       }
       size_t i = arg.getArgNumber();
-      cpu::GPUKernelArg a;
+      GPUKernelArg a;
       if (i < inputs) {
         a = {SINTER_ABI_GPU_ARG_INPUT, uint32_t(i), 0};
       } else if (i < inputs + outputs) {
@@ -222,19 +224,15 @@ std::string readPtx(ModuleOp module, llvm::StringRef arch) {
 
 } // namespace
 
-absl::StatusOr<cpu::CompileResult>
-compileModule(ModuleOp module, const cpu::CompileOptions &options,
-              cpu::EmitKind emit, llvm::StringRef outputPath,
-              llvm::StringRef headerPath, llvm::StringRef sourceName) {
-  using cpu::EmitKind;
+absl::Status checkOptions(const CompileOptions &options, EmitKind emit,
+                          llvm::StringRef headerPath) {
   if (!isSupportedArch(options.gpuArch)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unsupported GPU architecture '", options.gpuArch,
                      "'; supported: sm_80, sm_86, sm_89, sm_90"));
   }
   if (emit == EmitKind::Dot) {
-    return cpu::compileModule(module, options, emit, outputPath, headerPath,
-                              sourceName);
+    return absl::OkStatus();
   }
   if (!headerPath.empty()) {
     return absl::InvalidArgumentError(
@@ -244,23 +242,17 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
     return absl::InvalidArgumentError(
         "for a GPU target, --emit is so, obj, mlir, ptx or dot");
   }
-  if (failed(verify(module))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(sourceName.str(), " does not verify"));
-  }
-  absl::StatusOr<func::FuncOp> entry = cpu::selectEntry(module, options.entry);
-  if (!entry.ok()) {
-    return entry.status();
-  }
-  FailureOr<cpu::ModelSignature> signature = cpu::getModelSignature(*entry);
-  if (failed(signature)) {
-    return absl::InvalidArgumentError(
-        "the entry function's signature cannot be compiled");
-  }
+  return absl::OkStatus();
+}
 
+absl::StatusOr<CompileResult> compile(ModuleOp module,
+                                      const CompileFront &front,
+                                      const CompileOptions &options,
+                                      EmitKind emit, llvm::StringRef outputPath,
+                                      llvm::StringRef sourceName) {
   MLIRContext *ctx = module.getContext();
   PassManager pm(ctx);
-  cpu::instrument(pm, options);
+  instrument(pm, options);
   GPUPipelineOptions pipeline;
   pipeline.fusion = options.fusion;
   pipeline.fusionLog = options.fusionLog;
@@ -272,21 +264,20 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
         absl::StrCat("lowering ", sourceName.str(), " for the GPU failed"));
   }
 
-  cpu::CompileResult result;
-  result.signature = *signature;
-  result.prefix = cpu::toCIdentifier(options.prefix.empty() ? signature->entry
-                                                            : options.prefix);
-  auto host = module.lookupSymbol<func::FuncOp>(signature->entry);
+  CompileResult result;
+  result.signature = front.signature;
+  result.prefix = front.prefix;
+  auto host = module.lookupSymbol<func::FuncOp>(front.signature.entry);
   auto ws = host ? host->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr)
                  : IntegerAttr();
   if (!ws) {
     return absl::InternalError("the lowered entry has no workspace plan");
   }
-  cpu::GPUProgram program;
+  GPUProgram program;
   program.arch = options.gpuArch;
   program.ptx = readPtx(module, options.gpuArch);
-  absl::StatusOr<std::vector<cpu::GPULaunch>> launches =
-      readLaunches(host, *signature);
+  absl::StatusOr<std::vector<GPULaunch>> launches =
+      readLaunches(host, front.signature);
   if (!launches.ok()) {
     return launches.status();
   }
@@ -329,23 +320,23 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
   }
 
   // The host side is data only, for any x86-64 CPU.
-  cpu::TargetOptions hostOptions;
+  TargetOptions hostOptions;
   hostOptions.cpu = "x86-64";
-  absl::StatusOr<cpu::ResolvedTarget> hostTarget =
-      cpu::resolveTarget(hostOptions);
+  absl::StatusOr<ResolvedTarget> hostTarget = resolveTarget(hostOptions);
   if (!hostTarget.ok()) {
     return hostTarget.status();
   }
   llvm::LLVMContext llvmContext;
-  auto llvmModule = cpu::buildGPUArtifactModule(
-      *signature, program, ws.getInt(), *hostTarget, llvmContext, result.prefix,
+  auto llvmModule = buildGPUArtifactModule(
+      front.signature, program, ws.getInt(), *hostTarget, llvmContext,
+      result.prefix,
       /*exportRuntimeSymbol=*/emit == EmitKind::SharedObject, result.info);
   if (!llvmModule.ok()) {
     return llvmModule.status();
   }
   if (emit == EmitKind::Object) {
-    absl::Status s = cpu::emitMachineCode(**llvmModule, *hostTarget,
-                                          /*assembly=*/false, output->os());
+    absl::Status s = emitMachineCode(**llvmModule, *hostTarget,
+                                     /*assembly=*/false, output->os());
     if (!s.ok()) {
       return s;
     }
@@ -353,8 +344,7 @@ compileModule(ModuleOp module, const cpu::CompileOptions &options,
     return result;
   }
   output->os().flush();
-  absl::Status s =
-      cpu::writeSharedObject(**llvmModule, *hostTarget, outputPath);
+  absl::Status s = writeSharedObject(**llvmModule, *hostTarget, outputPath);
   if (!s.ok()) {
     return s;
   }

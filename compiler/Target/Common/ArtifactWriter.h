@@ -1,16 +1,17 @@
-//===- ArtifactWriter.h - LLVM IR, objects, shared objects, headers -*- C++
-//-*-===//
+//===- ArtifactWriter.h - Descriptors, objects, shared objects, headers -===//
 //
-// The last step of the CPU path: the lowered module is translated to LLVM IR,
-// given the ABI entry point and the model descriptor of
-// runtime/include/sinter/abi.h (the compiler's mirror of the runtime's ABI,
-// like IREE's LibraryBuilder), optimized for the target CPU and emitted as an
-// object, a shared object, assembly, or a C header for embedding.
+// The last step of every target: the host side of an artifact, as LLVM IR
+// with the model descriptor of runtime/include/sinter/abi.h (the compiler's
+// mirror of the runtime's ABI, like IREE's LibraryBuilder), emitted for the
+// host CPU as an object, a shared object or assembly, and a C header for
+// embedding. A CPU artifact's host side is the lowered module itself, given
+// the ABI entry point and optimized for the target CPU; a GPU artifact's is
+// data only (the descriptor, the PTX and cubin, the launch table).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SINTER_COMPILER_TARGET_CPU_ARTIFACTWRITER_H
-#define SINTER_COMPILER_TARGET_CPU_ARTIFACTWRITER_H
+#ifndef SINTER_COMPILER_TARGET_COMMON_ARTIFACTWRITER_H
+#define SINTER_COMPILER_TARGET_COMMON_ARTIFACTWRITER_H
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,7 +29,7 @@
 #include <string>
 #include <vector>
 
-namespace sinter::cpu {
+namespace sinter::target {
 
 /// One input or output as the ABI describes it.
 struct TensorSignature {
@@ -140,6 +141,6 @@ std::string generateHeader(const ModelSignature &signature,
 /// A C identifier made from `name` (model names become symbol prefixes).
 std::string toCIdentifier(llvm::StringRef name);
 
-} // namespace sinter::cpu
+} // namespace sinter::target
 
-#endif // SINTER_COMPILER_TARGET_CPU_ARTIFACTWRITER_H
+#endif // SINTER_COMPILER_TARGET_COMMON_ARTIFACTWRITER_H

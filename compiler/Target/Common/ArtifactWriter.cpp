@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/Target/CPU/ArtifactWriter.h"
+#include "compiler/Target/Common/ArtifactWriter.h"
 
 #include "compiler/Conversion/Passes.h"
 #include "runtime/include/sinter/abi.h"
@@ -33,7 +33,7 @@
 
 #include <set>
 
-namespace sinter::cpu {
+namespace sinter::target {
 
 //===----------------------------------------------------------------------===//
 // Signature
@@ -1138,4 +1138,4 @@ std::string generateHeader(const ModelSignature &sig, llvm::StringRef prefix,
   return h;
 }
 
-} // namespace sinter::cpu
+} // namespace sinter::target
