@@ -34,8 +34,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -49,25 +49,21 @@ namespace sinter {
 
 void buildFusionPipeline(OpPassManager &pm,
                          const FusionPipelineOptions &options) {
-  std::string kinds = options.fusion;
-  if (kinds == "none") {
-    return;
+  std::string error;
+  FailureOr<FusionKinds> kinds = FusionKinds::parse(options.fusion, error);
+  if (succeeded(kinds) && kinds->empty()) {
+    return; // none: not even composite recognition
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   buildRecognizeCompositesPipeline(pm);
   FormFusionsPassOptions form;
-  std::vector<std::string> enabled; // copied by the pass
-  if (kinds != "all") {
-    SmallVector<StringRef> list;
-    StringRef(kinds).split(list, ',', -1, /*KeepEmpty=*/false);
-    for (StringRef k : list) {
-      enabled.push_back(k.trim().str());
-    }
-    if (enabled.empty()) {
-      enabled.push_back(kinds); // rejected by the pass with its name
-    }
-    form.kinds = enabled;
+  // A kind that does not parse goes to the pass, which reports it.
+  std::string selected =
+      succeeded(kinds) ? kinds->str() : options.fusion.getValue();
+  std::vector<std::string> list{selected}; // the options hold an ArrayRef
+  if (selected != "all") {
+    form.kinds = list;
   }
   pm.addPass(createFormFusionsPass(form, options.log));
 }

@@ -16,6 +16,7 @@
 #ifndef SINTER_COMPILER_PIPELINES_CPUPIPELINE_H
 #define SINTER_COMPILER_PIPELINES_CPUPIPELINE_H
 
+#include "compiler/Transforms/FusionKinds.h"
 #include "dialects/sinter/IR/MLIR.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -30,22 +31,18 @@ struct FusionLog;
 
 struct FusionPipelineOptions
     : public PassPipelineOptions<FusionPipelineOptions> {
-  Option<std::string> fusion{
-      *this, "fusion",
-      llvm::cl::desc("fusion kinds: all, none, or a comma-separated list of "
-                     "loop, reduction, epilogue, attention, sibling"),
-      llvm::cl::init("all")};
+  Option<std::string> fusion{*this, "fusion",
+                             llvm::cl::desc(FusionKinds::help()),
+                             llvm::cl::init("all")};
   /// Where sinter-form-fusions records its decisions (not a pipeline
   /// option: set from C++ by sinter-compile --report=fusion).
   FusionLog *log = nullptr;
 };
 
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  Option<std::string> fusion{
-      *this, "fusion",
-      llvm::cl::desc("fusion kinds: all, none, or a comma-separated list of "
-                     "loop, reduction, epilogue, attention, sibling"),
-      llvm::cl::init("all")};
+  Option<std::string> fusion{*this, "fusion",
+                             llvm::cl::desc(FusionKinds::help()),
+                             llvm::cl::init("all")};
   FusionLog *fusionLog = nullptr;
   Option<int64_t> vectorWidth{
       *this, "vector-width",

@@ -17,6 +17,7 @@
 #ifndef SINTER_COMPILER_PIPELINES_GPUPIPELINE_H
 #define SINTER_COMPILER_PIPELINES_GPUPIPELINE_H
 
+#include "compiler/Transforms/FusionKinds.h"
 #include "dialects/sinter/IR/MLIR.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -30,11 +31,9 @@ namespace sinter {
 struct FusionLog;
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
-  Option<std::string> fusion{
-      *this, "fusion",
-      llvm::cl::desc("fusion kinds: all, none, or a comma-separated list of "
-                     "loop, reduction, epilogue, attention, sibling"),
-      llvm::cl::init("all")};
+  Option<std::string> fusion{*this, "fusion",
+                             llvm::cl::desc(FusionKinds::help()),
+                             llvm::cl::init("all")};
   Option<std::string> arch{*this, "arch",
                            llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
                            llvm::cl::init("sm_90")};

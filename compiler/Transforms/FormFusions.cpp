@@ -25,14 +25,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/FusionKinds.h"
 #include "compiler/Transforms/FusionLog.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
-#include "llvm/ADT/StringSet.h"
+
+#define DEBUG_TYPE "sinter-form-fusions"
 
 namespace sinter {
 #define GEN_PASS_DEF_FORMFUSIONSPASS
@@ -148,8 +151,8 @@ struct Group {
 
 class FusionPlanner {
 public:
-  FusionPlanner(func::FuncOp fn, const llvm::StringSet<> &kinds,
-                int64_t maxOps, bool remarks, FusionLog *log)
+  FusionPlanner(func::FuncOp fn, FusionKinds kinds, int64_t maxOps,
+                bool remarks, FusionLog *log)
       : fn(fn), kinds(kinds), maxOps(maxOps), remarks(remarks), log(log) {
     int64_t i = 0;
     for (Operation &op : fn.getBody().front()) {
@@ -167,9 +170,7 @@ public:
   }
 
 private:
-  bool enabled(StringRef kind) const {
-    return kinds.empty() || kinds.contains(kind);
-  }
+  bool enabled(StringRef kind) const { return kinds.contains(kind); }
 
   std::string nameOf(Operation *op) const {
     auto it = index.find(op);
@@ -316,8 +317,8 @@ private:
       bool grew = true;
       while (grew) {
         grew = false;
-        for (Operation *member : SmallVector<Operation *>(g.ops.begin(),
-                                                          g.ops.end())) {
+        for (Operation *member :
+             SmallVector<Operation *>(g.ops.begin(), g.ops.end())) {
           for (Value operand : member->getOperands()) {
             Operation *producer = operand.getDefiningOp();
             if (!producer || g.ops.contains(producer) ||
@@ -456,9 +457,9 @@ private:
     int64_t kernelsBefore = 0, kernelsAfter = 0, bytesBefore = 0,
             bytesAfter = 0;
     for (Operation &op : fn.getBody().front()) {
-      if (roleOf(&op) == Role::Opaque && !isa<GatherOp, SliceOp,
-                                               ConcatenateOp, IotaOp,
-                                               RotaryEmbeddingOp>(op)) {
+      if (roleOf(&op) == Role::Opaque &&
+          !isa<GatherOp, SliceOp, ConcatenateOp, IotaOp, RotaryEmbeddingOp>(
+              op)) {
         continue;
       }
       if (isa<ReshapeOp>(op)) {
@@ -654,10 +655,9 @@ private:
       for (Value r : results) {
         resultTypes.push_back(r.getType());
       }
-      auto fusion =
-          b.create<FusionOp>(g->root->getLoc(), resultTypes,
-                             inputs.getArrayRef(),
-                             FusionKindAttr::get(b.getContext(), g->kind));
+      auto fusion = b.create<FusionOp>(
+          g->root->getLoc(), resultTypes, inputs.getArrayRef(),
+          FusionKindAttr::get(b.getContext(), g->kind));
       Block *body = b.createBlock(&fusion.getBody());
       IRMapping map;
       for (Value in : inputs) {
@@ -685,8 +685,7 @@ private:
       }
     }
     // Splat constants whose every reader is now inside a fusion are dead.
-    for (Operation &op :
-         llvm::make_early_inc_range(fn.getBody().front())) {
+    for (Operation &op : llvm::make_early_inc_range(fn.getBody().front())) {
       if (isa<ConstantOp>(op) && op.use_empty()) {
         op.erase();
       }
@@ -694,7 +693,7 @@ private:
   }
 
   func::FuncOp fn;
-  const llvm::StringSet<> &kinds;
+  FusionKinds kinds;
   int64_t maxOps;
   bool remarks;
   FusionLog *log;
@@ -710,17 +709,16 @@ struct FormFusionsPass : sinter::impl::FormFusionsPassBase<FormFusionsPass> {
       : FormFusionsPassBase(options), log(log) {}
 
   void runOnOperation() override {
-    static const char *const kKinds[] = {"loop", "reduction", "epilogue",
-                                         "attention", "sibling"};
-    llvm::StringSet<> enabledKinds;
-    for (const std::string &k : kinds) {
-      if (!llvm::is_contained(kKinds, StringRef(k))) {
-        getOperation().emitError()
-            << "unknown fusion kind '" << k
-            << "' (expected loop, reduction, epilogue, attention or sibling)";
+    FusionKinds enabledKinds = FusionKinds::all();
+    if (!kinds.empty()) {
+      std::string error;
+      FailureOr<FusionKinds> parsed =
+          FusionKinds::parse(llvm::join(kinds, ","), error);
+      if (failed(parsed)) {
+        getOperation().emitError() << error;
         return signalPassFailure();
       }
-      enabledKinds.insert(k);
+      enabledKinds = *parsed;
     }
     if (maxOps < 2) {
       getOperation().emitError() << "max-ops must be at least 2";

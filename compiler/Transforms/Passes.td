@@ -317,8 +317,8 @@ def FormFusionsPass : Pass<"sinter-form-fusions", "mlir::ModuleOp"> {
   }];
   let options = [
     ListOption<"kinds", "kinds", "std::string",
-               "fusion kinds to form (loop, reduction, epilogue, attention, "
-               "sibling); all when empty">,
+               "fusion kinds to form (those above, as FusionKinds parses "
+               "them); all when empty">,
     Option<"maxOps", "max-ops", "int64_t", /*default=*/"64",
            "the most ops one fusion may hold">,
     Option<"remarks", "remarks", "bool", /*default=*/"false",

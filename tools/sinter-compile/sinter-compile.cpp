@@ -111,12 +111,8 @@ static cl::opt<int64_t> minParallelWork(
     cl::desc("loop nests with fewer innermost iterations run on one thread"),
     cl::init(32768), cl::cat(category));
 
-static cl::opt<std::string> fusionKinds(
-    "fusion",
-    cl::desc("fusion kinds: all (default), none (the unfused baseline), or a "
-             "comma-separated list of loop, reduction, epilogue, attention, "
-             "sibling"),
-    cl::init("all"), cl::cat(category));
+static cl::opt<std::string> fusionKinds("fusion", cl::desc(FusionKinds::help()),
+                                        cl::init("all"), cl::cat(category));
 enum class Report { None, Fusion };
 static cl::opt<Report> report(
     "report", cl::desc("print a report to stdout"), cl::init(Report::None),
