@@ -43,21 +43,62 @@ def ConvertSinterToLinalgPass
         linalg.yield %s : f32
     } -> tensor<4x8xf32>
     ```
-    Each `sinter.fusion` region then becomes one loop nest
-    (SinterToLinalg/Fusion.cpp).
+    Ops inside `sinter.fusion` regions are converted like the rest; the
+    regions stay, for `sinter-lower-fusions` to make each one loop nest.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "sinter::SinterDialect"
+  ];
+}
+
+def LowerFusionsPass : Pass<"sinter-lower-fusions", "mlir::func::FuncOp"> {
+  let summary = "Each sinter.fusion region (converted to linalg) becomes one "
+                "loop nest";
+  let description = [{
+    Runs after `sinter-convert-sinter-to-linalg`, which converts the ops
+    inside fusion regions to linalg on tensors like any other op. Per kind:
+    - every region but `attention`: each linalg op other than a matmul
+      becomes a `linalg.generic`, and producers fuse into their consumers
+      (an elementwise chain with its broadcasts and transposes is one
+      generic; a softmax or a norm one generic per reduction plus one for
+      the output, recomputing their cheap producers);
+    - `loop` with several results (`sibling`): one generic with a result per
+      sibling, reading their common inputs once;
+    - `reduction`: tiled by rows (an `scf.forall`, tile size 1 on every
+      parallel loop outside the row) with the producers fused into the tile,
+      so a row's reductions and output are computed while it is in cache;
+      and, with `reciprocal`, `x / r` with r constant along the row becomes
+      `x * (1 / r)`;
+    - `epilogue`: the generic reading the matmul is marked
+      `sinter.matmul_epilogue`, for the matmul kernel to apply it to its
+      accumulators;
+    - `attention`: already a flash loop nest; the region is inlined.
+    Then each region is inlined into its parent.
+
+    Numerics: fusion moves values from buffers into registers and recomputes
+    cheap producers, which gives bitwise the values they would have stored.
+    The one formula it changes is the reciprocal rewrite: `x * (1 / r)`
+    rounds twice where `x / r` rounds once, at most about 1.5 ulp apart
+    (relative error below 2^-23 + 2^-24), inside every reduction kind's
+    tolerance; `reciprocal=false` keeps the division (one per element).
   }];
   let options = [
     Option<"rowBuffers", "row-buffers", "bool", "true",
            "in a reduction fusion, compute an expensive value read twice "
            "(the exps of a softmax) once into a per-row buffer; false "
            "recomputes it instead (the GPU, where the buffer would take "
-           "shared memory and exp is cheap)">
+           "shared memory and exp is cheap)">,
+    Option<"reciprocal", "reciprocal", "bool", "true",
+           "in a reduction fusion, divide by a row constant as a "
+           "multiplication by its reciprocal (one division per row)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::scf::SCFDialect",
-    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
-    "sinter::SinterDialect"
+    "mlir::tensor::TensorDialect"
   ];
 }
 
@@ -337,10 +378,12 @@ def GPULowerAttentionPass
     stop at their last visible key, and a hidden key's value is selected
     away rather than multiplied by 0 (a NaN there does not leak). An
     attention outside any fusion (`--fusion` without `attention`) takes the
-    same kernel, alone. An attention whose head dimension exceeds 128
-    (whose accumulator would not fit in registers) is decomposed here, with
-    a remark; that unfused form computes P.V as a matmul, where a NaN or
-    inf in a hidden value does leak.
+    same kernel, alone. Head dimensions up to 128 take the kernel (ptxas,
+    sm_90: 246 registers and no spills at 96, 80-byte spills at 128, 2 KB
+    at 256); above 128, or past 65535 heads or batches (the grid), the
+    attention is decomposed here, with a remark: an edge-safe softmax, and
+    when causal, P.V as a contraction that selects hidden keys away, so a
+    NaN or inf in a future value does not leak there either.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
@@ -411,6 +454,8 @@ def GPUExtractConstantsPass
     the globals' bytes into the artifact and the runtime uploads them once
     per model, instead of the weights being PTX text.
   }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 #endif // SINTER_CONVERSION_PASSES_TD

@@ -71,6 +71,7 @@ void buildFusionPipeline(OpPassManager &pm,
 void buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertSinterToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createLowerFusionsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

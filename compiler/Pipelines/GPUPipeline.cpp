@@ -31,10 +31,11 @@ void buildGPUKernelsPipeline(OpPassManager &pm,
   buildFusionPipeline(pm, fusion);
   pm.addNestedPass<func::FuncOp>(createGPULowerAttentionPass());
   pm.addPass(createCanonicalizerPass());
-  ConvertSinterToLinalgPassOptions linalg;
+  pm.addNestedPass<func::FuncOp>(createConvertSinterToLinalgPass());
+  LowerFusionsPassOptions fusions;
   // A row buffer would take shared memory; recomputing an exp is cheap.
-  linalg.rowBuffers = false;
-  pm.addNestedPass<func::FuncOp>(createConvertSinterToLinalgPass(linalg));
+  fusions.rowBuffers = false;
+  pm.addNestedPass<func::FuncOp>(createLowerFusionsPass(fusions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   buildCPUBufferizePipeline(pm);

@@ -232,9 +232,10 @@ static Value applyAffine(Emitter &e, Value y, Value gamma, Value beta,
 /// underflow: 2^-96 for a >= 2^32; with epsilon < 2^-100 also 2^64 for
 /// a < 2^-32 and 2^112 for a < 2^-80; else 1. The factor n leaves room: a
 /// scaled row's largest square stays below 2^128 for rows of up to 2^32
-/// elements, and above 2^-126 unless the whole row is 0. Scaling by a power of two is exact, so a row that needs none
-/// computes bitwise what it would without this. The norms are invariant
-/// under scaling x by r once epsilon is scaled by r^2 too.
+/// elements, and above 2^-126 unless the whole row is 0. Scaling by a power of
+/// two is exact, so a row that needs none computes bitwise what it would
+/// without this. The norms are invariant under scaling x by r once epsilon is
+/// scaled by r^2 too.
 static Value normScale(Emitter &e, Value a, double epsilon) {
   auto type = e.typeOf(a);
   auto rung = [&](Value r, double bound, ComparePredicate predicate,
@@ -296,8 +297,8 @@ struct DecomposeLayerNorm : CompositePattern<LayerNormOp> {
       y = applyAffine(e, y, op.getGamma(), op.getBeta(), axis);
       return e.convert(y, original);
     }
-    Value r = normScale(
-        e, e.reduce(ReduceKind::mean, e.unary<AbsOp>(x), dims), epsilon);
+    Value r = normScale(e, e.reduce(ReduceKind::mean, e.unary<AbsOp>(x), dims),
+                        epsilon);
     Value z = e.binary<MulOp>(x, e.unreduce(r, type, dims));
     Value pivot = e.binary<MulOp>(e.reduce(ReduceKind::mean, x, dims), r);
     Value shifted = e.binary<SubOp>(z, e.unreduce(pivot, type, dims));
@@ -335,8 +336,8 @@ struct DecomposeRmsNorm : CompositePattern<RmsNormOp> {
       y = applyAffine(e, y, op.getGamma(), Value(), axis);
       return e.convert(y, original);
     }
-    Value r = normScale(
-        e, e.reduce(ReduceKind::mean, e.unary<AbsOp>(x), dims), epsilon);
+    Value r = normScale(e, e.reduce(ReduceKind::mean, e.unary<AbsOp>(x), dims),
+                        epsilon);
     Value z = e.binary<MulOp>(x, e.unreduce(r, type, dims));
     Value meanSquare = e.reduce(ReduceKind::mean, e.binary<MulOp>(z, z), dims);
     Value inv = e.unary<RsqrtOp>(

@@ -17,6 +17,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#define DEBUG_TYPE "sinter-recognize-softmax"
+
 namespace sinter {
 #define GEN_PASS_DEF_RECOGNIZESOFTMAXPASS
 #include "compiler/Transforms/Passes.h.inc"

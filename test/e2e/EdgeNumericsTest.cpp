@@ -138,6 +138,24 @@ TEST_P(EdgeNumericsTest, CausalAttentionRowsThatSeeNoKey) {
   }
 }
 
+// sinter-lower-fusions divides a row by a row constant as a multiplication
+// by its reciprocal (two roundings, about 1.5 ulp from the division): a row
+// normalized by its sum, with values spanning six decades, matches the
+// interpreter within the reduction tolerance, fused (rewritten) and not.
+TEST_P(EdgeNumericsTest, RowDividedByItsSumThroughTheReciprocal) {
+  std::string mlir =
+      R"(func.func @f(%x: tensor<5x37xf32>) -> tensor<5x37xf32> {
+  %s = sinter.reduce sum %x, dims = [1] : (tensor<5x37xf32>) -> tensor<5xf32>
+  %b = sinter.broadcast_in_dim %s, dims = [0] : (tensor<5xf32>) -> tensor<5x37xf32>
+  %r = sinter.div %x, %b : tensor<5x37xf32>
+  return %r : tensor<5x37xf32>
+})";
+  HostTensor x = filled(DType::F32, {5, 37}, [](int64_t i) {
+    return std::pow(10.0, (i % 7) - 3.0) * (1.0 + 0.1 * std::sin(double(i)));
+  });
+  EXPECT_EQ(check(mlir, {x}, GetParam()), "");
+}
+
 // Item 3: rows of 1000000.1 and of 1000.1 normalize to 0 (beta), a row of
 // 3e38 too; a row spanning +-3e38 and a row of 1e20s are normalized
 // without overflow; rms_norm of a row of 3e38 is 1 and of a row of 1e-30

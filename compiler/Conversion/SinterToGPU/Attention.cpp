@@ -49,8 +49,10 @@ using namespace gpu_kernel;
 namespace {
 
 constexpr int64_t kRowsPerBlock = 64;
-/// Above this the query and the accumulator no longer fit in registers
-/// (ptxas: 246 registers and no spills at 96, spills from 128 on).
+/// Head dimensions up to this take the flash kernel; its query and
+/// accumulator live in registers (ptxas, sm_90: 246 registers and no spills
+/// at 96, 80-byte spills at 128, 2 KB at 256). Above, attention is
+/// computed unfused (see the pass's description and docs/gpu.md).
 constexpr int64_t kMaxHeadDim = 128;
 constexpr int64_t kMaxGridYZ = 65535;
 constexpr int64_t kTileBudget = 44 * 1024;

@@ -61,15 +61,12 @@ struct ConvertSinterToLinalgPass
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, vector::VectorDialect,
                            func::FuncDialect>();
-    // Fusion regions are converted op by op like the rest, then each
-    // becomes one loop nest.
+    // Fusion regions are converted op by op like the rest; then
+    // sinter-lower-fusions makes each one loop nest.
     target.addLegalOp<FusionOp, YieldOp>();
     RewritePatternSet patterns(ctx);
     populateSinterToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(fn, target, std::move(patterns)))) {
-      return signalPassFailure();
-    }
-    if (failed(lowerFusionRegions(fn, rowBuffers))) {
       return signalPassFailure();
     }
   }

@@ -33,14 +33,10 @@ void populateFlashAttentionPatterns(RewritePatternSet &patterns);
 /// All of the above.
 void populateSinterToLinalgPatterns(RewritePatternSet &patterns);
 
-/// After conversion: makes each (converted) sinter.fusion region one loop
-/// nest and inlines it (Fusion.cpp).
 /// Moves a fusion region's ops in front of it and erases it (the last step
-/// of lowering a region; also used where a region is given up).
+/// of lowering a region, in sinter-lower-fusions; also used where a region
+/// is given up).
 void inlineFusion(FusionOp fusion);
-
-/// `rowBuffers`: see the pass's `row-buffers` option.
-LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers = true);
 
 } // namespace sinter
 

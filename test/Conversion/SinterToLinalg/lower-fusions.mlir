@@ -1,5 +1,14 @@
-// RUN: sinter-opt %s --sinter-convert-sinter-to-linalg | FileCheck %s
+// RUN: sinter-opt %s --sinter-convert-sinter-to-linalg --sinter-lower-fusions | FileCheck %s
 // RUN: sinter-opt %s --sinter-lower-to-linalg | FileCheck %s --check-prefix=CSE
+// RUN: sinter-opt %s --sinter-convert-sinter-to-linalg | FileCheck %s --check-prefix=CONVERTED
+// RUN: sinter-opt %s --sinter-convert-sinter-to-linalg --sinter-lower-fusions=reciprocal=false | FileCheck %s --check-prefix=DIVIDE
+
+// sinter-convert-sinter-to-linalg converts the ops inside a region and
+// leaves the region; sinter-lower-fusions makes it one loop nest.
+// CONVERTED-LABEL: func.func @loop
+// CONVERTED: sinter.fusion loop
+// CONVERTED-COUNT-3: linalg.generic
+// CONVERTED: sinter.yield
 
 // A loop fusion becomes one generic: the broadcast and the exp are read
 // through its indexing maps and body, no intermediate tensor remains.
@@ -98,4 +107,28 @@ func.func @siblings(%x: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf
     sinter.yield %n, %b : tensor<64x64xf32>, tensor<64x64xf32>
   }
   return %r#0, %r#1 : tensor<64x64xf32>, tensor<64x64xf32>
+}
+
+// A row divided by its sum: `x / r` with r constant along the row becomes
+// `x * (1 / r)`, one division per row (LLVM hoists it out of the row loop);
+// at most about 1.5 ulp from the division. reciprocal=false keeps it.
+// CHECK-LABEL: func.func @normalize
+// CHECK: scf.forall
+// CHECK: arith.addf
+// CHECK: ^bb0(%[[X:.*]]: f32, %[[R:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[INV:.*]] = arith.divf %{{.*}}, %[[R]] : f32
+// CHECK-NEXT: arith.mulf %[[X]], %[[INV]] : f32
+// DIVIDE-LABEL: func.func @normalize
+// DIVIDE: ^bb0(%[[X:.*]]: f32, %[[R:.*]]: f32, %{{.*}}: f32):
+// DIVIDE-NEXT: arith.divf %[[X]], %[[R]] : f32
+// DIVIDE-NOT: arith.mulf
+func.func @normalize(%a: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %r = sinter.fusion reduction (%a) : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%x: tensor<4x8xf32>):
+    %s = sinter.reduce sum %x, dims = [1] : (tensor<4x8xf32>) -> tensor<4xf32>
+    %b = sinter.broadcast_in_dim %s, dims = [0] : (tensor<4xf32>) -> tensor<4x8xf32>
+    %d = sinter.div %x, %b : tensor<4x8xf32>
+    sinter.yield %d : tensor<4x8xf32>
+  }
+  return %r : tensor<4x8xf32>
 }

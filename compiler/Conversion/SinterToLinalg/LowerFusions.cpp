@@ -1,7 +1,8 @@
-//===- Fusion.cpp - Each sinter.fusion region becomes one loop nest -------===//
+//===- LowerFusions.cpp - Each sinter.fusion region becomes one loop nest -===//
 //
-// By the time this runs, the ops inside a fusion region have been converted
-// to linalg on tensors like any other op. What makes the region one kernel:
+// sinter-lower-fusions. By the time it runs, the ops inside a fusion region
+// have been converted to linalg on tensors like any other op. What makes the
+// region one kernel:
 //  1. every linalg op of the region other than a matmul is written as a
 //     `linalg.generic`, and producer generics are fused into their
 //     consumers (linalg's elementwise fusion, reshapes propagated through):
@@ -13,18 +14,22 @@
 //     outside the reduced row gets tile size 1) with its producers fused
 //     into the tile loop: the reductions and the output of one row are
 //     computed one after the other while the row is in cache, and the only
-//     intermediates are per-row scalars;
-//     sibling (multi-output) loop fusions are then merged into one generic
-//     with a result per sibling, reading their common inputs once;
+//     intermediates are per-row scalars; before that, with `reciprocal`,
+//     `x / r` with r constant along the row becomes `x * (1 / r)`;
+//     sibling (multi-output) loop fusions are merged into one generic with
+//     a result per sibling, reading their common inputs once;
 //  3. in an epilogue fusion the generic that consumes the matmul is marked
 //     `sinter.matmul_epilogue`, for the matmul kernel to apply it to its
 //     accumulators;
 //  4. the region is inlined into its parent.
-// Numerics: fusion changes no formula, only where values live; a
-// recomputed producer gives bitwise the value it would have stored.
+// Numerics: fusion moves values into registers, and a recomputed producer
+// gives bitwise the value it would have stored. The reciprocal rewrite is
+// the one change of formula: two roundings instead of one, at most about
+// 1.5 ulp apart (the pass's description).
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Conversion/Passes.h"
 #include "compiler/Conversion/SinterToLinalg/SinterToLinalg.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -38,7 +43,13 @@
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#define DEBUG_TYPE "sinter-lower-fusions"
+
 namespace sinter {
+
+#define GEN_PASS_DEF_LOWERFUSIONSPASS
+#include "compiler/Conversion/Passes.h.inc"
+
 namespace {
 
 /// A generic whose body calls a transcendental function: recomputing it in
@@ -333,30 +344,44 @@ void inlineFusion(FusionOp fusion) {
   fusion.erase();
 }
 
-LogicalResult lowerFusionRegions(func::FuncOp fn, bool rowBuffers) {
-  SmallVector<FusionOp> fusions;
-  fn.walk([&](FusionOp f) { fusions.push_back(f); });
-  for (FusionOp fusion : fusions) {
-    if (fusion.getKind() != FusionKind::attention) {
-      if (failed(fuseGenerics(fusion, rowBuffers))) {
+namespace {
+
+struct LowerFusionsPass : impl::LowerFusionsPassBase<LowerFusionsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<FusionOp> fusions;
+    getOperation().walk([&](FusionOp f) { fusions.push_back(f); });
+    for (FusionOp fusion : fusions) {
+      if (failed(lower(fusion))) {
+        return signalPassFailure();
+      }
+    }
+  }
+
+  LogicalResult lower(FusionOp fusion) {
+    FusionKind kind = fusion.getKind();
+    if (kind != FusionKind::attention &&
+        failed(fuseGenerics(fusion, rowBuffers))) {
+      return failure();
+    }
+    if (kind == FusionKind::loop) {
+      mergeSiblings(fusion);
+    }
+    if (kind == FusionKind::reduction) {
+      if (reciprocal) {
+        divideByReciprocal(fusion);
+      }
+      if (failed(tileRows(fusion))) {
         return failure();
       }
     }
-    if (fusion.getKind() == FusionKind::loop) {
-      mergeSiblings(fusion);
-    }
-    if (fusion.getKind() == FusionKind::reduction) {
-      divideByReciprocal(fusion);
-    }
-    if (fusion.getKind() == FusionKind::reduction && failed(tileRows(fusion))) {
-      return failure();
-    }
-    if (fusion.getKind() == FusionKind::epilogue) {
+    if (kind == FusionKind::epilogue) {
       markEpilogue(fusion);
     }
     inlineFusion(fusion);
+    return success();
   }
-  return success();
-}
+};
 
+} // namespace
 } // namespace sinter
