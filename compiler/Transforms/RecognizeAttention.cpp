@@ -456,12 +456,10 @@ private:
 struct RecognizeAttentionPass
     : sinter::impl::RecognizeAttentionPassBase<RecognizeAttentionPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRecognizeSoftmaxPatterns(patterns);
-    populateRecognizeAttentionPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns)))) {
-      getOperation().emitError("recognising attention did not converge");
+    if (failed(recognize::runRecognizers(getOperation(),
+                                         {populateRecognizeSoftmaxPatterns,
+                                          populateRecognizeAttentionPatterns},
+                                         "attention"))) {
       signalPassFailure();
     }
   }

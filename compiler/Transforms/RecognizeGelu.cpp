@@ -219,11 +219,8 @@ struct RecognizeGelu : OpRewritePattern<MulOp> {
 struct RecognizeGeluPass
     : sinter::impl::RecognizeGeluPassBase<RecognizeGeluPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRecognizeGeluPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns)))) {
-      getOperation().emitError("recognising GELU did not converge");
+    if (failed(recognize::runRecognizers(
+            getOperation(), {populateRecognizeGeluPatterns}, "GELU"))) {
       signalPassFailure();
     }
   }

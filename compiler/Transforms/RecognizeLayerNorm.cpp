@@ -145,11 +145,9 @@ template <typename OpTy> struct RecognizeLayerNorm : OpRewritePattern<OpTy> {
 struct RecognizeLayerNormPass
     : sinter::impl::RecognizeLayerNormPassBase<RecognizeLayerNormPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRecognizeLayerNormPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns)))) {
-      getOperation().emitError("recognising layer norm did not converge");
+    if (failed(recognize::runRecognizers(getOperation(),
+                                         {populateRecognizeLayerNormPatterns},
+                                         "layer norm"))) {
       signalPassFailure();
     }
   }

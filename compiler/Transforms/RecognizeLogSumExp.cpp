@@ -182,12 +182,9 @@ private:
 struct RecognizeLogSumExpPass
     : sinter::impl::RecognizeLogSumExpPassBase<RecognizeLogSumExpPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRecognizeLogSumExpPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns)))) {
-      getOperation().emitError(
-          "recognising logsumexp and log_softmax did not converge");
+    if (failed(recognize::runRecognizers(getOperation(),
+                                         {populateRecognizeLogSumExpPatterns},
+                                         "logsumexp and log_softmax"))) {
       signalPassFailure();
     }
   }

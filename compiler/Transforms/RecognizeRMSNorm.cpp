@@ -113,11 +113,8 @@ template <typename OpTy> struct RecognizeRMSNorm : OpRewritePattern<OpTy> {
 struct RecognizeRMSNormPass
     : sinter::impl::RecognizeRMSNormPassBase<RecognizeRMSNormPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRecognizeRMSNormPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns)))) {
-      getOperation().emitError("recognising RMS norm did not converge");
+    if (failed(recognize::runRecognizers(
+            getOperation(), {populateRecognizeRMSNormPatterns}, "RMS norm"))) {
       signalPassFailure();
     }
   }

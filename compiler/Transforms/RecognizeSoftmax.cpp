@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/RecognizeUtils.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -112,11 +113,8 @@ struct RecognizeSoftmax : OpRewritePattern<DivOp> {
 struct RecognizeSoftmaxPass
     : sinter::impl::RecognizeSoftmaxPassBase<RecognizeSoftmaxPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRecognizeSoftmaxPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns)))) {
-      getOperation().emitError("recognising softmax did not converge");
+    if (failed(recognize::runRecognizers(
+            getOperation(), {populateRecognizeSoftmaxPatterns}, "softmax"))) {
       signalPassFailure();
     }
   }

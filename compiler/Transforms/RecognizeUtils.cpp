@@ -9,6 +9,7 @@
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
 
@@ -357,6 +358,20 @@ void replaceNorm(PatternRewriter &rewriter, const NormMatch &m,
   };
   rewriter.setInsertionPoint(root);
   rewriter.replaceOp(root, build(x, reshape(gamma), reshape(beta), type));
+}
+
+mlir::LogicalResult
+runRecognizers(mlir::Operation *op,
+               llvm::ArrayRef<void (*)(mlir::RewritePatternSet &)> populate,
+               llvm::StringRef what) {
+  mlir::RewritePatternSet patterns(op->getContext());
+  for (auto add : populate) {
+    add(patterns);
+  }
+  if (failed(mlir::applyPatternsAndFoldGreedily(op, std::move(patterns)))) {
+    return op->emitError("recognising ") << what << " did not converge";
+  }
+  return mlir::success();
 }
 
 } // namespace sinter::recognize

@@ -148,6 +148,14 @@ void replaceNorm(
                                    mlir::Value beta, mlir::Type type)>
         build);
 
+/// The body of every recogniser pass: the patterns each of `populate` adds,
+/// applied greedily to `op`; when they do not converge, an error on `op`:
+/// "recognising <what> did not converge".
+mlir::LogicalResult
+runRecognizers(mlir::Operation *op,
+               llvm::ArrayRef<void (*)(mlir::RewritePatternSet &)> populate,
+               llvm::StringRef what);
+
 } // namespace sinter::recognize
 
 #endif // SINTER_COMPILER_TRANSFORMS_RECOGNIZEUTILS_H

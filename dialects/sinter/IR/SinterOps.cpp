@@ -431,34 +431,40 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
 // Composites
 //===----------------------------------------------------------------------===//
 
+/// softmax and log_softmax keep their operand's type; logsumexp `reduces`
+/// the axis away.
+template <typename AdaptorT>
+static LogicalResult inferAxisComposite(std::optional<Location> loc,
+                                        StringRef name, AdaptorT adaptor,
+                                        bool reduces,
+                                        SmallVectorImpl<Type> &types) {
+  return push(inferAxisOp(loc, name, adaptor.getOperand().getType(),
+                          static_cast<int64_t>(adaptor.getAxis()), reduces),
+              types);
+}
+
 LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
-  return push(inferAxisOp(loc, getOperationName(),
-                          adaptor.getOperand().getType(),
-                          static_cast<int64_t>(adaptor.getAxis()), false),
-              types);
+  return inferAxisComposite(loc, getOperationName(), adaptor, /*reduces=*/false,
+                            types);
 }
 
 LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
-  return push(inferAxisOp(loc, getOperationName(),
-                          adaptor.getOperand().getType(),
-                          static_cast<int64_t>(adaptor.getAxis()), false),
-              types);
+  return inferAxisComposite(loc, getOperationName(), adaptor, /*reduces=*/false,
+                            types);
 }
 
 LogicalResult LogSumExpOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  return push(inferAxisOp(loc, getOperationName(),
-                          adaptor.getOperand().getType(),
-                          static_cast<int64_t>(adaptor.getAxis()), true),
-              types);
+  return inferAxisComposite(loc, getOperationName(), adaptor, /*reduces=*/true,
+                            types);
 }
 
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
