@@ -399,19 +399,8 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
           ib.CreateLoad(ptr, ib.CreateConstGEP1_64(ptr, wrapper->getArg(0), i));
       values.push_back(p);
       values.push_back(p);
-      values.push_back(ib.getInt64(0));
-      ArrayRef<int64_t> shape = args[i].getShape();
-      for (int64_t d : shape) {
-        values.push_back(ib.getInt64(d));
-      }
-      int64_t stride = 1;
-      std::vector<int64_t> strides(shape.size());
-      for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
-        strides[d] = stride;
-        stride *= shape[d];
-      }
-      for (int64_t s : strides) {
-        values.push_back(ib.getInt64(s));
+      for (int64_t v : target::memrefDescriptorScalars(args[i].getShape())) {
+        values.push_back(ib.getInt64(v));
       }
     }
     if (values.size() != impl->arg_size()) {

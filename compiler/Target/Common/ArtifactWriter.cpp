@@ -306,18 +306,8 @@ public:
     auto pushMemref = [&](Param p, llvm::ArrayRef<int64_t> shape) {
       params.push_back(p); // allocated pointer
       params.push_back(p); // aligned pointer
-      params.push_back({b.getInt64(0)});
-      for (int64_t d : shape) {
-        params.push_back({b.getInt64(d)});
-      }
-      int64_t stride = 1;
-      std::vector<int64_t> strides(shape.size());
-      for (int64_t i = int64_t(shape.size()) - 1; i >= 0; --i) {
-        strides[i] = stride;
-        stride *= shape[i];
-      }
-      for (int64_t s : strides) {
-        params.push_back({b.getInt64(s)});
+      for (int64_t v : memrefDescriptorScalars(shape)) {
+        params.push_back({b.getInt64(v)});
       }
     };
     for (size_t i = 0; i < sig.inputs.size(); ++i) {
@@ -1136,6 +1126,18 @@ std::string generateHeader(const ModelSignature &sig, llvm::StringRef prefix,
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << guard << " */\n";
   return h;
+}
+
+std::vector<int64_t> memrefDescriptorScalars(llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> scalars(1 + 2 * shape.size());
+  scalars[0] = 0;
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1; i >= 0; --i) {
+    scalars[1 + i] = shape[i];
+    scalars[1 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return scalars;
 }
 
 } // namespace sinter::target

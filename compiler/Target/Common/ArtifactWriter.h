@@ -141,6 +141,11 @@ std::string generateHeader(const ModelSignature &signature,
 /// A C identifier made from `name` (model names become symbol prefixes).
 std::string toCIdentifier(llvm::StringRef name);
 
+/// What follows the two pointers of an identity-layout memref descriptor as
+/// MLIR's LLVM lowering passes it to a function: the offset (0), the sizes
+/// and the row-major strides.
+std::vector<int64_t> memrefDescriptorScalars(llvm::ArrayRef<int64_t> shape);
+
 } // namespace sinter::target
 
 #endif // SINTER_COMPILER_TARGET_COMMON_ARTIFACTWRITER_H
