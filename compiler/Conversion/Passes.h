@@ -3,6 +3,7 @@
 #ifndef SINTER_COMPILER_CONVERSION_PASSES_H
 #define SINTER_COMPILER_CONVERSION_PASSES_H
 
+#include "compiler/Target/Common/AbiAttributes.h"
 #include "dialects/sinter/IR/SinterDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -24,21 +25,10 @@ namespace sinter {
 #define GEN_PASS_DECL
 #include "compiler/Conversion/Passes.h.inc"
 
-/// Attribute names shared by the passes and the artifact writer.
-inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
-    "sinter.workspace_bytes";
+/// Attribute names of the CPU kernels (the ABI's are in AbiAttributes.h).
 inline constexpr llvm::StringLiteral kKernelAttr = "sinter.kernel";
-/// GPU: the bytes of the constants buffer an entry takes after its
-/// workspace, and each constant global's offset in it.
-inline constexpr llvm::StringLiteral kConstantBytesAttr =
-    "sinter.constant_bytes";
-inline constexpr llvm::StringLiteral kConstantOffsetAttr =
-    "sinter.constant_offset";
 /// A per-iteration stack buffer, hoisted to its kernel's entry.
 inline constexpr llvm::StringLiteral kLoopBufferAttr = "sinter.loop_buffer";
-/// On the public function after outlining: it takes the environment last.
-inline constexpr llvm::StringLiteral kTakesEnvironmentAttr =
-    "sinter.takes_environment";
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Conversion/Passes.h.inc"

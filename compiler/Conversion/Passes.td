@@ -102,6 +102,28 @@ def LowerFusionsPass : Pass<"sinter-lower-fusions", "mlir::func::FuncOp"> {
   ];
 }
 
+def CPULowerAttentionPass
+    : Pass<"sinter-cpu-lower-attention", "mlir::func::FuncOp"> {
+  let summary = "Each sinter.attention becomes a register-blocked "
+                "flash-attention loop nest";
+  let description = [{
+    Runs before `sinter-convert-sinter-to-linalg` on the CPU path. Every
+    `sinter.attention`, in an `attention` fusion or alone, becomes the loop
+    nest FlashAttention computes: an `scf.forall` over (batch, head, tile of
+    queries) whose key loop keeps an online softmax, so the S x T scores
+    never exist. The two tile products keep rows of the result in vector
+    registers while the shared dimension is walked. Causal tiles past the
+    last visible key are skipped, and a hidden key's value is selected away
+    rather than multiplied by 0. Ops around the attention are left as they
+    are.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def CPUMatmulToVectorPass
     : Pass<"sinter-cpu-matmul-to-vector", "mlir::ModuleOp"> {
   let summary = "Tile linalg.matmul/batch_matmul on memrefs for the caches "
@@ -237,7 +259,7 @@ def PlanWorkspacePass : Pass<"sinter-plan-workspace", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
-def OutlineKernelsPass : Pass<"sinter-outline-kernels", "mlir::ModuleOp"> {
+def CPUOutlineKernelsPass : Pass<"sinter-cpu-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Outline each top-level loop nest into a kernel function, "
                 "run the large parallel ones on the runtime's thread pool";
   let description = [{
@@ -264,8 +286,8 @@ def OutlineKernelsPass : Pass<"sinter-outline-kernels", "mlir::ModuleOp"> {
   ];
 }
 
-def MarkKernelArgsNoAliasPass
-    : Pass<"sinter-mark-kernel-args-noalias", "mlir::ModuleOp"> {
+def CPUMarkKernelArgsNoAliasPass
+    : Pass<"sinter-cpu-mark-kernel-args-noalias", "mlir::ModuleOp"> {
   let summary = "Put llvm.noalias on the pointer arguments of kernel functions";
   let description = [{
     Runs after conversion to the LLVM dialect: every `llvm.func` carrying
@@ -275,8 +297,8 @@ def MarkKernelArgsNoAliasPass
 }
 
 
-def CPUPrepareBufferizationPass
-    : Pass<"sinter-cpu-prepare-bufferization", "mlir::ModuleOp"> {
+def PrepareBufferizationPass
+    : Pass<"sinter-prepare-bufferization", "mlir::ModuleOp"> {
   let summary = "Make public functions' inputs read-only and results distinct";
   let description = [{
     Inputs of a compiled model are caller-owned and const: one-shot

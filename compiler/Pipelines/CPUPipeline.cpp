@@ -47,51 +47,11 @@
 
 namespace sinter {
 
-void buildFusionPipeline(OpPassManager &pm,
-                         const FusionPipelineOptions &options) {
-  std::string error;
-  FailureOr<FusionKinds> kinds = FusionKinds::parse(options.fusion, error);
-  if (succeeded(kinds) && kinds->empty()) {
-    return; // none: not even composite recognition
-  }
+void buildCPULowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  buildRecognizeCompositesPipeline(pm);
-  FormFusionsPassOptions form;
-  // A kind that does not parse goes to the pass, which reports it.
-  std::string selected =
-      succeeded(kinds) ? kinds->str() : options.fusion.getValue();
-  std::vector<std::string> list{selected}; // the options hold an ArrayRef
-  if (selected != "all") {
-    form.kinds = list;
-  }
-  pm.addPass(createFormFusionsPass(form, options.log));
-}
-
-void buildLowerToLinalgPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCPULowerAttentionPass());
   pm.addNestedPass<func::FuncOp>(createConvertSinterToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createLowerFusionsPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-void buildCPUBufferizePipeline(OpPassManager &pm) {
-  // A private function nothing calls is dead (a model is its public entry);
-  // MLIR 19's buffer-results-to-out-params dereferences null on some (one
-  // returning its argument, found by the compile fuzz target).
-  pm.addPass(createSymbolDCEPass());
-  pm.addPass(createCPUPrepareBufferizationPass());
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
-  bufferization::OneShotBufferizationOptions options;
-  options.bufferizeFunctionBoundaries = true;
-  options.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::IdentityLayoutMap);
-  pm.addPass(bufferization::createOneShotBufferizePass(options));
-  bufferization::BufferResultsToOutParamsOpts outParams;
-  outParams.hoistStaticAllocs = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -112,9 +72,9 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   // No canonicalization before outlining: it would unroll single-iteration
   // loops into straight-line code at the top level, which is then neither a
   // kernel (no noalias) nor a task.
-  OutlineKernelsPassOptions outline;
+  CPUOutlineKernelsPassOptions outline;
   outline.minParallelWork = options.minParallelWork;
-  pm.addPass(createOutlineKernelsPass(outline));
+  pm.addPass(createCPUOutlineKernelsPass(outline));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -137,40 +97,24 @@ void buildCPUToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createMarkKernelArgsNoAliasPass());
+  pm.addPass(createCPUMarkKernelArgsNoAliasPass());
   pm.addPass(createCanonicalizerPass());
 }
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  FusionPipelineOptions fusion;
-  fusion.fusion = options.fusion.getValue();
-  fusion.log = options.fusionLog;
-  buildFusionPipeline(pm, fusion);
-  buildLowerToLinalgPipeline(pm);
-  buildCPUBufferizePipeline(pm);
+  buildFusionPipeline(pm, options, "cpu");
+  buildCPULowerToLinalgPipeline(pm);
+  buildBufferizePipeline(pm);
   buildCPUCodegenPipeline(pm, options);
   buildCPUToLLVMPipeline(pm);
 }
 
 void registerCPUPipelines() {
-  PassPipelineRegistration<FusionPipelineOptions>(
-      "sinter-fusion",
-      "Recognise composites and group ops into sinter.fusion regions",
-      [](OpPassManager &pm, const FusionPipelineOptions &options) {
-        buildFusionPipeline(pm, options);
-      });
   PassPipelineRegistration<>(
-      "sinter-recognize-composites",
-      "Every sinter-recognize-* pass, in dependency order",
-      [](OpPassManager &pm) { buildRecognizeCompositesPipeline(pm); });
-  PassPipelineRegistration<>(
-      "sinter-lower-to-linalg",
-      "Lower sinter to linalg/tensor/arith/math on tensors",
-      [](OpPassManager &pm) { buildLowerToLinalgPipeline(pm); });
-  PassPipelineRegistration<>(
-      "sinter-cpu-bufferize",
-      "One-shot bufferize across functions; results become out-params",
-      [](OpPassManager &pm) { buildCPUBufferizePipeline(pm); });
+      "sinter-cpu-lower-to-linalg",
+      "Lower sinter to linalg/tensor/arith/math on tensors, attention "
+      "flash-style",
+      [](OpPassManager &pm) { buildCPULowerToLinalgPipeline(pm); });
   PassPipelineRegistration<CPUPipelineOptions>(
       "sinter-cpu-codegen",
       "Matmul kernels, loops, the workspace plan, kernels and tasks",

@@ -1,11 +1,13 @@
 //===- CPUPipeline.h - The named pipelines from sinter to LLVM -*- C++ -*-===//
 //
 // The CPU compilation path as five stages, each a registered pipeline so lit
-// tests can run any prefix of it:
+// tests can run any prefix of it (the first three are shared with the GPU,
+// SharedPipelines.h):
 //
 //   sinter-fusion            recognise composites, form sinter.fusion regions
-//   sinter-lower-to-linalg   sinter -> linalg/tensor/arith/math
-//   sinter-cpu-bufferize     tensors -> memrefs, results -> out-params
+//   sinter-cpu-lower-to-linalg   sinter -> linalg/tensor/arith/math (flash
+//                            attention, vector-blocked)
+//   sinter-bufferize         tensors -> memrefs, results -> out-params
 //   sinter-cpu-codegen       matmul kernels, loops, workspace, kernels/tasks
 //   sinter-cpu-to-llvm       math approximations, everything -> LLVM dialect
 //
@@ -16,7 +18,7 @@
 #ifndef SINTER_COMPILER_PIPELINES_CPUPIPELINE_H
 #define SINTER_COMPILER_PIPELINES_CPUPIPELINE_H
 
-#include "compiler/Transforms/FusionKinds.h"
+#include "compiler/Pipelines/SharedPipelines.h"
 #include "dialects/sinter/IR/MLIR.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -27,23 +29,7 @@ class DialectRegistry;
 
 namespace sinter {
 
-struct FusionLog;
-
-struct FusionPipelineOptions
-    : public PassPipelineOptions<FusionPipelineOptions> {
-  Option<std::string> fusion{*this, "fusion",
-                             llvm::cl::desc(FusionKinds::help()),
-                             llvm::cl::init("all")};
-  /// Where sinter-form-fusions records its decisions (not a pipeline
-  /// option: set from C++ by sinter-compile --report=fusion).
-  FusionLog *log = nullptr;
-};
-
-struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  Option<std::string> fusion{*this, "fusion",
-                             llvm::cl::desc(FusionKinds::help()),
-                             llvm::cl::init("all")};
-  FusionLog *fusionLog = nullptr;
+struct CPUPipelineOptions : public SharedPipelineOptions<CPUPipelineOptions> {
   Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("f32 lanes per vector register (16 AVX-512, 8 AVX2)"),
@@ -60,12 +46,7 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(32768)};
 };
 
-/// Composite recognition then sinter-form-fusions; nothing for "none". An
-/// unknown kind is reported by the pass.
-void buildFusionPipeline(OpPassManager &pm,
-                         const FusionPipelineOptions &options);
-void buildLowerToLinalgPipeline(OpPassManager &pm);
-void buildCPUBufferizePipeline(OpPassManager &pm);
+void buildCPULowerToLinalgPipeline(OpPassManager &pm);
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options);
 void buildCPUToLLVMPipeline(OpPassManager &pm);

@@ -3,7 +3,7 @@
 #include "compiler/Pipelines/GPUPipeline.h"
 
 #include "compiler/Conversion/Passes.h"
-#include "compiler/Pipelines/CPUPipeline.h"
+#include "compiler/Pipelines/SharedPipelines.h"
 #include "compiler/Transforms/Passes.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
@@ -25,10 +25,7 @@ namespace sinter {
 
 void buildGPUKernelsPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options) {
-  FusionPipelineOptions fusion;
-  fusion.fusion = options.fusion.getValue();
-  fusion.log = options.fusionLog;
-  buildFusionPipeline(pm, fusion);
+  buildFusionPipeline(pm, options, "nvptx");
   pm.addNestedPass<func::FuncOp>(createGPULowerAttentionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertSinterToLinalgPass());
@@ -38,7 +35,7 @@ void buildGPUKernelsPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createLowerFusionsPass(fusions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  buildCPUBufferizePipeline(pm);
+  buildBufferizePipeline(pm);
   pm.addPass(createGPUMapKernelsPass());
   pm.addPass(createPlanWorkspacePass());
   pm.addPass(createGPUExtractConstantsPass());

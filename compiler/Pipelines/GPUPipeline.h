@@ -17,7 +17,7 @@
 #ifndef SINTER_COMPILER_PIPELINES_GPUPIPELINE_H
 #define SINTER_COMPILER_PIPELINES_GPUPIPELINE_H
 
-#include "compiler/Transforms/FusionKinds.h"
+#include "compiler/Pipelines/SharedPipelines.h"
 #include "dialects/sinter/IR/MLIR.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -28,12 +28,7 @@ class DialectRegistry;
 
 namespace sinter {
 
-struct FusionLog;
-
-struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
-  Option<std::string> fusion{*this, "fusion",
-                             llvm::cl::desc(FusionKinds::help()),
-                             llvm::cl::init("all")};
+struct GPUPipelineOptions : public SharedPipelineOptions<GPUPipelineOptions> {
   Option<std::string> arch{*this, "arch",
                            llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
                            llvm::cl::init("sm_90")};
@@ -42,7 +37,6 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("CUDA toolkit whose libdevice is linked (math "
                      "functions)"),
       llvm::cl::init("/usr/local/cuda")};
-  FusionLog *fusionLog = nullptr;
 };
 
 /// The PTX ISA version every supported architecture's code is emitted for.

@@ -28,13 +28,23 @@ compileModule(ModuleOp module, const CompileOptions &options, EmitKind emit,
   if (!front.ok()) {
     return front.status();
   }
-  if (emit == EmitKind::Dot) {
-    return emitFusionDot(module, options, *front, outputPath, sourceName);
+  // Fusion decisions arrive as remarks, taken off the context while the
+  // target compiles.
+  std::optional<FusionRemarkCollector> fusionRemarks;
+  if (options.reportFusion) {
+    fusionRemarks.emplace(module.getContext());
   }
-  return gpu ? gpu::compile(module, *front, options, emit, outputPath,
-                            sourceName)
-             : cpu::compile(module, *front, options, emit, outputPath,
-                            headerPath, sourceName);
+  absl::StatusOr<CompileResult> result =
+      emit == EmitKind::Dot
+          ? emitFusionDot(module, options, *front, outputPath, sourceName)
+      : gpu
+          ? gpu::compile(module, *front, options, emit, outputPath, sourceName)
+          : cpu::compile(module, *front, options, emit, outputPath, headerPath,
+                         sourceName);
+  if (result.ok() && fusionRemarks) {
+    result->fusionLog = fusionRemarks->log();
+  }
+  return result;
 }
 
 } // namespace sinter

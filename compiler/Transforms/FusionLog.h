@@ -1,8 +1,12 @@
 //===- FusionLog.h - What sinter-form-fusions decided, and why --*- C++ -*-===//
 //
-// The fusion pass records its decisions here for `sinter-compile
-// --report=fusion` and `--emit=dot`; the same decisions are MLIR remarks
-// when the pass's `remarks` option is on (for lit tests).
+// sinter-form-fusions tells its decisions as MLIR remarks (its `remarks`
+// option): one per fusion, one per producer -> consumer edge left between
+// kernels, and a summary per function. Lit tests check the remarks; a
+// FusionRemarkCollector, a scoped diagnostic handler the driver installs
+// around a compilation, reads the same remarks back into a FusionLog for
+// `sinter-compile --report=fusion`. The remarks' wording is written and read
+// only in FusionRemarks.cpp, so the two cannot drift apart.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
@@ -21,11 +26,11 @@ namespace sinter {
 
 struct FusionRecord {
   std::string function;
-  std::string kind;              // loop | reduction | epilogue | attention
-  std::vector<std::string> ops;  // e.g. "exp#12", in program order
-  int64_t bytesRead = 0;         // the fusion's inputs
-  int64_t bytesWritten = 0;      // the fusion's results
-  int64_t unfusedBytes = 0;      // reads + writes of its ops run one by one
+  std::string kind;             // loop | reduction | epilogue | attention
+  std::vector<std::string> ops; // e.g. "exp#12", in program order
+  int64_t bytesRead = 0;        // the fusion's inputs
+  int64_t bytesWritten = 0;     // the fusion's results
+  int64_t unfusedBytes = 0;     // reads + writes of its ops run one by one
   bool multiOutput = false;
 };
 
@@ -36,14 +41,49 @@ struct RefusedEdge {
   std::string reason;
 };
 
+/// One function's totals.
+struct FusionSummary {
+  int64_t kernelsBefore = 0; // ops that would each be a kernel unfused
+  int64_t kernelsAfter = 0;  // fusions plus the ops left unfused
+  int64_t bytesBefore = 0;   // reads + writes of all kernels, unfused
+  int64_t bytesAfter = 0;
+};
+
 struct FusionLog {
-  bool ran = false;          // set by sinter-form-fusions
+  bool ran = false;          // sinter-form-fusions saw a function
   int64_t kernelsBefore = 0; // ops that would each be a kernel unfused
   int64_t kernelsAfter = 0;  // fusions plus the ops left unfused
   int64_t bytesBefore = 0;   // reads + writes of all kernels, unfused
   int64_t bytesAfter = 0;
   std::vector<FusionRecord> fusions;
   std::vector<RefusedEdge> refused;
+};
+
+/// The remarks sinter-form-fusions emits: a fusion on its root op, a refused
+/// edge on its consumer, and the function's summary on the function (after
+/// its fusions and edges, which it names the function of).
+void remarkFusion(mlir::Operation *root, const FusionRecord &fusion);
+void remarkRefusedEdge(mlir::Operation *consumer, const RefusedEdge &edge);
+void remarkFusionSummary(mlir::func::FuncOp fn, const FusionSummary &summary);
+
+/// While alive, takes the remarks above off `context` into a FusionLog;
+/// every other diagnostic goes on to the handlers installed before it.
+class FusionRemarkCollector {
+public:
+  explicit FusionRemarkCollector(mlir::MLIRContext *context);
+  FusionRemarkCollector(const FusionRemarkCollector &) = delete;
+  FusionRemarkCollector &operator=(const FusionRemarkCollector &) = delete;
+
+  const FusionLog &log() const { return collected; }
+
+private:
+  mlir::LogicalResult handle(mlir::Diagnostic &diagnostic);
+
+  FusionLog collected;
+  // A function's fusions and edges, until its summary names it.
+  std::vector<FusionRecord> pendingFusions;
+  std::vector<RefusedEdge> pendingEdges;
+  mlir::ScopedDiagnosticHandler handler;
 };
 
 /// The human-readable report of `sinter-compile --report=fusion`.

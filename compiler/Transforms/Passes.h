@@ -29,12 +29,6 @@ void populateDecomposeCompositesPatterns(RewritePatternSet &patterns,
                                          ArrayRef<std::string> onlyOps = {},
                                          bool edgeSafe = false);
 
-struct FusionLog;
-
-/// sinter-form-fusions recording its decisions in `log` (may be null).
-std::unique_ptr<Pass>
-createFormFusionsPass(const FormFusionsPassOptions &options, FusionLog *log);
-
 /// The patterns of each sinter-recognize-* pass, for pipelines that run
 /// several in one rewrite.
 void populateRecognizeSoftmaxPatterns(RewritePatternSet &patterns);

@@ -311,9 +311,10 @@ def FormFusionsPass : Pass<"sinter-form-fusions", "mlir::ModuleOp"> {
     A lone composite (softmax, a norm, attention) becomes a fusion of its
     own; any other lone op stays as it is. Splat constants are copied into
     the regions. Every producer -> consumer edge left between two kernels
-    gets a reason; with `remarks` the pass reports each fusion and each
-    refused edge as an MLIR remark (for lit tests), and `sinter-compile
-    --report=fusion` prints the same decisions.
+    gets a reason; with `remarks` the pass reports each fusion, each refused
+    edge and each function's totals as an MLIR remark (lit tests check them;
+    `sinter-compile --report=fusion` collects them into its report). What a
+    matmul epilogue may hold is the `target`'s rule (its matmul kernel's).
   }];
   let options = [
     ListOption<"kinds", "kinds", "std::string",
@@ -322,7 +323,10 @@ def FormFusionsPass : Pass<"sinter-form-fusions", "mlir::ModuleOp"> {
     Option<"maxOps", "max-ops", "int64_t", /*default=*/"64",
            "the most ops one fusion may hold">,
     Option<"remarks", "remarks", "bool", /*default=*/"false",
-           "report every fusion and refused edge as a remark">
+           "report every fusion, refused edge and function's totals as a "
+           "remark">,
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "whose matmul kernel the epilogues are for (cpu, nvptx)">
   ];
   let dependentDialects = ["sinter::SinterDialect"];
 }

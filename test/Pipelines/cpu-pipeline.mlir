@@ -2,14 +2,14 @@
 // is checked for what it promises; the detail of each pass is in
 // test/Conversion.
 //
-// RUN: sinter-opt %s --sinter-lower-to-linalg \
+// RUN: sinter-opt %s --sinter-cpu-lower-to-linalg \
 // RUN:   | FileCheck %s --check-prefix=LINALG --implicit-check-not="= sinter." --implicit-check-not=memref
-// RUN: sinter-opt %s --sinter-lower-to-linalg --sinter-cpu-bufferize \
+// RUN: sinter-opt %s --sinter-cpu-lower-to-linalg --sinter-bufferize \
 // RUN:   | FileCheck %s --check-prefix=BUF --implicit-check-not=tensor --implicit-check-not=bufferization.
-// RUN: sinter-opt %s --sinter-lower-to-linalg --sinter-cpu-bufferize --sinter-cpu-codegen \
+// RUN: sinter-opt %s --sinter-cpu-lower-to-linalg --sinter-bufferize --sinter-cpu-codegen \
 // RUN:   | FileCheck %s --check-prefix=CODEGEN --implicit-check-not=linalg. --implicit-check-not=memref.alloc \
 // RUN:     --implicit-check-not=memref.dealloc
-// RUN: sinter-opt %s --sinter-lower-to-linalg --sinter-cpu-bufferize --sinter-cpu-codegen --sinter-cpu-to-llvm \
+// RUN: sinter-opt %s --sinter-cpu-lower-to-linalg --sinter-bufferize --sinter-cpu-codegen --sinter-cpu-to-llvm \
 // RUN:   | FileCheck %s --check-prefix=LLVM --implicit-check-not=linalg. --implicit-check-not=memref. \
 // RUN:     --implicit-check-not=scf. --implicit-check-not=arith. --implicit-check-not=math. \
 // RUN:     --implicit-check-not=vector. --implicit-check-not=func.func --implicit-check-not=func.call \

@@ -19,6 +19,15 @@
 
 namespace sinter::e2e {
 
+FusionKinds fusionKinds(llvm::StringRef text) {
+  std::string error;
+  mlir::FailureOr<FusionKinds> kinds = FusionKinds::parse(text, error);
+  if (mlir::failed(kinds)) {
+    llvm::report_fatal_error(llvm::Twine("a test's fusion kinds: ") + error);
+  }
+  return *kinds;
+}
+
 std::unique_ptr<mlir::MLIRContext> makeContext() {
   mlir::DialectRegistry registry;
   registerCPUCompilerDialects(registry);
@@ -130,7 +139,7 @@ std::string compileRunAndCompare(mlir::ModuleOp module,
   }
   target::CompileOptions compileOptions;
   compileOptions.cpu.cpu = options.cpu;
-  compileOptions.fusion = options.fusion;
+  compileOptions.fusion = fusionKinds(options.fusion);
   if (cuda) {
     compileOptions.target = target::Target::NVPTX;
     compileOptions.gpuArch = runtime.deviceInfo().arch;

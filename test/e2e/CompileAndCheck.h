@@ -12,6 +12,7 @@
 #define SINTER_TEST_E2E_COMPILEANDCHECK_H
 
 #include "compiler/Reference/Interpreter.h"
+#include "compiler/Transforms/FusionKinds.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -43,6 +44,10 @@ struct CheckOptions {
   /// emulator of GPUEmulator.h.
   enum class Device { Default, Cpu, Cuda, Emulated } device = Device::Default;
 };
+
+/// `text` ("all", "none", a list) as sinter-compile --fusion reads it; a
+/// kind the test misspells stops the test binary, naming it.
+FusionKinds fusionKinds(llvm::StringRef text);
 
 /// The device of CheckOptions::Device::Default.
 void setDefaultDevice(CheckOptions::Device device);

@@ -110,7 +110,7 @@ uint64_t workspaceOf(const std::string &text, const std::string &fusion,
   EXPECT_FALSE(llvm::sys::fs::createTemporaryFile("sinter-ws", "so", fd, path));
   ::close(fd);
   target::CompileOptions options;
-  options.fusion = fusion;
+  options.fusion = fusionKinds(fusion);
   absl::StatusOr<target::CompileResult> compiled =
       compileModule(*module, options, target::EmitKind::SharedObject, path);
   llvm::sys::fs::remove(path);

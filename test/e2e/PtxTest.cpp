@@ -117,7 +117,7 @@ TEST_P(PtxTest, PtxasAcceptsTheModel) {
   ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("sinter-ptx", "so", path));
   target::CompileOptions options;
   options.target = target::Target::NVPTX;
-  options.fusion = p.fusion;
+  options.fusion = fusionKinds(p.fusion);
   options.gpuArch = p.arch;
   options.ptxas = ptxas;
   absl::StatusOr<target::CompileResult> result =

@@ -178,14 +178,16 @@ static int compile() {
   options.minParallelWork = minParallelWork.getValue();
   options.printIRAfterAll = printIRAfterAll;
   options.timePasses = timing;
-  options.fusion = fusionKinds;
+  std::string fusionError;
+  FailureOr<FusionKinds> fusion = FusionKinds::parse(fusionKinds, fusionError);
+  if (failed(fusion)) {
+    return fail(fusionError);
+  }
+  options.fusion = *fusion;
+  options.reportFusion = report == Report::Fusion;
   options.gpuArch = gpuArch;
   options.ptxas = ptxasPath;
   options.cudaToolkit = cudaToolkit;
-  FusionLog fusionLog;
-  if (report == Report::Fusion) {
-    options.fusionLog = &fusionLog;
-  }
   absl::StatusOr<target::CompileResult> result =
       compileModule(*module, options, emit, outputFile, headerFile, inputFile);
   if (!result.ok()) {
@@ -193,7 +195,7 @@ static int compile() {
   }
   if (report == Report::Fusion) {
     // With the artifact on stdout, the report goes to stderr.
-    printFusionReport(fusionLog,
+    printFusionReport(result->fusionLog,
                       outputFile == "-" ? llvm::errs() : llvm::outs());
   }
   return 0;

@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   sinter::registerSinterTransformsPasses();
   sinter::registerSinterConversionPasses();
+  sinter::registerSharedPipelines();
   sinter::registerCPUPipelines();
   sinter::registerGPUPipelines();
 

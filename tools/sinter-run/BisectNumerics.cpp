@@ -99,7 +99,7 @@ compileAndRun(ModuleOp module, const std::vector<HostTensor> &inputs,
               const std::vector<HostTensor> &likeOutputs,
               const std::string &soPath) {
   target::CompileOptions options;
-  options.fusion = "none";
+  options.fusion = FusionKinds::none();
   absl::StatusOr<target::CompileResult> compiled =
       compileModule(module, options, target::EmitKind::SharedObject, soPath);
   if (!compiled.ok()) {
@@ -185,9 +185,7 @@ bisectNumerics(ModuleOp source, const std::vector<HostTensor> &inputs,
 
   // Fused as sinter-compile fuses it.
   PassManager pm(&ctx);
-  FusionPipelineOptions fusion;
-  fusion.fusion = options.fusion;
-  buildFusionPipeline(pm, fusion);
+  buildFusionPipeline(pm, options.fusion, /*remarks=*/false, "cpu");
   if (failed(pm.run(*module))) {
     return absl::InvalidArgumentError("fusing the --mlir module failed");
   }

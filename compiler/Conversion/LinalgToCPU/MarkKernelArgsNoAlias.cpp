@@ -11,17 +11,17 @@
 #include "compiler/Conversion/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
-#define DEBUG_TYPE "sinter-mark-kernel-args-noalias"
+#define DEBUG_TYPE "sinter-cpu-mark-kernel-args-noalias"
 
 namespace sinter {
 
-#define GEN_PASS_DEF_MARKKERNELARGSNOALIASPASS
+#define GEN_PASS_DEF_CPUMARKKERNELARGSNOALIASPASS
 #include "compiler/Conversion/Passes.h.inc"
 
 namespace {
 
-struct MarkKernelArgsNoAliasPass
-    : impl::MarkKernelArgsNoAliasPassBase<MarkKernelArgsNoAliasPass> {
+struct CPUMarkKernelArgsNoAliasPass
+    : impl::CPUMarkKernelArgsNoAliasPassBase<CPUMarkKernelArgsNoAliasPass> {
   void runOnOperation() override {
     getOperation().walk([](LLVM::LLVMFuncOp fn) {
       if (!fn->hasAttr(kKernelAttr) || !fn->hasAttr("sinter.noalias")) {

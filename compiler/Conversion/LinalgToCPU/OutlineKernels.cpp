@@ -24,11 +24,11 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
-#define DEBUG_TYPE "sinter-outline-kernels"
+#define DEBUG_TYPE "sinter-cpu-outline-kernels"
 
 namespace sinter {
 
-#define GEN_PASS_DEF_OUTLINEKERNELSPASS
+#define GEN_PASS_DEF_CPUOUTLINEKERNELSPASS
 #include "compiler/Conversion/Passes.h.inc"
 
 namespace {
@@ -150,8 +150,9 @@ LLVM::LLVMStructType descriptorType(MLIRContext *ctx, int64_t rank) {
   return LLVM::LLVMStructType::getLiteral(ctx, fields);
 }
 
-struct OutlineKernelsPass : impl::OutlineKernelsPassBase<OutlineKernelsPass> {
-  using OutlineKernelsPassBase::OutlineKernelsPassBase;
+struct CPUOutlineKernelsPass
+    : impl::CPUOutlineKernelsPassBase<CPUOutlineKernelsPass> {
+  using CPUOutlineKernelsPassBase::CPUOutlineKernelsPassBase;
 
   /// How a parallel nest is split into tasks: `count` tasks over the
   /// flattened outer dimensions times `chunks` pieces of the last one.

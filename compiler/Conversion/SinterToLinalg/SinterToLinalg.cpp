@@ -27,7 +27,6 @@ void populateSinterToLinalgPatterns(RewritePatternSet &patterns) {
   populateShapeToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateMatmulToLinalgPatterns(patterns);
-  populateFlashAttentionPatterns(patterns);
 }
 
 namespace {
@@ -41,10 +40,11 @@ struct ConvertSinterToLinalgPass
 
     // gelu has a direct lowering (one generic computing in f32); the other
     // composites go through their primitive forms, which fusion regions
-    // then merge back into row kernels. Attention lowers flash-style
-    // (FlashAttention.cpp), in an attention fusion or alone: its primitive
-    // form would multiply a hidden key's value by 0 in the P.V matmul, and
-    // a NaN or inf there would leak into every row.
+    // then merge back into row kernels. Attention is lowered before this
+    // pass, by each target's own flash kernel (sinter-cpu-lower-attention,
+    // sinter-gpu-lower-attention): its primitive form would multiply a
+    // hidden key's value by 0 in the P.V matmul, and a NaN or inf there
+    // would leak into every row. One left here is an error.
     static const std::vector<std::string> kDecomposed = {
         "softmax",    "log_softmax", "logsumexp",
         "layer_norm", "rms_norm",    "rotary_embedding"};

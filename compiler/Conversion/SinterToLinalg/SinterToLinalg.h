@@ -27,9 +27,6 @@ void populateReductionToLinalgPatterns(RewritePatternSet &patterns);
 /// matmul.
 void populateMatmulToLinalgPatterns(RewritePatternSet &patterns);
 
-/// attention inside an `attention` fusion: the flash-attention loop nest.
-void populateFlashAttentionPatterns(RewritePatternSet &patterns);
-
 /// All of the above.
 void populateSinterToLinalgPatterns(RewritePatternSet &patterns);
 

@@ -37,8 +37,7 @@ absl::StatusOr<CompileResult> compile(ModuleOp module,
   PassManager pm(ctx);
   instrument(pm, options);
   CPUPipelineOptions pipeline;
-  pipeline.fusion = options.fusion;
-  pipeline.fusionLog = options.fusionLog;
+  setSharedPipelineOptions(options, pipeline);
   pipeline.vectorWidth = target->vectorWidth;
   pipeline.matmulVectors = target->matmulVectors;
   pipeline.minParallelWork = options.minParallelWork;

@@ -129,9 +129,9 @@ absl::StatusOr<CompileResult> emitFusionDot(ModuleOp module,
   PassManager pm(module.getContext());
   instrument(pm, options);
   FusionPipelineOptions fusion;
-  fusion.fusion = options.fusion;
-  fusion.log = options.fusionLog;
-  buildFusionPipeline(pm, fusion);
+  setSharedPipelineOptions(options, fusion);
+  buildFusionPipeline(pm, fusion,
+                      options.target == Target::NVPTX ? "nvptx" : "cpu");
   if (failed(pm.run(module))) {
     return absl::InvalidArgumentError(
         absl::StrCat("fusing ", sourceName.str(), " failed"));

@@ -11,6 +11,7 @@
 #ifndef SINTER_COMPILER_TARGET_COMMON_COMPILEFRONT_H
 #define SINTER_COMPILER_TARGET_COMMON_COMPILEFRONT_H
 
+#include "compiler/Pipelines/SharedPipelines.h"
 #include "compiler/Target/Common/CompileOptions.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -21,6 +22,15 @@ namespace sinter::target {
 /// supported). Fails, naming the resource, when a dense_resource the entry
 /// reads has no data in the file.
 absl::StatusOr<func::FuncOp> selectEntry(ModuleOp module, llvm::StringRef name);
+
+/// The options every target's pipeline shares, from `options`: the one
+/// place a compile option becomes a pipeline option.
+template <typename Derived>
+void setSharedPipelineOptions(const CompileOptions &options,
+                              SharedPipelineOptions<Derived> &pipeline) {
+  pipeline.fusion = options.fusion.str();
+  pipeline.fusionRemarks = options.reportFusion;
+}
 
 /// --print-ir-after-all and --time-passes-mlir, as `options` asks.
 void instrument(PassManager &pm, const CompileOptions &options);

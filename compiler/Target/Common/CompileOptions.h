@@ -3,21 +3,22 @@
 // One set of options for every target, filled once by sinter-compile (or a
 // test), and read by the compile front (CompileFront.h) and by the target
 // that does the work. An option that crosses the stages (precision, a memory
-// budget, training) belongs here, once, and reaches the pipelines from here.
+// budget, training) belongs here, once, and reaches every target's pipeline
+// through setSharedPipelineOptions (CompileFront.h). The attributes the
+// lowering leaves for the ABI are named beside it, in AbiAttributes.h.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SINTER_COMPILER_TARGET_COMMON_COMPILEOPTIONS_H
 #define SINTER_COMPILER_TARGET_COMMON_COMPILEOPTIONS_H
 
+#include "compiler/Target/Common/AbiAttributes.h"
 #include "compiler/Target/Common/ArtifactWriter.h"
+#include "compiler/Transforms/FusionKinds.h"
+#include "compiler/Transforms/FusionLog.h"
 
 #include <cstdint>
 #include <string>
-
-namespace sinter {
-struct FusionLog;
-}
 
 namespace sinter::target {
 
@@ -33,10 +34,12 @@ struct CompileOptions {
   /// The CPU the code runs on (CPU targets) or the host CPU the artifact's
   /// glue is built for (GPU targets use any x86-64).
   TargetOptions cpu;
-  std::string entry;              // empty: the module's only public function
-  std::string prefix;             // C symbol prefix; empty: the entry's name
-  std::string fusion = "all";     // fusion kinds (see sinter-form-fusions)
-  FusionLog *fusionLog = nullptr; // filled when not null
+  std::string entry;  // empty: the module's only public function
+  std::string prefix; // C symbol prefix; empty: the entry's name
+  FusionKinds fusion = FusionKinds::all();
+  /// Collect sinter-form-fusions' decisions into CompileResult::fusionLog
+  /// (sinter-compile --report=fusion).
+  bool reportFusion = false;
   bool printIRAfterAll = false;
   bool timePasses = false;
   // CPU targets.
@@ -53,6 +56,7 @@ struct CompileResult {
   ModelSignature signature;
   ArtifactInfo info;
   std::string prefix;
+  FusionLog fusionLog; // with CompileOptions::reportFusion
 };
 
 } // namespace sinter::target

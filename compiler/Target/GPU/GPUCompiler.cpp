@@ -254,8 +254,7 @@ absl::StatusOr<CompileResult> compile(ModuleOp module,
   PassManager pm(ctx);
   instrument(pm, options);
   GPUPipelineOptions pipeline;
-  pipeline.fusion = options.fusion;
-  pipeline.fusionLog = options.fusionLog;
+  setSharedPipelineOptions(options, pipeline);
   pipeline.arch = options.gpuArch;
   pipeline.toolkit = options.cudaToolkit;
   buildGPUPipeline(pm, pipeline);

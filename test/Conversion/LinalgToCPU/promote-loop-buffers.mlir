@@ -2,7 +2,7 @@
 // RUN: not sinter-opt %s -split-input-file -sinter-cpu-promote-loop-buffers="max-bytes=64" 2>&1 >/dev/null | FileCheck %s --check-prefix=BUDGET
 
 // A buffer allocated inside a parallel loop becomes a per-iteration stack
-// buffer (hoisted later by sinter-outline-kernels); one at the top level
+// buffer (hoisted later by sinter-cpu-outline-kernels); one at the top level
 // stays an alloc for the workspace planner.
 // CHECK-LABEL: func.func @per_iteration
 // CHECK: %[[TOP:.*]] = memref.alloc() : memref<8xf32>

@@ -1,5 +1,5 @@
 // RUN: sinter-opt %s --sinter-convert-sinter-to-linalg --sinter-lower-fusions | FileCheck %s
-// RUN: sinter-opt %s --sinter-lower-to-linalg | FileCheck %s --check-prefix=CSE
+// RUN: sinter-opt %s --sinter-cpu-lower-to-linalg | FileCheck %s --check-prefix=CSE
 // RUN: sinter-opt %s --sinter-convert-sinter-to-linalg | FileCheck %s --check-prefix=CONVERTED
 // RUN: sinter-opt %s --sinter-convert-sinter-to-linalg --sinter-lower-fusions=reciprocal=false | FileCheck %s --check-prefix=DIVIDE
 
@@ -65,26 +65,6 @@ func.func @epilogue(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32
     sinter.yield %g : tensor<4x16xf32>
   }
   return %r : tensor<4x16xf32>
-}
-
-// Flash attention: a forall over (batch, head, query tile of 64), a loop
-// over key tiles of 64 carrying the running max, sum and accumulator, and
-// no S x T tensor anywhere. Causal: the key loop's bound depends on the
-// query tile.
-// CHECK-LABEL: func.func @attention
-// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[T:.*]]) in (1, 2, 2)
-// CHECK: arith.minsi
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x16xf32>)
-// CHECK-NOT: tensor<128x128xf32>
-// CHECK: scf.yield
-// CHECK: tensor.parallel_insert_slice {{.*}} : tensor<64x16xf32> into tensor<1x2x128x16xf32>
-func.func @attention(%q: tensor<1x2x128x16xf32>, %k: tensor<1x2x128x16xf32>, %v: tensor<1x2x128x16xf32>) -> tensor<1x2x128x16xf32> {
-  %r = sinter.fusion attention (%q, %k, %v) : (tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>) -> tensor<1x2x128x16xf32> {
-  ^bb0(%x: tensor<1x2x128x16xf32>, %y: tensor<1x2x128x16xf32>, %z: tensor<1x2x128x16xf32>):
-    %o = sinter.attention %x, %y, %z scale = 0.25 causal : tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32> -> tensor<1x2x128x16xf32>
-    sinter.yield %o : tensor<1x2x128x16xf32>
-  }
-  return %r : tensor<1x2x128x16xf32>
 }
 
 // A multi-output (sibling) loop fusion: the two elementwise chains over x

@@ -11,6 +11,7 @@
 
 #include "sinter/runtime.h"
 #include "sinter/runtime.hpp"
+#include "test/unit/Runtime/AddOneData.h"
 #include "test/unit/Runtime/StatusMatchers.h"
 
 #include "gtest/gtest.h"
@@ -66,35 +67,7 @@ sinter_runtime_options_t cudaOptions(int32_t ordinal = 0) {
   return options;
 }
 
-/// Host data for one run of add_one (x f32[2,3], n i32[4] -> y, m) and the
-/// device buffers it goes through.
-struct AddOneData {
-  int64_t xShape[2] = {2, 3};
-  int64_t nShape[1] = {4};
-  float x[6];
-  int32_t n[4];
-  float y[6];
-  int32_t m[4];
-
-  explicit AddOneData(float base = 0.5f) {
-    for (int i = 0; i < 6; ++i) {
-      x[i] = base + 0.25f * i;
-      y[i] = -1;
-    }
-    for (int i = 0; i < 4; ++i) {
-      n[i] = 3 * i - 2 + static_cast<int>(base);
-      m[i] = -1;
-    }
-  }
-  void expectCorrect() const {
-    for (int i = 0; i < 6; ++i) {
-      EXPECT_EQ(y[i], x[i] + 1.0f) << "y[" << i << "]";
-    }
-    for (int i = 0; i < 4; ++i) {
-      EXPECT_EQ(m[i], 2 * n[i]) << "m[" << i << "]";
-    }
-  }
-};
+using sinter::test::AddOneData;
 
 /// Device buffers for add_one; copies in on construction.
 struct AddOneBuffers {

@@ -9,6 +9,7 @@
 
 #include "sinter/runtime.h"
 #include "sinter/runtime.hpp"
+#include "test/unit/Runtime/AddOneData.h"
 #include "test/unit/Runtime/StatusMatchers.h"
 
 #include "gtest/gtest.h"
@@ -33,43 +34,7 @@ namespace {
 
 using sinter::test::expectError;
 
-/// Buffers for one run of the add_one model: x f32[2,3], n i32[4] in; y
-/// f32[2,3], m i32[4] out.
-struct AddOneBuffers {
-  int64_t xShape[2] = {2, 3};
-  int64_t nShape[1] = {4};
-  float x[6];
-  int32_t n[4];
-  float y[6];
-  int32_t m[4];
-
-  explicit AddOneBuffers(float base = 0.5f) {
-    for (int i = 0; i < 6; ++i) {
-      x[i] = base + 0.25f * i;
-      y[i] = -1;
-    }
-    for (int i = 0; i < 4; ++i) {
-      n[i] = 3 * i - 2;
-      m[i] = -1;
-    }
-  }
-  std::vector<sinter_tensor_view_t> inputs() {
-    return {{x, sizeof(x), SINTER_ABI_DTYPE_F32, 2, xShape},
-            {n, sizeof(n), SINTER_ABI_DTYPE_I32, 1, nShape}};
-  }
-  std::vector<sinter_tensor_view_t> outputs() {
-    return {{y, sizeof(y), SINTER_ABI_DTYPE_F32, 2, xShape},
-            {m, sizeof(m), SINTER_ABI_DTYPE_I32, 1, nShape}};
-  }
-  void expectCorrect() const {
-    for (int i = 0; i < 6; ++i) {
-      EXPECT_EQ(y[i], x[i] + 1.0f) << "y[" << i << "]";
-    }
-    for (int i = 0; i < 4; ++i) {
-      EXPECT_EQ(m[i], 2 * n[i]) << "m[" << i << "]";
-    }
-  }
-};
+using AddOneBuffers = sinter::test::AddOneData;
 
 class RuntimeTest : public ::testing::Test {
 protected:

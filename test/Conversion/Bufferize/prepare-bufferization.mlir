@@ -1,4 +1,4 @@
-// RUN: sinter-opt %s -split-input-file -verify-diagnostics -sinter-cpu-prepare-bufferization | FileCheck %s
+// RUN: sinter-opt %s -split-input-file -verify-diagnostics -sinter-prepare-bufferization | FileCheck %s
 
 // A compiled model's inputs are caller-owned and read-only, and each result
 // must be its own output buffer.

@@ -1,5 +1,7 @@
-//===- FlashAttention.cpp - sinter.attention as a flash-attention nest ----===//
+//===- FlashAttention.cpp - sinter.attention as a CPU flash-attention nest ===//
 //
+// The sinter-cpu-lower-attention pass, which runs before the sinter-to-linalg
+// conversion on the CPU path (the GPU has its own kernel, SinterToGPU/).
 // An attention op (inside an `attention` fusion or alone) lowers the way
 // FlashAttention computes it: for each (batch, head, tile of Br queries) -- an
 // scf.forall, so the thread pool shares the tiles -- walk the keys in tiles of
@@ -30,8 +32,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Conversion/Passes.h"
 #include "compiler/Conversion/SinterToLinalg/LoweringUtils.h"
-#include "compiler/Conversion/SinterToLinalg/SinterToLinalg.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -39,11 +41,18 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 #include <functional>
 #include <limits>
 
+#define DEBUG_TYPE "sinter-cpu-lower-attention"
+
 namespace sinter {
+
+#define GEN_PASS_DEF_CPULOWERATTENTIONPASS
+#include "compiler/Conversion/Passes.h.inc"
+
 namespace {
 
 using utils::IteratorType;
@@ -482,10 +491,21 @@ struct AttentionToFlash : OpConversionPattern<AttentionOp> {
   }
 };
 
+struct CPULowerAttentionPass
+    : impl::CPULowerAttentionPassBase<CPULowerAttentionPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    target.addIllegalOp<AttentionOp>();
+    RewritePatternSet patterns(ctx);
+    patterns.add<AttentionToFlash>(ctx);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns)))) {
+      return signalPassFailure();
+    }
+  }
+};
+
 } // namespace
-
-void populateFlashAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionToFlash>(patterns.getContext());
-}
-
 } // namespace sinter

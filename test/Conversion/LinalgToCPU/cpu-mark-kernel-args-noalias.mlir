@@ -1,4 +1,4 @@
-// RUN: sinter-opt %s -split-input-file -sinter-mark-kernel-args-noalias | FileCheck %s
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-mark-kernel-args-noalias | FileCheck %s
 
 // After conversion to LLVM, each memref argument of a kernel is (allocated
 // pointer, aligned pointer, offset, sizes..., strides...). A kernel the

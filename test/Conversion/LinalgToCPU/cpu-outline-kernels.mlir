@@ -1,5 +1,5 @@
-// RUN: sinter-opt %s -split-input-file -sinter-outline-kernels | FileCheck %s
-// RUN: sinter-opt %s -split-input-file -sinter-outline-kernels="min-parallel-work=16" | FileCheck %s --check-prefix=PAR
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-outline-kernels | FileCheck %s
+// RUN: sinter-opt %s -split-input-file -sinter-cpu-outline-kernels="min-parallel-work=16" | FileCheck %s --check-prefix=PAR
 
 // Each top-level loop nest of a public function becomes a private
 // `sinter.kernel` function over its buffers; large parallel nests run as

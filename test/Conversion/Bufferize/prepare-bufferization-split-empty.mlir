@@ -1,5 +1,5 @@
-// RUN: sinter-opt %s -split-input-file -sinter-cpu-prepare-bufferization="max-empty-users=2" | FileCheck %s
-// RUN: sinter-opt %s -split-input-file -sinter-cpu-prepare-bufferization | FileCheck %s --check-prefix=DEFAULT
+// RUN: sinter-opt %s -split-input-file -sinter-prepare-bufferization="max-empty-users=2" | FileCheck %s
+// RUN: sinter-opt %s -split-input-file -sinter-prepare-bufferization | FileCheck %s --check-prefix=DEFAULT
 
 // CSE leaves one tensor.empty for every op of a type; one-shot analysis is
 // cubic in its users, so they are split into runs of max-empty-users, in

@@ -26,23 +26,23 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
-#define DEBUG_TYPE "sinter-cpu-prepare-bufferization"
+#define DEBUG_TYPE "sinter-prepare-bufferization"
 
 namespace sinter {
 
-#define GEN_PASS_DEF_CPUPREPAREBUFFERIZATIONPASS
+#define GEN_PASS_DEF_PREPAREBUFFERIZATIONPASS
 #include "compiler/Conversion/Passes.h.inc"
 
 namespace {
 
-struct CPUPrepareBufferizationPass
-    : impl::CPUPrepareBufferizationPassBase<CPUPrepareBufferizationPass> {
-  using CPUPrepareBufferizationPassBase::CPUPrepareBufferizationPassBase;
+struct PrepareBufferizationPass
+    : impl::PrepareBufferizationPassBase<PrepareBufferizationPass> {
+  using PrepareBufferizationPassBase::PrepareBufferizationPassBase;
 
   void runOnOperation() override {
     if (maxEmptyUsers == 0) {
       getOperation().emitError(
-          "sinter-cpu-prepare-bufferization: max-empty-users must be positive");
+          "sinter-prepare-bufferization: max-empty-users must be positive");
       return signalPassFailure();
     }
     splitSharedEmptyTensors();
