@@ -357,7 +357,8 @@ def CPUApproximateMathPass
 
 
 def CPULegalizeBF16Pass : Pass<"sinter-cpu-legalize-bf16", "mlir::ModuleOp"> {
-  let summary = "bf16 conversions as integer ops; bf16 values selected as bits";
+  let summary = "bf16 conversions as integer ops; bf16 values selected as "
+                "bits; f16 max/min as selects";
   let description = [{
     Turns every bf16 conversion into integer arithmetic (arith's bf16
     expansion, with ceil/floor divisions expanded too; `arith-expand` itself
@@ -367,6 +368,13 @@ def CPULegalizeBF16Pass : Pass<"sinter-cpu-legalize-bf16", "mlir::ModuleOp"> {
     CPUs without AVX512-BF16 and calls `__truncsfbf2`, which this
     toolchain's libgcc does not have. Selecting the 16-bit patterns instead
     is exact and needs no library.
+
+    A `maximumf`/`minimumf` of f16 values, or of f16 values widened to f32
+    (which LLVM's InstCombine narrows back to f16), becomes compares and
+    selects of the bit patterns: LLVM 19's x86 lowering of an f16 maximum
+    without AVX512-FP16 gives max(0, NaN) = 0. A NaN operand gives a quiet
+    NaN; equal operands give the AND (max) or OR (min) of their bits, so
+    +0 > -0 as `maximumf` specifies.
 
     ```mlir
     %r = arith.select %c, %a, %b : vector<8xbf16>

@@ -32,3 +32,49 @@ func.func @no_f16_select(%c: i1, %a: f16, %b: f16) -> f16 {
   %r = arith.select %c, %a, %b : f16
   return %r : f16
 }
+
+// -----
+
+// A maximum of f16 values widened to f32 (which LLVM would narrow back to an
+// f16 maximum, wrong for max(0, NaN) on x86 without AVX512-FP16) becomes
+// compares and selects of the bit patterns: a quiet NaN if either is NaN,
+// the bitwise AND of equal operands (+0 over -0).
+// CHECK-LABEL: func.func @widened_half_max
+// CHECK: %[[NAN:.*]] = arith.constant dense<2143289344> : vector<8xi32>
+// CHECK: %[[UNO:.*]] = arith.cmpf uno
+// CHECK: %[[GT:.*]] = arith.cmpf ogt
+// CHECK: %[[EQ:.*]] = arith.cmpf oeq
+// CHECK: %[[AND:.*]] = arith.andi {{.*}} : vector<8xi32>
+// CHECK: %[[S1:.*]] = arith.select %[[GT]]
+// CHECK: %[[S2:.*]] = arith.select %[[EQ]], %[[AND]], %[[S1]]
+// CHECK: %[[S3:.*]] = arith.select %[[UNO]], %[[NAN]], %[[S2]]
+// CHECK: arith.bitcast %[[S3]] : vector<8xi32> to vector<8xf32>
+// CHECK-NOT: arith.maximumf
+func.func @widened_half_max(%a: vector<8xf16>, %b: vector<8xf16>) -> vector<8xf32> {
+  %wa = arith.extf %a : vector<8xf16> to vector<8xf32>
+  %wb = arith.extf %b : vector<8xf16> to vector<8xf32>
+  %r = arith.maximumf %wa, %wb : vector<8xf32>
+  return %r : vector<8xf32>
+}
+
+// -----
+
+// An f16 minimum: the OR of equal operands (-0 over +0), in 16 bits.
+// CHECK-LABEL: func.func @half_min
+// CHECK: arith.constant 32256 : i16
+// CHECK: arith.ori {{.*}} : i16
+// CHECK-NOT: arith.minimumf
+func.func @half_min(%a: f16, %b: f16) -> f16 {
+  %r = arith.minimumf %a, %b : f16
+  return %r : f16
+}
+
+// -----
+
+// A maximum of f32 values not widened from f16 stays (x86 lowers it right).
+// CHECK-LABEL: func.func @f32_max
+// CHECK: arith.maximumf
+func.func @f32_max(%a: vector<8xf32>, %b: vector<8xf32>) -> vector<8xf32> {
+  %r = arith.maximumf %a, %b : vector<8xf32>
+  return %r : vector<8xf32>
+}
