@@ -66,7 +66,7 @@ std::optional<std::pair<DType, std::vector<int64_t>>> tensorInfo(Type type) {
 /// Builds the tensor for `result` from unrounded values: this is where every
 /// op's results are rounded to the declared element type.
 absl::StatusOr<HostTensor> makeResult(Value result, std::vector<double> values,
-                                      Operation *op) {
+                                      Operation *op, bool round) {
   auto info = tensorInfo(result.getType());
   if (!info) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -83,8 +83,10 @@ absl::StatusOr<HostTensor> makeResult(Value result, std::vector<double> values,
         absl::StrCat("'", op->getName().getStringRef().str(), "' computed ",
                      values.size(), " values for ", t.shapeString()));
   }
-  for (double &v : values) {
-    v = roundToDType(t.dtype, v);
+  if (round) {
+    for (double &v : values) {
+      v = roundToDType(t.dtype, v);
+    }
   }
   t.values = std::move(values);
   return t;
@@ -255,6 +257,8 @@ std::optional<UnaryFn> unaryFnOf(Operation *op) {
 
 class Evaluator {
 public:
+  explicit Evaluator(bool round = true) : round(round) {}
+
   /// Evaluates `block` with its arguments bound to `args`; returns the
   /// operands of its terminator (func.return or sinter.yield).
   Results evalBlock(Block &block, llvm::ArrayRef<HostTensor> args);
@@ -265,6 +269,8 @@ private:
   /// The unrounded values of `op`'s single result.
   absl::StatusOr<std::vector<double>> evalSingle(Operation *op, Env &env);
   Results evalOp(Operation *op, Env &env);
+
+  bool round; // every result to its element type (off: exact f64)
 };
 
 absl::StatusOr<const HostTensor *> Evaluator::lookup(Env &env, Value value,
@@ -330,7 +336,7 @@ Results Evaluator::evalOp(Operation *op, Env &env) {
     return values.status();
   }
   absl::StatusOr<HostTensor> result =
-      makeResult(op->getResult(0), std::move(*values), op);
+      makeResult(op->getResult(0), std::move(*values), op, round);
   if (!result.ok()) {
     return result.status();
   }
@@ -578,6 +584,12 @@ static absl::Status checkValueSizes(func::FuncOp fn) {
 
 absl::StatusOr<std::vector<HostTensor>>
 evaluate(func::FuncOp fn, const std::vector<HostTensor> &args) {
+  return evaluate(fn, args, EvaluateOptions{});
+}
+
+absl::StatusOr<std::vector<HostTensor>>
+evaluate(func::FuncOp fn, const std::vector<HostTensor> &args,
+         const EvaluateOptions &options) {
   if (!fn) {
     return absl::InvalidArgumentError("evaluate: null function");
   }
@@ -620,12 +632,14 @@ evaluate(func::FuncOp fn, const std::vector<HostTensor> &args) {
     // Arguments are rounded on entry so hand-filled values obey the rule
     // that every value is exact in its dtype.
     HostTensor rounded = given;
-    for (double &v : rounded.values) {
-      v = roundToDType(rounded.dtype, v);
+    if (!options.exactF64) {
+      for (double &v : rounded.values) {
+        v = roundToDType(rounded.dtype, v);
+      }
     }
     inputs.push_back(std::move(rounded));
   }
-  Evaluator evaluator;
+  Evaluator evaluator(/*round=*/!options.exactF64);
   return evaluator.evalBlock(fn.getBody().front(), inputs);
 }
 

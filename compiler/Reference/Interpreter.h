@@ -76,6 +76,17 @@ std::vector<HostTensor> randomArguments(mlir::func::FuncOp fn, uint64_t seed);
 absl::StatusOr<std::vector<HostTensor>>
 evaluate(mlir::func::FuncOp fn, const std::vector<HostTensor> &args);
 
+/// How to evaluate. exactF64: no rounding at all (arguments, op results),
+/// every op in f64 as if every element type were f64; for finite
+/// differences, whose steps f32 rounding would drown. `convert` still
+/// rounds (it is what the op does).
+struct EvaluateOptions {
+  bool exactF64 = false;
+};
+absl::StatusOr<std::vector<HostTensor>>
+evaluate(mlir::func::FuncOp fn, const std::vector<HostTensor> &args,
+         const EvaluateOptions &options);
+
 /// Evaluates the function named `entry` (default: the module's only public
 /// function) of `module`.
 absl::StatusOr<std::vector<HostTensor>>

@@ -331,4 +331,59 @@ def FormFusionsPass : Pass<"sinter-form-fusions", "mlir::ModuleOp"> {
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def AutodiffPass : Pass<"sinter-autodiff", "mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation: the loss and its gradients";
+  let description = [{
+    For a function whose one result is a scalar `tensor<f32>` (the loss),
+    adds `@<function>_grad`: the same arguments, and results the loss
+    followed by d loss / d argument for each argument in `wrt` (named by
+    `sinter.name`, or `arg<N>`; empty: every float argument), named
+    `grad_<argument>`. The backward ops are sinter ops after the forward
+    ones: each op's vector-Jacobian product, in reverse program order, with
+    the adjoints of a value read several times summed. Only ops between an
+    argument asked for and the loss are differentiated.
+
+    Rules exist for the elementwise float ops (gelu in its three forms
+    included), select, convert, broadcast_in_dim, reshape, transpose, reduce
+    (sum, mean, max, min), slice (strided too), concatenate, matmul
+    (transposed operands, batches, a shared rank-2 operand), and the
+    composites softmax, log_softmax, logsumexp,
+    layer_norm and rms_norm, which differentiate as composites: their
+    backward reads the forward op's result (or recomputes the row
+    statistics) in f32 and never decomposes the forward op. Integer and
+    comparison results carry no gradient; `max`/`min` split a tie's
+    gradient equally between the tied operands; `abs` and `relu` have
+    gradient 0 at 0; a fully masked softmax or logsumexp row gets 0. Any
+    other op on the gradient's path (gather, attention, rotary_embedding:
+    later steps of issue 15) is an error naming it, as
+    are a loss that is not a scalar f32, an unknown argument name and an
+    integer argument.
+
+    ```mlir
+    func.func @f(%x: tensor<4xf32> {sinter.name = "x"}) -> tensor<f32> {
+      %e = sinter.exp %x : tensor<4xf32>
+      %l = sinter.reduce sum %e, dims = [0] : (tensor<4xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    // gains
+    func.func @f_grad(%x: tensor<4xf32> {sinter.name = "x"})
+        -> (tensor<f32>, tensor<4xf32> {sinter.name = "grad_x"}) {
+      ... // the forward ops
+      %one = sinter.constant dense<1.0> : tensor<f32>
+      %g = sinter.broadcast_in_dim %one, dims = [] : (tensor<f32>) -> tensor<4xf32>
+      %dx = sinter.mul %g, %e : tensor<4xf32>
+      return %l, %dx : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"",
+           "the function to differentiate (default: the only public one)">,
+    ListOption<"wrt", "wrt", "std::string",
+               "the arguments to differentiate with respect to, by name "
+               "(default: every float argument)">
+  ];
+  let dependentDialects = ["sinter::SinterDialect"];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
