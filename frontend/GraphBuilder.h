@@ -301,6 +301,21 @@ public:
                          bool interleaved = false,
                          std::optional<CompositeMode> mode = std::nullopt);
 
+  //===--------------------------------------------------------------------===//
+  // Losses (Losses.cpp): scalar tensor<f32> results, for sinter-autodiff
+  //===--------------------------------------------------------------------===//
+
+  /// The mean over tokens of -log softmax(logits)[label], computed stably
+  /// as logsumexp(logits) - logits[label], in f32. logits [..., C] (float),
+  /// labels [...] (i32 or i64): the logits' shape without the classes. A
+  /// token whose label is `ignoreLabel` counts for nothing (the mean is over
+  /// the others; 0 when none is left); a label outside [0, C) picks no
+  /// logit.
+  Tensor softmaxCrossEntropy(Tensor logits, Tensor labels,
+                             std::optional<int64_t> ignoreLabel = std::nullopt);
+  /// mean((prediction - target)^2) over every element, in f32.
+  Tensor meanSquaredError(Tensor prediction, Tensor target);
+
 private:
   friend class Scope;
 

@@ -378,7 +378,10 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
           for (int64_t d : dims) {
             n *= from.getDimSize(d);
           }
-          return Grads{bw.scale(spread, 1.0 / static_cast<double>(n))};
+          // Divided by n (exact in f32 up to 2^24), not multiplied by a
+          // rounded 1/n.
+          return Grads{bw.op<DivOp>(
+              spread, bw.splatLike(spread, static_cast<double>(n)))};
         }
         case ReduceKind::max:
         case ReduceKind::min: {
