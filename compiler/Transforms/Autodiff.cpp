@@ -198,6 +198,24 @@ struct Backward {
     return cur;
   }
 
+  /// What the backward of a norm over the dimensions [axis, rank) shares:
+  /// those dimensions, the row dimensions before them, x and g in f32, and
+  /// g times gamma (g where there is no gamma).
+  struct Norm {
+    SmallVector<int64_t> norm, rows;
+    Value x, g, gh;
+  };
+  Norm norm(Value x, Value g, Value gamma, int64_t axis) {
+    int64_t rank = typeOf(x).getRank();
+    Norm n{trailing(axis, rank), trailing(0, axis), widen(x), widen(g), {}};
+    n.gh = gamma ? mul(n.g, unreduce(widen(gamma), typeOf(n.g), n.rows)) : n.g;
+    return n;
+  }
+  /// A norm's scale gradient: g xhat summed over the rows.
+  Value scaleGradient(const Norm &n, Value xhat, Value gamma) {
+    return narrowLike(reduceSum(mul(n.g, xhat), n.rows), gamma);
+  }
+
   /// 1 where `first` wins a max (`greater`) or min against `second`, 1/2 on
   /// a tie, 0 where it loses.
   Value winnerShare(Value first, Value second, bool greater) {
@@ -441,57 +459,40 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
         // With xhat = (x - mean) rstd over the normalized dimensions N:
         // dx = rstd (gh - mean_N(gh) - xhat mean_N(gh xhat)), gh = g gamma;
         // dgamma = sum over the rows of g xhat; dbeta = sum of g.
-        int64_t rank = bw.typeOf(x(0)).getRank();
-        SmallVector<int64_t> norm = Backward::trailing(ln.getAxis(), rank);
-        SmallVector<int64_t> rows = Backward::trailing(0, rank);
-        rows.resize(ln.getAxis());
-        Value xw = bw.widen(x(0)), gw = bw.widen(g);
-        Value centered = bw.op<SubOp>(xw, bw.rowMean(xw, norm));
-        Value var = bw.rowMean(bw.mul(centered, centered), norm);
+        Backward::Norm n = bw.norm(x(0), g, ln.getGamma(), ln.getAxis());
+        Value centered = bw.op<SubOp>(n.x, bw.rowMean(n.x, n.norm));
+        Value var = bw.rowMean(bw.mul(centered, centered), n.norm);
         Value rstd = bw.op<RsqrtOp>(bw.op<AddOp>(
             var, bw.splatLike(var, ln.getEpsilon().convertToDouble())));
         Value xhat = bw.mul(centered, rstd);
-        Value gamma = bw.widen(ln.getGamma());
-        Value gh = gw;
-        if (gamma) {
-          gh = bw.mul(gw, bw.unreduce(gamma, bw.typeOf(gw), rows));
-        }
         Value dx = bw.mul(
             rstd,
-            bw.op<SubOp>(bw.op<SubOp>(gh, bw.rowMean(gh, norm)),
-                         bw.mul(xhat, bw.rowMean(bw.mul(gh, xhat), norm))));
+            bw.op<SubOp>(bw.op<SubOp>(n.gh, bw.rowMean(n.gh, n.norm)),
+                         bw.mul(xhat, bw.rowMean(bw.mul(n.gh, xhat), n.norm))));
         Grads grads{bw.narrowLike(dx, x(0))};
         if (ln.getGamma()) {
-          grads.push_back(bw.narrowLike(bw.reduceSum(bw.mul(gw, xhat), rows),
-                                        ln.getGamma()));
+          grads.push_back(bw.scaleGradient(n, xhat, ln.getGamma()));
         }
         if (ln.getBeta()) {
-          grads.push_back(bw.narrowLike(bw.reduceSum(gw, rows), ln.getBeta()));
+          grads.push_back(
+              bw.narrowLike(bw.reduceSum(n.g, n.rows), ln.getBeta()));
         }
         return grads;
       })
       .Case([&](RmsNormOp rn) {
         // With r = rsqrt(mean_N(x^2) + eps), xhat = x r:
         // dx = r (gh - xhat mean_N(gh xhat)); dgamma = sum of g xhat.
-        int64_t rank = bw.typeOf(x(0)).getRank();
-        SmallVector<int64_t> norm = Backward::trailing(rn.getAxis(), rank);
-        SmallVector<int64_t> rows = Backward::trailing(0, rank);
-        rows.resize(rn.getAxis());
-        Value xw = bw.widen(x(0)), gw = bw.widen(g);
-        Value ms = bw.rowMean(bw.mul(xw, xw), norm);
+        Backward::Norm n = bw.norm(x(0), g, rn.getGamma(), rn.getAxis());
+        Value ms = bw.rowMean(bw.mul(n.x, n.x), n.norm);
         Value r = bw.op<RsqrtOp>(bw.op<AddOp>(
             ms, bw.splatLike(ms, rn.getEpsilon().convertToDouble())));
-        Value xhat = bw.mul(xw, r);
-        Value gamma = bw.widen(rn.getGamma());
-        Value gh =
-            gamma ? bw.mul(gw, bw.unreduce(gamma, bw.typeOf(gw), rows)) : gw;
+        Value xhat = bw.mul(n.x, r);
         Value dx = bw.mul(
-            r,
-            bw.op<SubOp>(gh, bw.mul(xhat, bw.rowMean(bw.mul(gh, xhat), norm))));
+            r, bw.op<SubOp>(
+                   n.gh, bw.mul(xhat, bw.rowMean(bw.mul(n.gh, xhat), n.norm))));
         Grads grads{bw.narrowLike(dx, x(0))};
         if (rn.getGamma()) {
-          grads.push_back(bw.narrowLike(bw.reduceSum(bw.mul(gw, xhat), rows),
-                                        rn.getGamma()));
+          grads.push_back(bw.scaleGradient(n, xhat, rn.getGamma()));
         }
         return grads;
       })
