@@ -517,6 +517,42 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
         }
         return grads;
       })
+      .Case([&](RotaryEmbeddingOp rope) {
+        // A rotation by -angle undoes it: dx = rope(g, cos, -sin). With the
+        // pairs (a, b) of x and (ga, gb) of g, y = (a c - b s, b c + a s)
+        // gives dcos = ga a + gb b and dsin = gb a - ga b, summed over the
+        // dimensions before [S, D/2].
+        bool interleaved = rope.getInterleaved();
+        Value dx = bw.b.create<RotaryEmbeddingOp>(
+            bw.loc, g, x(1), bw.op<NegOp>(x(2)), interleaved);
+        auto halves = [&](Value v) {
+          RankedTensorType type = bw.typeOf(v);
+          int64_t rank = type.getRank(), d = type.getDimSize(rank - 1);
+          SmallVector<int64_t> begin(rank, 0), end(type.getShape()),
+              step(rank, 1);
+          SmallVector<int64_t> begin2 = begin, end2 = end;
+          if (interleaved) {
+            step[rank - 1] = 2;
+            begin2[rank - 1] = 1;
+          } else {
+            end[rank - 1] = d / 2;
+            begin2[rank - 1] = d / 2;
+          }
+          Value first = bw.b.create<SliceOp>(bw.loc, v, begin, end, step);
+          Value second = bw.b.create<SliceOp>(bw.loc, v, begin2, end2, step);
+          return std::make_pair(first, second);
+        };
+        auto [a, bx] = halves(x(0));
+        auto [ga, gb] = halves(g);
+        SmallVector<int64_t> lead =
+            Backward::trailing(0, bw.typeOf(x(0)).getRank());
+        lead.resize(lead.size() - 2);
+        Value dcos =
+            bw.reduceSum(bw.op<AddOp>(bw.mul(ga, a), bw.mul(gb, bx)), lead);
+        Value dsin =
+            bw.reduceSum(bw.op<SubOp>(bw.mul(gb, a), bw.mul(ga, bx)), lead);
+        return Grads{dx, dcos, dsin};
+      })
       .Case<ConstantOp, IotaOp, CompareOp>(
           [&](Operation *) { return Grads(op->getNumOperands(), Value()); })
       .Default([&](Operation *) -> FailureOr<Grads> {

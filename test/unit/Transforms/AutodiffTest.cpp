@@ -268,6 +268,18 @@ std::vector<Case> cases() {
            "  %y = sinter.concatenate %a0, %a1, dim = 1 : (tensor<2x3xf32>, "
            "tensor<2x4xf32>) -> tensor<2x7xf32>",
            "tensor<2x7xf32>"},
+      Case{"rotary_embedding",
+           {"tensor<2x3x4xf32>", "tensor<3x2xf32>", "tensor<3x2xf32>"},
+           "  %y = sinter.rotary_embedding %a0, %a1, %a2 : "
+           "(tensor<2x3x4xf32>, tensor<3x2xf32>, tensor<3x2xf32>) -> "
+           "tensor<2x3x4xf32>",
+           "tensor<2x3x4xf32>"},
+      Case{"rotary_embedding_interleaved",
+           {"tensor<3x6xf32>", "tensor<3x3xf32>", "tensor<3x3xf32>"},
+           "  %y = sinter.rotary_embedding %a0, %a1, %a2 interleaved : "
+           "(tensor<3x6xf32>, tensor<3x3xf32>, tensor<3x3xf32>) -> "
+           "tensor<3x6xf32>",
+           "tensor<3x6xf32>"},
       Case{"softmax_last",
            {kM},
            std::string("  %y = sinter.softmax %a0, axis = 1 : (") + kM +
