@@ -11,6 +11,9 @@
 
 #include "frontend/GraphBuilder.h"
 
+#include "compiler/Transforms/Autodiff.h"
+#include "compiler/Transforms/LiftParameters.h"
+
 #include "dialects/sinter/IR/SinterOps.h"
 #include "dialects/sinter/IR/TypeInference.h"
 #include "mlir/IR/AsmState.h"
@@ -536,6 +539,7 @@ Tensor GraphBuilder::parameter(StringRef name, DType dtype,
   names.insert(name.str());
   auto c = builder.create<ConstantOp>(loc(), attr.getType(), attr);
   c->setAttr(kNameAttr, StringAttr::get(&ctx, name));
+  parameters.push_back({name.str(), Tensor(c.getResult())});
   return Tensor(c.getResult());
 }
 
@@ -627,6 +631,22 @@ absl::StatusOr<OwningOpRef<ModuleOp>> GraphBuilder::build() {
   built = true;
 
   std::vector<std::string> messages;
+  if (trainable) {
+    std::string message;
+    ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+      message = diag.str();
+      return success();
+    });
+    FailureOr<std::vector<LiftedParameter>> lifted = liftParameters(func);
+    if (failed(lifted)) {
+      fail("build: " + message);
+      return firstError;
+    }
+    for (LiftedParameter &p : *lifted) {
+      liftedParameters.push_back(
+          {std::move(p.name), p.initialValue, p.argNumber});
+    }
+  }
   {
     ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
       std::string s;
@@ -644,6 +664,48 @@ absl::StatusOr<OwningOpRef<ModuleOp>> GraphBuilder::build() {
     }
   }
   return std::move(module);
+}
+
+std::vector<GraphBuilder::NamedTensor> GraphBuilder::floatParameters() const {
+  std::vector<NamedTensor> result;
+  for (const NamedTensor &p : parameters) {
+    if (isa<FloatType>(p.tensor.type().getElementType())) {
+      result.push_back(p);
+    }
+  }
+  return result;
+}
+
+std::vector<Tensor> GraphBuilder::grad(Tensor loss, ArrayRef<Tensor> wrt) {
+  if (!check("grad", {loss}) || !check("grad", wrt)) {
+    return {};
+  }
+  std::string message;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+    if (message.empty()) {
+      llvm::raw_string_ostream os(message);
+      os << diag.str();
+      if (auto name = dyn_cast<NameLoc>(diag.getLocation())) {
+        os << " (at " << name.getName() << ")";
+      }
+    }
+    return success();
+  });
+  SmallVector<Value> values;
+  for (Tensor t : wrt) {
+    values.push_back(t.value);
+  }
+  FailureOr<SmallVector<Value>> grads =
+      buildGradients(builder, loc(), loss.value, values);
+  if (failed(grads)) {
+    fail("grad: " + message);
+    return {};
+  }
+  std::vector<Tensor> result;
+  for (Value g : *grads) {
+    result.push_back(Tensor(g));
+  }
+  return result;
 }
 
 //===----------------------------------------------------------------------===//

@@ -137,6 +137,14 @@ public:
 
   void setCompositeMode(CompositeMode mode) { compositeMode = mode; }
 
+  /// Trainable mode: `build()` turns every float parameter into a function
+  /// argument (after the inputs, in the order they were declared) named
+  /// after it and marked `sinter.parameter` (sinter-lift-parameters), so a
+  /// training step can take and update them. Parameters are built as
+  /// constants either way, so a model reads the same in both modes.
+  void setTrainable(bool on) { trainable = on; }
+  bool isTrainable() const { return trainable; }
+
   /// Limit on the bytes of parameter and constant data the whole graph may
   /// hold (element size times elements; a splat constant counts one
   /// element). Checked before anything is allocated, so an oversized
@@ -188,6 +196,25 @@ public:
   /// Returns the first error, or the verified module (once; the builder is
   /// spent afterwards). Fails if no output was declared.
   absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> build();
+
+  /// A named value of the graph.
+  struct NamedTensor {
+    std::string name;
+    Tensor tensor;
+  };
+  /// The float parameters declared so far, in declaration order: what a
+  /// training step differentiates and updates.
+  std::vector<NamedTensor> floatParameters() const;
+  /// After `build()` in trainable mode: each parameter's initial value (a
+  /// blob owned by the context) and the argument it became.
+  struct InitialValue {
+    std::string name;
+    mlir::ElementsAttr value;
+    unsigned argNumber;
+  };
+  const std::vector<InitialValue> &initialValues() const {
+    return liftedParameters;
+  }
 
   //===--------------------------------------------------------------------===//
   // Elementwise (binary ops, compare and select broadcast numpy-style)
@@ -316,6 +343,19 @@ public:
   /// mean((prediction - target)^2) over every element, in f32.
   Tensor meanSquaredError(Tensor prediction, Tensor target);
 
+  //===--------------------------------------------------------------------===//
+  // Gradients (sinter-autodiff's rules, compiler/Transforms/Autodiff.h)
+  //===--------------------------------------------------------------------===//
+
+  /// d loss / d x for each x in `wrt`: inputs, parameters or any float value
+  /// built so far (an embedding's output, for adversarial training). The
+  /// backward ops are appended to the graph, so later calls can use the
+  /// gradients (an optimizer's update). `loss` must be a scalar f32; an op
+  /// the gradient must pass through without a rule is an error naming it.
+  /// Returns one Tensor per `wrt` entry (zeros where none flows), or an
+  /// empty vector after an error.
+  std::vector<Tensor> grad(Tensor loss, llvm::ArrayRef<Tensor> wrt);
+
 private:
   friend class Scope;
 
@@ -378,6 +418,9 @@ private:
   bool built = false;
   int64_t maxConstantBytes = kDefaultMaxConstantBytes;
   int64_t constantBytes = 0;
+  bool trainable = false;
+  std::vector<NamedTensor> parameters;
+  std::vector<InitialValue> liftedParameters;
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::func::FuncOp func;

@@ -155,22 +155,22 @@ decodeResource(DenseResourceElementsAttr attr, DType dtype, int64_t count) {
   return values;
 }
 
-absl::StatusOr<std::vector<double>> constantValues(ConstantOp op) {
-  auto info = tensorInfo(op.getType());
+absl::StatusOr<std::vector<double>> elementsValues(Attribute value,
+                                                   Type type) {
+  auto info = tensorInfo(type);
   if (!info) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "sinter.constant: unsupported type ", toString(op.getType())));
+        "sinter.constant: unsupported type ", toString(type)));
   }
   DType dtype = info->first;
   int64_t count = numElementsOf(info->second);
-  Attribute value = op.getValue();
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     return decodeResource(resource, dtype, count);
   }
   auto dense = dyn_cast<DenseElementsAttr>(value);
   if (!dense) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "sinter.constant: unsupported attribute kind ", toString(op.getType()),
+        "sinter.constant: unsupported attribute kind ", toString(type),
         " (expected dense or "
         "dense_resource)"));
   }
@@ -189,6 +189,10 @@ absl::StatusOr<std::vector<double>> constantValues(ConstantOp op) {
     }
   }
   return values;
+}
+
+absl::StatusOr<std::vector<double>> constantValues(ConstantOp op) {
+  return elementsValues(op.getValue(), op.getType());
 }
 
 std::optional<BinaryFn> binaryFnOf(Operation *op) {
@@ -518,6 +522,20 @@ std::string typeString(DType dtype, llvm::ArrayRef<int64_t> shape) {
 }
 
 } // namespace
+
+absl::StatusOr<HostTensor> hostTensorOf(mlir::ElementsAttr value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  auto info = type ? tensorInfo(type) : std::nullopt;
+  if (!info) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported constant type ", toString(value.getType())));
+  }
+  absl::StatusOr<std::vector<double>> values = elementsValues(value, type);
+  if (!values.ok()) {
+    return values.status();
+  }
+  return HostTensor{info->first, info->second, std::move(*values)};
+}
 
 std::vector<HostTensor> randomArguments(mlir::func::FuncOp fn, uint64_t seed) {
   std::vector<HostTensor> args;

@@ -64,6 +64,10 @@ double roundToDType(DType dtype, double value);
 /// be held, so tools refuse one by name instead of dying in the allocator.
 uint64_t hostMemoryBytes();
 
+/// The elements of a dense or dense_resource attribute (a constant's value,
+/// a lifted parameter's initial value), exactly.
+absl::StatusOr<HostTensor> hostTensorOf(mlir::ElementsAttr value);
+
 /// `HostTensor::random` values for every argument of `fn`, argument i with
 /// seed `seed + i`. An argument that is not a tensor of a DType gets an
 /// empty f32 tensor (which `evaluate` then rejects by name).

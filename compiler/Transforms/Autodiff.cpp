@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/Autodiff.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/IR/Builders.h"
@@ -444,7 +445,7 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
       })
       .Case([&](LogSumExpOp lse) {
         // dx = g e^(x - y); a fully -inf row (y = -inf) gets 0, not NaN.
-        SmallVector<int64_t> axis{lse.getAxis()};
+        SmallVector<int64_t> axis{static_cast<int64_t>(lse.getAxis())};
         Value xw = bw.widen(x(0));
         RankedTensorType type = bw.typeOf(xw);
         Value yb = bw.unreduce(bw.widen(y), type, axis);
@@ -564,6 +565,116 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
       });
 }
 
+} // namespace
+
+FailureOr<SmallVector<Value>>
+sinter::buildGradients(OpBuilder &b, Location loc, Value loss, ValueRange wrt) {
+  Block *block = b.getInsertionBlock();
+  auto lossType = dyn_cast<RankedTensorType>(loss.getType());
+  if (!block || !lossType || lossType.getRank() != 0 ||
+      !lossType.getElementType().isF32()) {
+    return emitError(loc) << "sinter-autodiff: the loss must be a scalar "
+                             "tensor<f32>, not "
+                          << loss.getType();
+  }
+  auto inBlock = [&](Value v) { return v.getParentBlock() == block; };
+  if (!inBlock(loss)) {
+    return emitError(loc) << "sinter-autodiff: the loss is not a value of "
+                             "the block the gradients are built in";
+  }
+  for (auto [i, v] : llvm::enumerate(wrt)) {
+    if (!isFloatTensor(v) || !inBlock(v)) {
+      return emitError(loc)
+             << "sinter-autodiff: gradient #" << i << " is asked for a "
+             << v.getType()
+             << (isFloatTensor(v) ? " defined outside the block"
+                                  : ": only float tensors have a gradient");
+    }
+  }
+
+  // The forward ops: everything in the block before the insertion point.
+  SmallVector<Operation *> forward;
+  for (auto it = block->begin(); it != b.getInsertionPoint(); ++it) {
+    forward.push_back(&*it);
+  }
+
+  // Active values: reached from a value asked for.
+  llvm::DenseSet<Value> active(wrt.begin(), wrt.end());
+  for (Operation *op : forward) {
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return active.contains(v); })) {
+      for (Value r : op->getResults()) {
+        if (isFloatTensor(r)) {
+          active.insert(r);
+        }
+      }
+    }
+  }
+
+  Backward bw{b, loc};
+  llvm::DenseMap<Value, Value> adjoint;
+  auto accumulate = [&](Value v, Value g) {
+    auto [it, inserted] = adjoint.try_emplace(v, g);
+    if (!inserted) {
+      it->second = bw.op<AddOp>(it->second, g);
+    }
+  };
+  // The backward ops are those between the last forward op and the
+  // insertion point; erases the dead ones (all of them on failure).
+  Operation *lastForward = forward.empty() ? nullptr : forward.back();
+  auto eraseDeadBackward = [&](const llvm::DenseSet<Operation *> &kept) {
+    SmallVector<Operation *> backward;
+    for (auto it = lastForward ? std::next(lastForward->getIterator())
+                               : block->begin();
+         it != b.getInsertionPoint(); ++it) {
+      backward.push_back(&*it);
+    }
+    for (Operation *op : llvm::reverse(backward)) {
+      if (isOpTriviallyDead(op) && !kept.contains(op)) {
+        op->erase();
+      }
+    }
+  };
+  if (active.contains(loss)) {
+    accumulate(loss, bw.splat(lossType, 1.0));
+  }
+  for (Operation *op : llvm::reverse(forward)) {
+    if (op->getNumResults() != 1 || !active.contains(op->getResult(0))) {
+      continue;
+    }
+    Value g = adjoint.lookup(op->getResult(0));
+    if (!g) {
+      continue; // does not reach the loss
+    }
+    bw.loc = op->getLoc();
+    FailureOr<SmallVector<Value>> grads = vjp(op, g, bw);
+    if (failed(grads)) {
+      eraseDeadBackward({});
+      return failure();
+    }
+    for (auto [operand, og] : llvm::zip(op->getOperands(), *grads)) {
+      if (og && active.contains(operand)) {
+        accumulate(operand, og);
+      }
+    }
+  }
+
+  bw.loc = loc;
+  SmallVector<Value> grads;
+  llvm::DenseSet<Operation *> kept;
+  for (Value v : wrt) {
+    Value g = adjoint.lookup(v);
+    grads.push_back(g ? g : bw.zerosLike(v));
+    kept.insert(grads.back().getDefiningOp());
+  }
+  // A rule writes every operand's gradient; those nothing asked for are
+  // dead.
+  eraseDeadBackward(kept);
+  return grads;
+}
+
+namespace {
+
 /// The argument's name: its `sinter.name`, or `arg<N>`.
 std::string argumentName(func::FuncOp fn, unsigned i) {
   if (auto name = fn.getArgAttrOfType<StringAttr>(i, "sinter.name")) {
@@ -645,94 +756,32 @@ struct AutodiffPass : sinter::impl::AutodiffPassBase<AutodiffPass> {
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     Value loss = ret.getOperand(0);
 
-    // Active values: reached from an argument asked for.
-    llvm::DenseSet<Value> active;
+    SmallVector<Value> wrtValues;
     for (unsigned i : wrtArgs) {
-      active.insert(body.getArgument(i));
+      wrtValues.push_back(body.getArgument(i));
     }
-    for (Operation &op : body.without_terminator()) {
-      if (llvm::any_of(op.getOperands(),
-                       [&](Value v) { return active.contains(v); })) {
-        for (Value r : op.getResults()) {
-          if (isFloatTensor(r)) {
-            active.insert(r);
-          }
-        }
-      }
-    }
-
     OpBuilder b = OpBuilder::atBlockTerminator(&body);
-    Backward bw{b, grad.getLoc()};
-    llvm::DenseMap<Value, Value> adjoint;
-    auto accumulate = [&](Value v, Value g) {
-      auto [it, inserted] = adjoint.try_emplace(v, g);
-      if (!inserted) {
-        it->second = bw.op<AddOp>(it->second, g);
-      }
-    };
-    if (active.contains(loss)) {
-      accumulate(loss, bw.splat(lossType, 1.0));
-    }
-    SmallVector<Operation *> forward;
-    for (Operation &op : body.without_terminator()) {
-      forward.push_back(&op);
-    }
-    for (Operation *op : llvm::reverse(forward)) {
-      if (op->getNumResults() != 1 || !active.contains(op->getResult(0))) {
-        continue;
-      }
-      Value g = adjoint.lookup(op->getResult(0));
-      if (!g) {
-        continue; // does not reach the loss
-      }
-      bw.loc = op->getLoc();
-      FailureOr<SmallVector<Value>> grads = vjp(op, g, bw);
-      if (failed(grads)) {
-        grad.erase();
-        return failure();
-      }
-      for (auto [operand, og] : llvm::zip(op->getOperands(), *grads)) {
-        if (og && active.contains(operand)) {
-          accumulate(operand, og);
-        }
-      }
-    }
-
-    // A rule writes every operand's gradient; those no argument asked for
-    // are dead.
-    SmallVector<Operation *> backward;
-    for (Operation *op = forward.empty() ? &body.front()
-                                         : forward.back()->getNextNode();
-         op && op != body.getTerminator(); op = op->getNextNode()) {
-      backward.push_back(op);
+    FailureOr<SmallVector<Value>> grads =
+        buildGradients(b, grad.getLoc(), loss, wrtValues);
+    if (failed(grads)) {
+      grad.erase();
+      return failure();
     }
 
     SmallVector<Value> results{loss};
+    results.append(grads->begin(), grads->end());
     SmallVector<Attribute> resultNames;
     resultNames.push_back(fn.getResultAttrDict(0)
                               ? Attribute(fn.getResultAttrDict(0))
                               : Attribute(DictionaryAttr::get(&getContext())));
-    bw.loc = grad.getLoc();
     for (unsigned i : wrtArgs) {
-      Value arg = body.getArgument(i);
-      Value g = adjoint.lookup(arg);
-      results.push_back(g ? g : bw.zerosLike(arg));
       resultNames.push_back(b.getDictionaryAttr(b.getNamedAttr(
           "sinter.name", b.getStringAttr("grad_" + argumentName(fn, i)))));
     }
     b.create<func::ReturnOp>(ret.getLoc(), results);
     ret.erase();
-    for (Operation *op : llvm::reverse(backward)) {
-      if (isOpTriviallyDead(op)) {
-        op->erase();
-      }
-    }
-    SmallVector<Type> resultTypes;
-    for (Value v : results) {
-      resultTypes.push_back(v.getType());
-    }
-    grad.setFunctionType(
-        b.getFunctionType(grad.getArgumentTypes(), resultTypes));
+    grad.setFunctionType(b.getFunctionType(grad.getArgumentTypes(),
+                                           ValueRange(results).getTypes()));
     grad.setAllResultAttrs(resultNames);
     return success();
   }

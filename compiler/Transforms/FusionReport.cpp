@@ -40,20 +40,21 @@ void printFusionReport(const FusionLog &log, llvm::raw_ostream &os) {
     os << "  fusion is off (--fusion=none): every op is a kernel of its own\n";
     return;
   }
-  os << "  kernels (graph ops, a composite counted once): "
-     << log.kernelsBefore << " unfused -> " << log.kernelsAfter << " fused\n";
+  os << "  kernels (graph ops, a composite counted once): " << log.kernelsBefore
+     << " unfused -> " << log.kernelsAfter << " fused\n";
   os << "  bytes moved (estimated reads + writes): "
      << humanBytes(log.bytesBefore) << " unfused -> "
      << humanBytes(log.bytesAfter) << " fused\n";
   os << "fusions (" << log.fusions.size() << "):\n";
   int i = 0;
   for (const FusionRecord &f : log.fusions) {
-    os << "  #" << i++ << " " << f.kind << (f.multiOutput ? " multi-output" : "")
-       << " in @" << f.function << ": " << f.ops.size() << " ops: ";
+    os << "  #" << i++ << " " << f.kind
+       << (f.multiOutput ? " multi-output" : "") << " in @" << f.function
+       << ": " << f.ops.size() << " ops: ";
     llvm::interleaveComma(f.ops, os);
     os << "\n     reads " << humanBytes(f.bytesRead) << ", writes "
-       << humanBytes(f.bytesWritten) << " (unfused: "
-       << humanBytes(f.unfusedBytes) << ")\n";
+       << humanBytes(f.bytesWritten)
+       << " (unfused: " << humanBytes(f.unfusedBytes) << ")\n";
   }
   os << "edges left between kernels (" << log.refused.size() << "):\n";
   for (const RefusedEdge &e : log.refused) {
@@ -75,8 +76,8 @@ void writeFusionDot(ModuleOp module, llvm::raw_ostream &os) {
        << "    label=\"@" << escape(fn.getSymName()) << "\";\n";
     for (BlockArgument arg : fn.getArguments()) {
       std::string id = prefix + "arg" + std::to_string(arg.getArgNumber());
-      os << "    " << id << " [shape=ellipse, label=\"arg"
-         << arg.getArgNumber() << "\"];\n";
+      os << "    " << id << " [shape=ellipse, label=\"arg" << arg.getArgNumber()
+         << "\"];\n";
       valueNode[arg] = id;
     }
     int64_t opIndex = 0;
@@ -97,7 +98,8 @@ void writeFusionDot(ModuleOp module, llvm::raw_ostream &os) {
             ls << inner.getName().stripDialect() << "\\n";
           }
         }
-        os << "    " << id << " [shape=box, style=filled, fillcolor=\"#cfe8ff\", label=\""
+        os << "    " << id
+           << " [shape=box, style=filled, fillcolor=\"#cfe8ff\", label=\""
            << label << "\"];\n";
       } else {
         ls << op.getName().stripDialect();

@@ -387,4 +387,26 @@ def AutodiffPass : Pass<"sinter-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["sinter::SinterDialect"];
 }
 
+def LiftParametersPass : Pass<"sinter-lift-parameters", "mlir::ModuleOp"> {
+  let summary = "Named float constants (parameters) become function arguments";
+  let description = [{
+    Turns a model's weights into trainable state: each `sinter.constant`
+    with a `sinter.name` (a parameter, as the GraphBuilder writes them) and
+    a float element type, in a public function, becomes an argument
+    appended after the existing ones, in program order, with the argument
+    attributes `sinter.name = <the parameter's name>` and `sinter.parameter`.
+    Integer constants and unnamed constants stay constants. `names` limits
+    it to the parameters listed (the rest stay frozen as constants); a name
+    listed but not found, or a parameter whose name an argument already
+    has, is an error. The initial values leave the IR with the constants;
+    the C++ entry point (`liftParameters`, LiftParameters.h) returns them
+    for writing out.
+  }];
+  let options = [
+    ListOption<"names", "names", "std::string",
+               "the parameters to lift, by name (default: every named float "
+               "constant)">
+  ];
+}
+
 #endif // SINTER_TRANSFORMS_PASSES_TD
