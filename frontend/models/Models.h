@@ -13,6 +13,7 @@
 #define SINTER_FRONTEND_MODELS_MODELS_H
 
 #include "frontend/GraphBuilder.h"
+#include "frontend/Training.h"
 
 #include "absl/status/statusor.h"
 
@@ -82,6 +83,11 @@ struct BertConfig {
 
 /// Inputs "x" [batch, inFeatures]; output "y".
 ModuleOrError buildMlp(mlir::MLIRContext &ctx, const MlpConfig &config = {});
+/// The MLP's training step (Training.h) regressing "target" [batch,
+/// outFeatures] with the mean squared error.
+ModuleOrError buildMlpTrainingStep(mlir::MLIRContext &ctx,
+                                   const MlpConfig &config,
+                                   const TrainingStepConfig &step);
 /// One pre-LN decoder block (GptConfig's layers/vocab unused). Input "x"
 /// [batch, seq, dModel]; output "y" of the same shape.
 ModuleOrError buildGpt2Block(mlir::MLIRContext &ctx,
@@ -95,6 +101,8 @@ ModuleOrError buildBertBlock(mlir::MLIRContext &ctx,
 ModuleOrError buildGpt(mlir::MLIRContext &ctx,
                        const GptConfig &config = defaultSmallGptConfig());
 
+/// OK if `config` describes a buildable MLP; an error starting "mlp: ".
+absl::Status validateMlpConfig(const MlpConfig &config);
 /// OK for f32, bf16 and f16; an error naming `model` and the dtype otherwise.
 absl::Status checkModelDType(llvm::StringRef model, DType dtype);
 /// OK if `config` describes a buildable GPT (positive sizes, d_model
@@ -108,6 +116,8 @@ absl::Status validateGptConfig(const GptConfig &config,
 // Layers, for building other models
 //===----------------------------------------------------------------------===//
 
+/// The MLP on x [batch, inFeatures]: parameters "fc1.*" and "fc2.*".
+Tensor mlp(GraphBuilder &b, Tensor x, const MlpConfig &config);
 /// x @ W + b with parameters "<prefix>.weight" [in, out] (normal(0.02)) and
 /// "<prefix>.bias" [out] (zeros).
 Tensor linear(GraphBuilder &b, Tensor x, int64_t outFeatures, DType dtype,
