@@ -2,6 +2,8 @@
 
 #include "frontend/ModelStats.h"
 
+#include "compiler/Transforms/LiftParameters.h"
+
 #include "dialects/sinter/IR/ElementTypes.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "frontend/GraphBuilder.h"
@@ -20,6 +22,19 @@ ModelStats computeModelStats(ModuleOp module) {
       if (fn.isPublic()) {
         stats.numInputs += fn.getNumArguments();
         stats.numOutputs += fn.getNumResults();
+      }
+      // Parameters lifted into arguments (trainable state) count as
+      // parameters too.
+      for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+        auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
+        if (!type || !fn.getArgAttr(i, kParameterAttr)) {
+          continue;
+        }
+        std::optional<DType> dtype = sinter::dtypeOf(type.getElementType());
+        ++stats.numParameterTensors;
+        stats.numParameters += type.getNumElements();
+        stats.parameterBytes +=
+            type.getNumElements() * (dtype ? sinter::dtypeByteSize(*dtype) : 0);
       }
       return;
     }

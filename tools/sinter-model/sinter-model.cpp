@@ -4,7 +4,8 @@
 // Builds one of the example models with the graph builder, prints its size
 // (ops, parameters, bytes), optionally evaluates it in the reference
 // interpreter on a deterministic input and prints the first outputs, and
-// writes its MLIR. This is ./run.sh's main job until the CPU backend lands.
+// writes its MLIR. With --train it builds the model's training step instead
+// (forward, backward and an optimizer, docs/training.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +49,16 @@ static cl::opt<bool> evaluate("evaluate",
                               cl::init(false));
 static cl::opt<int> printCount("print", cl::desc("output values to print"),
                                cl::init(8));
+static cl::opt<std::string>
+    trainOptimizer("train",
+                   cl::desc("build the model's training step with this "
+                            "optimizer (sgd | adamw | adafactor) instead of "
+                            "the model"),
+                   cl::init(""));
+static cl::opt<double> maxGradNorm(
+    "max-grad-norm",
+    cl::desc("with --train: clip the gradients to this global norm (0: off)"),
+    cl::init(0.0));
 static cl::opt<std::string> outputPath("o", cl::desc("write the MLIR here"),
                                        cl::value_desc("file"), cl::init(""));
 
@@ -88,6 +99,27 @@ int main(int argc, char **argv) {
   }
   if (modelName == "mlp" && seqLen > 0) {
     return fail("--seq does not apply to --model=mlp");
+  }
+  std::optional<::sinter::OptimizerKind> optimizer;
+  if (!trainOptimizer.empty()) {
+    optimizer = ::sinter::parseOptimizerKind(trainOptimizer);
+    if (!optimizer) {
+      return fail("unknown --train optimizer '" + trainOptimizer +
+                  "' (expected sgd, adamw or adafactor)");
+    }
+    if (modelName != "mlp") {
+      // The GPT and the blocks need the gradients of gather and attention.
+      return fail("--train supports --model=mlp so far; the training step "
+                  "of " +
+                  modelName +
+                  " needs the attention and gather gradients, which "
+                  "sinter-autodiff does not have yet");
+    }
+  } else if (maxGradNorm != 0) {
+    return fail("--max-grad-norm applies to --train");
+  }
+  if (!(maxGradNorm >= 0)) {
+    return fail("--max-grad-norm must be >= 0");
   }
   if ((modelName == "mlp" || modelName == "bert-block") && gpt2Small) {
     return fail("--gpt2-small applies to --model=gpt and --model=gpt2-block");
@@ -132,7 +164,14 @@ int main(int argc, char **argv) {
     config.dtype = *dtype;
     config.seed = seed;
     config.mode = mode;
-    module = models::buildMlp(context, config);
+    if (optimizer) {
+      ::sinter::TrainingStepConfig step;
+      step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);
+      step.maxGradNorm = maxGradNorm;
+      module = models::buildMlpTrainingStep(context, config, step);
+    } else {
+      module = models::buildMlp(context, config);
+    }
   } else {
     return fail("unknown --model '" + modelName +
                 "' (expected gpt, gpt2-block, bert-block or mlp)");
@@ -144,8 +183,11 @@ int main(int argc, char **argv) {
 
   ::sinter::ModelStats stats = ::sinter::computeModelStats(**module);
   llvm::outs() << "model " << modelName << " (" << dtypeName << ", "
-               << (decomposed ? "decomposed" : "composite") << ")\n"
-               << "  ops:        " << stats.numOps << "\n"
+               << (decomposed ? "decomposed" : "composite") << ")";
+  if (optimizer) {
+    llvm::outs() << ", training step with " << trainOptimizer;
+  }
+  llvm::outs() << "\n  ops:        " << stats.numOps << "\n"
                << "  parameters: " << stats.numParameters << "\n"
                << "  bytes:      " << stats.parameterBytes << "\n";
 
