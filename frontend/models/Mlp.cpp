@@ -43,9 +43,9 @@ Tensor mlp(GraphBuilder &b, Tensor x, const MlpConfig &config) {
   return linear(b, h, config.outFeatures, config.dtype, "fc2");
 }
 
-ModuleOrError buildMlpTrainingStep(mlir::MLIRContext &ctx,
-                                   const MlpConfig &config,
-                                   const TrainingStepConfig &step) {
+absl::StatusOr<TrainingStepModule>
+buildMlpTrainingStep(mlir::MLIRContext &ctx, const MlpConfig &config,
+                     const TrainingStepConfig &step) {
   if (absl::Status s = validateMlpConfig(config); !s.ok()) {
     return s;
   }
@@ -59,7 +59,11 @@ ModuleOrError buildMlpTrainingStep(mlir::MLIRContext &ctx,
   if (absl::Status s = addTrainingStep(b, loss, step); !s.ok()) {
     return s;
   }
-  return b.build();
+  auto module = b.build();
+  if (!module.ok()) {
+    return module.status();
+  }
+  return TrainingStepModule{std::move(*module), b.initialValues()};
 }
 
 } // namespace sinter::models

@@ -83,11 +83,17 @@ struct BertConfig {
 
 /// Inputs "x" [batch, inFeatures]; output "y".
 ModuleOrError buildMlp(mlir::MLIRContext &ctx, const MlpConfig &config = {});
+/// A training step and its parameters' initial values (blobs owned by the
+/// context), which the step takes as inputs.
+struct TrainingStepModule {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<GraphBuilder::InitialValue> initialValues;
+};
 /// The MLP's training step (Training.h) regressing "target" [batch,
 /// outFeatures] with the mean squared error.
-ModuleOrError buildMlpTrainingStep(mlir::MLIRContext &ctx,
-                                   const MlpConfig &config,
-                                   const TrainingStepConfig &step);
+absl::StatusOr<TrainingStepModule>
+buildMlpTrainingStep(mlir::MLIRContext &ctx, const MlpConfig &config,
+                     const TrainingStepConfig &step);
 /// One pre-LN decoder block (GptConfig's layers/vocab unused). Input "x"
 /// [batch, seq, dModel]; output "y" of the same shape.
 ModuleOrError buildGpt2Block(mlir::MLIRContext &ctx,

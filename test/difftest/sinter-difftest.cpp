@@ -18,7 +18,7 @@
 #include "compiler/Reference/TensorBytes.h"
 #include "test/difftest/GraphGenerator.h"
 #include "test/e2e/CompileAndCheck.h"
-#include "tools/sinter-run/Npy.h"
+#include "tools/common/Npy.h"
 
 #include "absl/strings/str_split.h"
 #include "mlir/Parser/Parser.h"

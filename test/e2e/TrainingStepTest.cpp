@@ -69,11 +69,12 @@ TEST_P(TrainingStepTest, CompiledStepMatchesTheInterpreter) {
   step.accumulationSteps = 4;
   auto module = models::buildMlpTrainingStep(*context, mlp, step);
   ASSERT_TRUE(module.ok()) << module.status();
-  auto fn = (**module).lookupSymbol<mlir::func::FuncOp>("main");
+  mlir::ModuleOp m = *module->module;
+  auto fn = m.lookupSymbol<mlir::func::FuncOp>("main");
   CheckOptions options;
   options.fusion = fusion;
   options.inputs = stepInputs(fn);
-  EXPECT_EQ(compileRunAndCompare(**module, options), "");
+  EXPECT_EQ(compileRunAndCompare(m, options), "");
 }
 
 const StepCase kSteps[] = {

@@ -168,7 +168,12 @@ int main(int argc, char **argv) {
       ::sinter::TrainingStepConfig step;
       step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);
       step.maxGradNorm = maxGradNorm;
-      module = models::buildMlpTrainingStep(context, config, step);
+      auto built = models::buildMlpTrainingStep(context, config, step);
+      if (built.ok()) {
+        module = std::move(built->module);
+      } else {
+        module = built.status();
+      }
     } else {
       module = models::buildMlp(context, config);
     }

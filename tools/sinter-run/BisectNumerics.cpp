@@ -16,7 +16,7 @@
 #include "compiler/Target/Compiler.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "sinter/runtime.hpp"
-#include "tools/sinter-run/Npy.h"
+#include "tools/common/Npy.h"
 
 #include "absl/strings/str_cat.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -18,8 +18,9 @@
 #include "dialects/sinter/IR/SinterDialect.h"
 #include "sinter/runtime.hpp"
 #include "tools/common/GuardedParse.h"
+#include "tools/common/Npy.h"
+#include "tools/common/ThreadsOption.h"
 #include "tools/sinter-run/BisectNumerics.h"
-#include "tools/sinter-run/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -115,21 +116,6 @@ static cl::opt<int> printCount("print",
                                cl::init(6));
 
 namespace {
-
-/// --threads. Debian's libLLVM already registers an undocumented global
-/// "threads" option, so a static cl::opt of that name aborts at start-up;
-/// this one replaces it, registered from main before parsing.
-cl::opt<int> &threadsOption() {
-  llvm::StringMap<cl::Option *> &options = cl::getRegisteredOptions();
-  if (auto it = options.find("threads"); it != options.end()) {
-    it->second->removeArgument();
-  }
-  static cl::opt<int> option(
-      "threads",
-      cl::desc("threads, counting the caller (0: all hardware threads)"),
-      cl::init(0));
-  return option;
-}
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "sinter-run: " << message << "\n";
@@ -253,7 +239,7 @@ static int runTool(int numThreads);
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::opt<int> &numThreads = threadsOption();
+  cl::opt<int> &numThreads = sinter::tools::threadsOption();
   cl::ParseCommandLineOptions(argc, argv,
                               "Runs a compiled Sinter artifact and checks it "
                               "against the reference interpreter\n");

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/sinter-run/Npy.h"
+#include "tools/common/Npy.h"
 
 #include "sinter/abi.h"
 

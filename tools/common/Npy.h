@@ -1,6 +1,6 @@
 //===- Npy.h - Reading and writing NumPy .npy files -------------*- C++ -*-===//
 //
-// The subset of the .npy format (version 1.0 to 3.0) sinter-run needs:
+// The subset of the .npy format (version 1.0 to 3.0) the tools need:
 // little-endian '<f4' '<f2' '<i4' '<i8' '|b1' and '<u2' (raw bf16 bits), C
 // order only. Tensors are the runtime's dense row-major buffers, typed by
 // the ABI's dtype values. bf16 travels as f32 ('<f4'), since NumPy has no
@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SINTER_TOOLS_SINTER_RUN_NPY_H
-#define SINTER_TOOLS_SINTER_RUN_NPY_H
+#ifndef SINTER_TOOLS_COMMON_NPY_H
+#define SINTER_TOOLS_COMMON_NPY_H
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -53,4 +53,4 @@ float bf16ToFloat(uint16_t bits);
 
 } // namespace sinter::npy
 
-#endif // SINTER_TOOLS_SINTER_RUN_NPY_H
+#endif // SINTER_TOOLS_COMMON_NPY_H
