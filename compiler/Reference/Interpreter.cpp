@@ -155,12 +155,11 @@ decodeResource(DenseResourceElementsAttr attr, DType dtype, int64_t count) {
   return values;
 }
 
-absl::StatusOr<std::vector<double>> elementsValues(Attribute value,
-                                                   Type type) {
+absl::StatusOr<std::vector<double>> elementsValues(Attribute value, Type type) {
   auto info = tensorInfo(type);
   if (!info) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sinter.constant: unsupported type ", toString(type)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("sinter.constant: unsupported type ", toString(type)));
   }
   DType dtype = info->first;
   int64_t count = numElementsOf(info->second);
@@ -448,6 +447,9 @@ absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
   }
   if (isa<GatherOp>(op)) {
     return gather(*in[0], *in[1]);
+  }
+  if (auto s = dyn_cast<ScatterAddOp>(op)) {
+    return scatterAdd(*in[0], *in[1], s.getRows());
   }
   if (auto r = dyn_cast<ReduceOp>(op)) {
     absl::StatusOr<std::vector<double>> out =

@@ -349,6 +349,25 @@ std::vector<double> gather(const HostTensor &table, const HostTensor &indices) {
   return out;
 }
 
+std::vector<double> scatterAdd(const HostTensor &updates,
+                               const HostTensor &indices, int64_t rows) {
+  int64_t n = static_cast<int64_t>(indices.values.size());
+  int64_t rowSize =
+      numElementsOf(Shape(updates.shape).drop_front(indices.shape.size()));
+  std::vector<double> out(rows * rowSize, 0.0);
+  if (rows == 0) {
+    return out;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t row = static_cast<int64_t>(
+        std::clamp(indices.values[i], 0.0, static_cast<double>(rows - 1)));
+    for (int64_t k = 0; k < rowSize; ++k) {
+      out[row * rowSize + k] += updates.values[i * rowSize + k];
+    }
+  }
+  return out;
+}
+
 std::vector<double> iota(Shape resultShape, int64_t dim) {
   std::vector<double> out;
   out.reserve(numElementsOf(resultShape));

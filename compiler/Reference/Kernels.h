@@ -113,6 +113,10 @@ std::vector<double> slice(const HostTensor &x, Shape start, Shape strides,
 std::vector<double> concatenate(llvm::ArrayRef<const HostTensor *> inputs,
                                 int64_t dim);
 std::vector<double> gather(const HostTensor &table, const HostTensor &indices);
+/// Sums each row of `updates` (the dimensions after the indices') into row
+/// clamp(index) of a [rows, ...] table of zeros, in row-major order.
+std::vector<double> scatterAdd(const HostTensor &updates,
+                               const HostTensor &indices, int64_t rows);
 std::vector<double> iota(Shape resultShape, int64_t dim);
 
 //===----------------------------------------------------------------------===//

@@ -498,6 +498,20 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
         return grads;
       })
       .Case([&](SliceOp slice) { return Grads{bw.unslice(g, slice)}; })
+      .Case([&](GatherOp gather) {
+        // The table's gradient sums each looked-up row's adjoint back into
+        // the row it came from (clamped alike); the indices get none.
+        Value table = bw.b.create<ScatterAddOp>(bw.loc, bw.typeOf(x(0)), g,
+                                                gather.getIndices(),
+                                                bw.typeOf(x(0)).getDimSize(0));
+        return Grads{table, Value()};
+      })
+      .Case([&](ScatterAddOp scatter) {
+        // Each update reads back the adjoint of the row it went into.
+        Value updates = bw.b.create<GatherOp>(bw.loc, bw.typeOf(x(0)), g,
+                                              scatter.getIndices());
+        return Grads{updates, Value()};
+      })
       .Case([&](ConcatenateOp cat) {
         // Each input's gradient is its slice of g along the dimension.
         Grads grads;

@@ -345,8 +345,8 @@ def AutodiffPass : Pass<"sinter-autodiff", "mlir::ModuleOp"> {
 
     Rules exist for the elementwise float ops (gelu in its three forms
     included), select, convert, broadcast_in_dim, reshape, transpose, reduce
-    (sum, mean, max, min), slice (strided too), concatenate,
-    rotary_embedding (the inverse rotation, and its tables' gradients), matmul
+    (sum, mean, max, min), slice (strided too), concatenate, gather (its
+    table's gradient is a `sinter.scatter_add`), rotary_embedding (the inverse rotation, and its tables' gradients), matmul
     (transposed operands, batches, a shared rank-2 operand), and the
     composites softmax, log_softmax, logsumexp,
     layer_norm and rms_norm, which differentiate as composites: their
@@ -355,8 +355,8 @@ def AutodiffPass : Pass<"sinter-autodiff", "mlir::ModuleOp"> {
     comparison results carry no gradient; `max`/`min` split a tie's
     gradient equally between the tied operands; `abs` and `relu` have
     gradient 0 at 0; a fully masked softmax or logsumexp row gets 0. Any
-    other op on the gradient's path (gather, attention: later steps of
-    issue 15) is an error naming it, as
+    other op on the gradient's path (attention: a later step of issue 15)
+    is an error naming it, as
     are a loss that is not a scalar f32, an unknown argument name and an
     integer argument.
 

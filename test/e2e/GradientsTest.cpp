@@ -107,6 +107,17 @@ func.func @f(%x: tensor<4x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>, %w: t
   %l = sinter.add %neg, %z : tensor<f32>
   return %l : tensor<f32>
 })"},
+    // An embedding lookup: the table's gradient is a scatter_add of the
+    // rows' adjoints (random ids repeat rows).
+    {"embedding", R"(
+func.func @f(%wte: tensor<16x8xf32>, %ids: tensor<2x5xi32>, %t: tensor<2x5x8xf32>) -> tensor<f32> {
+  %e = sinter.gather %wte[%ids] : (tensor<16x8xf32>, tensor<2x5xi32>) -> tensor<2x5x8xf32>
+  %h = sinter.tanh %e : tensor<2x5x8xf32>
+  %d = sinter.sub %h, %t : tensor<2x5x8xf32>
+  %sq = sinter.mul %d, %d : tensor<2x5x8xf32>
+  %l = sinter.reduce mean %sq, dims = [0, 1, 2] : (tensor<2x5x8xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+})"},
     // Slices (one strided) and a concatenation: their gradients are
     // zeros, spread and sliced tensors.
     {"slices", R"(

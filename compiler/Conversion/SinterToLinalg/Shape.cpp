@@ -213,6 +213,88 @@ struct GatherToGeneric : OpConversionPattern<GatherOp> {
   }
 };
 
+/// One generic over (n..., r, d...): the indices' dimensions reduce, outermost,
+/// so the loop nest is "for each index, for each row, for each element" and
+/// the inner loops walk contiguous rows of the updates and the result. Each
+/// result row sums the updates whose clamped index names it, in index order
+/// (no reassociation, no atomics: the same bits every run), in f32 for
+/// f16/bf16. This reads every update once per row, O(rows * indices *
+/// row size): cheap for the small vocabularies the tests and the small GPT
+/// use; a segment-sum kernel over sorted indices is the next step for GPT-2
+/// sizes.
+struct ScatterAddToGeneric : OpConversionPattern<ScatterAddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterAddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value updates = adaptor.getUpdates();
+    Value indices = adaptor.getIndices();
+    auto indicesType = cast<RankedTensorType>(indices.getType());
+    Type element = resultType.getElementType();
+    Type accType = computeTypeOf(element);
+    auto accTensorType = RankedTensorType::get(resultType.getShape(), accType);
+    Value zero = scalarConstant(rewriter, loc, accType, 0.0);
+    Value init = filledTensor(rewriter, loc, accTensorType, zero);
+    int64_t rows = op.getRows();
+    int64_t n = indicesType.getRank();
+    int64_t rowRank = resultType.getRank() - 1;
+    int64_t loops = n + 1 + rowRank;
+    if (rows > 0 && indicesType.getNumElements() > 0) {
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<AffineExpr> idxExprs, updExprs, outExprs;
+      for (int64_t i = 0; i < n; ++i) {
+        idxExprs.push_back(rewriter.getAffineDimExpr(i));
+        updExprs.push_back(rewriter.getAffineDimExpr(i));
+      }
+      outExprs.push_back(rewriter.getAffineDimExpr(n));
+      for (int64_t k = 0; k < rowRank; ++k) {
+        updExprs.push_back(rewriter.getAffineDimExpr(n + 1 + k));
+        outExprs.push_back(rewriter.getAffineDimExpr(n + 1 + k));
+      }
+      SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, idxExprs, ctx),
+                                     AffineMap::get(loops, 0, updExprs, ctx),
+                                     AffineMap::get(loops, 0, outExprs, ctx)};
+      SmallVector<utils::IteratorType> iterators = parallelIterators(loops);
+      for (int64_t i = 0; i < n; ++i) {
+        iterators[i] = utils::IteratorType::reduction;
+      }
+      Type intType = indicesType.getElementType();
+      auto generic = rewriter.create<linalg::GenericOp>(
+          loc, TypeRange{accTensorType}, ValueRange{indices, updates},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &b, Location nloc, ValueRange args) {
+            Value idx = args[0];
+            Value lo = scalarConstant(b, nloc, intType, 0);
+            Value hi = scalarConstant(b, nloc, intType, double(rows - 1));
+            idx = b.create<arith::MaxSIOp>(nloc, idx, lo);
+            idx = b.create<arith::MinSIOp>(nloc, idx, hi);
+            Value row = b.create<arith::IndexCastOp>(
+                nloc, intType, b.create<linalg::IndexOp>(nloc, n));
+            Value hit = b.create<arith::CmpIOp>(nloc, arith::CmpIPredicate::eq,
+                                                idx, row);
+            Value u = widenScalar(b, nloc, args[1], accType);
+            Value sum = b.create<arith::AddFOp>(nloc, args[2], u);
+            b.create<linalg::YieldOp>(nloc, Value(b.create<arith::SelectOp>(
+                                                nloc, hit, sum, args[2])));
+          });
+      init = generic.getResult(0);
+    }
+    if (accType == element) {
+      rewriter.replaceOp(op, init);
+      return success();
+    }
+    rewriter.replaceOp(op, buildElementwiseGeneric(
+                               rewriter, loc, resultType, init,
+                               [&](OpBuilder &b, Location nloc, ValueRange a) {
+                                 return narrowScalar(b, nloc, a[0], element);
+                               },
+                               /*widenInputs=*/false));
+    return success();
+  }
+};
+
 struct IotaToGeneric : OpConversionPattern<IotaOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -266,7 +348,8 @@ void populateShapeToLinalgPatterns(RewritePatternSet &patterns) {
   patterns
       .add<BroadcastInDimToGeneric, ReshapeToCollapseExpand, TransposeToLinalg,
            SliceToExtractSlice, ConcatenateToInsertSlices, GatherToGeneric,
-           IotaToGeneric, ConstantToLinalg>(patterns.getContext());
+           ScatterAddToGeneric, IotaToGeneric, ConstantToLinalg>(
+          patterns.getContext());
 }
 
 } // namespace sinter

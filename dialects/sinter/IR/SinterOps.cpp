@@ -390,6 +390,16 @@ OpFoldResult ConcatenateOp::fold(FoldAdaptor) {
   return {};
 }
 
+LogicalResult ScatterAddOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return push(inferScatterAdd(loc, adaptor.getUpdates().getType(),
+                              adaptor.getIndices().getType(),
+                              adaptor.getRows()),
+              types);
+}
+
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -392,6 +392,35 @@ def Sinter_GatherOp : Sinter_Op<"gather", [Pure, Sinter_InferTypeOpAdaptor]> {
   }];
 }
 
+def Sinter_ScatterAddOp
+    : Sinter_Op<"scatter_add", [Pure, Sinter_InferTypeOpAdaptor]> {
+  let summary = "sum rows into a table (the transpose of gather)";
+  let description = [{
+    `result[r, d...] = sum of updates[n..., d...] over the n... with
+    clamp(indices[n...], 0, rows - 1) == r`, zero for a row no index names.
+    Indices are clamped exactly as `sinter.gather` clamps them, so
+    `scatter_add` is gather's transpose: the gradient of an embedding
+    lookup. The sum runs in a fixed order (row-major over n... in the
+    reference interpreter; compiled code uses no atomics), so a run repeats
+    bit for bit.
+
+    Constraints:
+    (C1) `rows >= 0`.
+    (C2) `shape(updates)` starts with `shape(indices)`.
+
+    ```mlir
+    // %dy: tensor<1x128x768xf32>, %ids: tensor<1x128xi32>
+    %g = sinter.scatter_add %dy[%ids] rows = 50257 : (tensor<1x128x768xf32>, tensor<1x128xi32>) -> tensor<50257x768xf32>
+    ```
+  }];
+  let arguments = (ins Sinter_FloatTensor:$updates, Sinter_IntTensor:$indices,
+                       I64Attr:$rows);
+  let results = (outs Sinter_FloatTensor:$result);
+  let assemblyFormat = [{
+    $updates `[` $indices `]` `rows` `=` $rows attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Sinter_IotaOp : Sinter_Op<"iota", [Pure]> {
   let summary = "indices along one dimension";
   let description = [{

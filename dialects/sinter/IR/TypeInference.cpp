@@ -350,6 +350,30 @@ FailureOr<Type> sinter::inferGather(OptLoc loc, Type table, Type indices) {
   return Type(RankedTensorType::get(shape, t.getElementType()));
 }
 
+FailureOr<Type> sinter::inferScatterAdd(OptLoc loc, Type updates, Type indices,
+                                        int64_t rows) {
+  Diag d{loc, "sinter.scatter_add"};
+  if (failed(requireTensors(d, {{"updates", updates}, {"indices", indices}}))) {
+    return failure();
+  }
+  auto u = asTensor(updates), idx = asTensor(indices);
+  if (rows < 0) {
+    return d.emit() << "(C1) rows must be >= 0, got " << rows;
+  }
+  if (!idx.getElementType().isSignlessInteger(32) &&
+      !idx.getElementType().isSignlessInteger(64)) {
+    return d.emit() << "indices must be i32 or i64, got " << indices;
+  }
+  if (u.getRank() < idx.getRank() ||
+      u.getShape().take_front(idx.getRank()) != idx.getShape()) {
+    return d.emit() << "(C2) the shape of updates " << updates
+                    << " must start with the shape of indices " << indices;
+  }
+  SmallVector<int64_t> shape{rows};
+  llvm::append_range(shape, u.getShape().drop_front(idx.getRank()));
+  return Type(RankedTensorType::get(shape, u.getElementType()));
+}
+
 LogicalResult sinter::verifyIota(OptLoc loc, Type result, int64_t dim) {
   Diag d{loc, "sinter.iota"};
   if (failed(requireTensors(d, {{"result", result}}))) {

@@ -42,6 +42,8 @@ FailureOr<Type> inferSlice(OptLoc loc, Type operand, ArrayRef<int64_t> start,
                            ArrayRef<int64_t> limit, ArrayRef<int64_t> strides);
 FailureOr<Type> inferConcatenate(OptLoc loc, TypeRange inputs, int64_t dim);
 FailureOr<Type> inferGather(OptLoc loc, Type table, Type indices);
+FailureOr<Type> inferScatterAdd(OptLoc loc, Type updates, Type indices,
+                                int64_t rows);
 LogicalResult verifyIota(OptLoc loc, Type result, int64_t dim);
 FailureOr<Type> inferReduce(OptLoc loc, Type operand, ReduceKind kind,
                             ArrayRef<int64_t> dims);

@@ -369,6 +369,30 @@ func.func @gather_c1(%t: tensor<f32>, %i: tensor<3xi32>) -> tensor<3xf32> {
 
 // -----
 
+func.func @scatter_add_c1(%u: tensor<3x4xf32>, %i: tensor<3xi32>) -> tensor<0x4xf32> {
+  // expected-error @+1 {{'sinter.scatter_add' op (C1) rows must be >= 0, got -2}}
+  %0 = sinter.scatter_add %u[%i] rows = -2 : (tensor<3x4xf32>, tensor<3xi32>) -> tensor<0x4xf32>
+  return %0 : tensor<0x4xf32>
+}
+
+// -----
+
+func.func @scatter_add_c2(%u: tensor<3x4xf32>, %i: tensor<2xi32>) -> tensor<5x4xf32> {
+  // expected-error @+1 {{'sinter.scatter_add' op (C2) the shape of updates 'tensor<3x4xf32>' must start with the shape of indices 'tensor<2xi32>'}}
+  %0 = sinter.scatter_add %u[%i] rows = 5 : (tensor<3x4xf32>, tensor<2xi32>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+func.func @scatter_add_result(%u: tensor<3x4xf32>, %i: tensor<3xi32>) -> tensor<6x4xf32> {
+  // expected-error @+1 {{'sinter.scatter_add' op result type 'tensor<6x4xf32>' does not match the inferred 'tensor<5x4xf32>'}}
+  %0 = sinter.scatter_add %u[%i] rows = 5 : (tensor<3x4xf32>, tensor<3xi32>) -> tensor<6x4xf32>
+  return %0 : tensor<6x4xf32>
+}
+
+// -----
+
 func.func @iota_c1() -> tensor<4x4xi32> {
   // expected-error @+1 {{'sinter.iota' op (C1) dimension 2 is out of range for 'tensor<4x4xi32>'}}
   %0 = sinter.iota dim = 2 : tensor<4x4xi32>

@@ -236,6 +236,15 @@ func.func @concatenate(%a: tensor<2x3xf32>, %b: tensor<2x5xf32>, %c: tensor<1x3x
 
 // -----
 
+// CHECK-LABEL: func.func @scatter_add
+func.func @scatter_add(%dy: tensor<1x128x768xbf16>, %ids: tensor<1x128xi32>) -> tensor<50257x768xbf16> {
+  // CHECK: sinter.scatter_add %{{.*}}[%{{.*}}] rows = 50257 : (tensor<1x128x768xbf16>, tensor<1x128xi32>) -> tensor<50257x768xbf16>
+  %0 = sinter.scatter_add %dy[%ids] rows = 50257 : (tensor<1x128x768xbf16>, tensor<1x128xi32>) -> tensor<50257x768xbf16>
+  return %0 : tensor<50257x768xbf16>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @gather
 func.func @gather(%wte: tensor<50257x768xf32>, %ids: tensor<1x128xi32>, %t: tensor<10xi64>, %ids64: tensor<3xi64>)
     -> (tensor<1x128x768xf32>, tensor<3xi64>) {

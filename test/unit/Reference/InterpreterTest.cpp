@@ -515,6 +515,20 @@ TEST_F(InterpreterTest, GatherClampsIndices) {
   expectExact(r[0], DType::F32, {2, 2, 2}, {20, 21, 0, 1, 0, 1, 20, 21});
 }
 
+TEST_F(InterpreterTest, ScatterAddSumsRowsIntoClampedIndices) {
+  auto r = eval(R"mlir(
+    func.func @main(%u: tensor<2x2x2xf32>, %i: tensor<2x2xi32>) -> tensor<4x2xf32> {
+      %s = sinter.scatter_add %u[%i] rows = 4 : (tensor<2x2x2xf32>, tensor<2x2xi32>) -> tensor<4x2xf32>
+      return %s : tensor<4x2xf32>
+    })mlir",
+                {f32({2, 2, 2}, {1, 2, 10, 20, 100, 200, 1000, 2000}),
+                 tensor(DType::I32, {2, 2}, {2, 0, -1, 2})});
+  ASSERT_EQ(r.size(), 1u);
+  // Rows 2 and 0 get two updates each (-1 clamps to row 0); rows 1 and 3
+  // none: zeros.
+  expectExact(r[0], DType::F32, {4, 2}, {110, 220, 0, 0, 1001, 2002, 0, 0});
+}
+
 TEST_F(InterpreterTest, Iota) {
   auto r = eval(R"mlir(
     func.func @main() -> (tensor<2x3xi32>, tensor<2x3xf32>) {

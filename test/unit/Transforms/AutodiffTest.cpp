@@ -318,6 +318,22 @@ std::vector<Case> cases() {
                        "tensor<5xf32>) axis = 1 epsilon = 1.0e-05 : ") +
                kM + " -> " + kM,
            kM},
+      // Repeated rows sum; out-of-range indices clamp to the first and last
+      // rows, as the lookup itself does.
+      Case{"gather",
+           {"tensor<4x5xf32>"},
+           "  %i = sinter.constant dense<[[0, 2, 2], [5, -1, 1]]> : "
+           "tensor<2x3xi32>\n"
+           "  %y = sinter.gather %a0[%i] : (tensor<4x5xf32>, tensor<2x3xi32>) "
+           "-> tensor<2x3x5xf32>",
+           "tensor<2x3x5xf32>"},
+      Case{"scatter_add",
+           {"tensor<2x3x5xf32>"},
+           "  %i = sinter.constant dense<[[0, 2, 2], [5, -1, 1]]> : "
+           "tensor<2x3xi32>\n"
+           "  %y = sinter.scatter_add %a0[%i] rows = 4 : (tensor<2x3x5xf32>, "
+           "tensor<2x3xi32>) -> tensor<4x5xf32>",
+           "tensor<4x5xf32>"},
       Case{"rms_norm_scale",
            {kM, "tensor<5xf32>"},
            std::string("  %y = sinter.rms_norm %a0 scale(%a1 : "
