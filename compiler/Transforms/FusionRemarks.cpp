@@ -138,7 +138,8 @@ void remarkFusionPlan(const FusionPlanner &planner) {
   FusionSummary summary;
   for (Operation &op : fn.getBody().front()) {
     if (fusionRoleOf(&op) == FusionRole::Opaque &&
-        !isa<GatherOp, SliceOp, ConcatenateOp, IotaOp, RotaryEmbeddingOp>(op)) {
+        !isa<GatherOp, ScatterAddOp, SliceOp, ConcatenateOp, IotaOp,
+             RotaryEmbeddingOp>(op)) {
       continue;
     }
     if (isa<ReshapeOp>(op)) {
