@@ -329,6 +329,29 @@ Results Evaluator::evalOp(Operation *op, Env &env) {
     }
     return evalBlock(fusion.getBody().front(), inputs);
   }
+  if (auto a = dyn_cast<AttentionBackwardOp>(op)) {
+    std::vector<const HostTensor *> in;
+    for (Value v : op->getOperands()) {
+      absl::StatusOr<const HostTensor *> t = lookup(env, v, op);
+      if (!t.ok()) {
+        return t.status();
+      }
+      in.push_back(*t);
+    }
+    std::vector<std::vector<double>> grads = attentionBackward(
+        *in[0], *in[1], *in[2], *in[3], *in[4], a.getBias() ? in[5] : nullptr,
+        a.getScale().convertToDouble(), a.getCausal());
+    std::vector<HostTensor> results;
+    for (unsigned i = 0; i < 3; ++i) {
+      absl::StatusOr<HostTensor> r =
+          makeResult(op->getResult(i), std::move(grads[i]), op, round);
+      if (!r.ok()) {
+        return r.status();
+      }
+      results.push_back(std::move(*r));
+    }
+    return results;
+  }
   if (op->getNumResults() != 1) {
     return absl::UnimplementedError(
         absl::StrCat("reference interpreter: unsupported op '",

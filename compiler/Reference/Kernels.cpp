@@ -684,6 +684,81 @@ std::vector<double> attention(const HostTensor &q, const HostTensor &k,
   return out;
 }
 
+std::vector<std::vector<double>>
+attentionBackward(const HostTensor &q, const HostTensor &k, const HostTensor &v,
+                  const HostTensor &out, const HostTensor &dout,
+                  const HostTensor *bias, double scale, bool causal) {
+  int64_t batch = q.shape[0], heads = q.shape[1], s = q.shape[2],
+          d = q.shape[3];
+  int64_t t = k.shape[2], dv = v.shape[3];
+  std::vector<double> dq(q.values.size(), 0.0), dk(k.values.size(), 0.0),
+      dvv(v.values.size(), 0.0);
+  std::vector<double> p(t);
+  std::vector<bool> visible(t);
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t bhq = (b * heads + h) * s, bhk = (b * heads + h) * t;
+      const double *qh = q.values.data() + bhq * d;
+      const double *kh = k.values.data() + bhk * d;
+      const double *vh = v.values.data() + bhk * dv;
+      const double *oh = out.values.data() + bhq * dv;
+      const double *doh = dout.values.data() + bhq * dv;
+      const double *bh = nullptr;
+      if (bias) {
+        int64_t bb = bias->shape[0] == 1 ? 0 : b;
+        int64_t hb = bias->shape[1] == 1 ? 0 : h;
+        bh = bias->values.data() + (bb * bias->shape[1] + hb) * s * t;
+      }
+      for (int64_t i = 0; i < s; ++i) {
+        // The row's probabilities, as the forward computes them.
+        double max = -kInf;
+        for (int64_t j = 0; j < t; ++j) {
+          visible[j] = !causal || j <= i + (t - s);
+          if (!visible[j]) {
+            continue;
+          }
+          double dot = 0.0;
+          for (int64_t e = 0; e < d; ++e) {
+            dot += qh[i * d + e] * kh[j * d + e];
+          }
+          p[j] = dot * scale + (bh ? bh[i * t + j] : 0.0);
+          max = maxOf(max, p[j]);
+        }
+        if (max == -kInf) {
+          continue; // sees no key: no gradient flows through the row
+        }
+        double sum = 0.0;
+        for (int64_t j = 0; j < t; ++j) {
+          if (visible[j]) {
+            p[j] = std::exp(p[j] - max);
+            sum += p[j];
+          }
+        }
+        double rowDot = 0.0; // rowsum(dout * out)
+        for (int64_t e = 0; e < dv; ++e) {
+          rowDot += doh[i * dv + e] * oh[i * dv + e];
+        }
+        for (int64_t j = 0; j < t; ++j) {
+          if (!visible[j] || p[j] == 0.0) {
+            continue; // a masked key (or -inf bias) takes no part
+          }
+          double pj = p[j] / sum, dp = 0.0;
+          for (int64_t e = 0; e < dv; ++e) {
+            dp += doh[i * dv + e] * vh[j * dv + e];
+            dvv[(bhk + j) * dv + e] += pj * doh[i * dv + e];
+          }
+          double ds = pj * (dp - rowDot) * scale;
+          for (int64_t e = 0; e < d; ++e) {
+            dq[(bhq + i) * d + e] += ds * kh[j * d + e];
+            dk[(bhk + j) * d + e] += ds * qh[i * d + e];
+          }
+        }
+      }
+    }
+  }
+  return {std::move(dq), std::move(dk), std::move(dvv)};
+}
+
 std::vector<double> rotaryEmbedding(const HostTensor &x, const HostTensor &cos,
                                     const HostTensor &sin, bool interleaved) {
   size_t rank = x.shape.size();

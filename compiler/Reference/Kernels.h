@@ -149,6 +149,11 @@ std::vector<double> rmsNorm(const HostTensor &x, const HostTensor *gamma,
 std::vector<double> attention(const HostTensor &q, const HostTensor &k,
                               const HostTensor &v, const HostTensor *bias,
                               double scale, bool causal);
+/// dQ, dK, dV of attention for the adjoint `dout` of its result `out`.
+std::vector<std::vector<double>>
+attentionBackward(const HostTensor &q, const HostTensor &k, const HostTensor &v,
+                  const HostTensor &out, const HostTensor &dout,
+                  const HostTensor *bias, double scale, bool causal);
 std::vector<double> rotaryEmbedding(const HostTensor &x, const HostTensor &cos,
                                     const HostTensor &sin, bool interleaved);
 

@@ -50,6 +50,8 @@ bool isFloatTensor(Value v) {
 struct Backward {
   OpBuilder &b;
   Location loc;
+  /// The values a gradient is asked to flow through.
+  const llvm::DenseSet<Value> *active = nullptr;
 
   RankedTensorType typeOf(Value v) {
     return cast<RankedTensorType>(v.getType());
@@ -506,6 +508,30 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
                                                 bw.typeOf(x(0)).getDimSize(0));
         return Grads{table, Value()};
       })
+      .Case([&](AttentionOp a) -> FailureOr<Grads> {
+        // Differentiated as a composite: one attention_backward, which the
+        // lowerings compute flash-style (recomputing the probabilities tile
+        // by tile, never holding S x T).
+        if (a.getBias() && bw.active->contains(a.getBias())) {
+          return a.emitError()
+                 << "sinter-autodiff: no gradient for the bias of "
+                    "'sinter.attention' (a learned bias); masks (constants "
+                    "and inputs not differentiated) are fine";
+        }
+        auto back = bw.b.create<AttentionBackwardOp>(
+            bw.loc, x(0), x(1), x(2), y, g, a.getBias(), a.getScaleAttr(),
+            a.getCausalAttr());
+        Grads grads(back.getResults().begin(), back.getResults().end());
+        if (a.getBias()) {
+          grads.push_back(Value());
+        }
+        return grads;
+      })
+      .Case([&](AttentionBackwardOp) -> FailureOr<Grads> {
+        return op->emitError() << "sinter-autodiff: no second derivative of "
+                                  "attention (a gradient of "
+                                  "'sinter.attention_backward')";
+      })
       .Case([&](ScatterAddOp scatter) {
         // Each update reads back the adjoint of the row it went into.
         Value updates = bw.b.create<GatherOp>(bw.loc, bw.typeOf(x(0)), g,
@@ -625,7 +651,7 @@ sinter::buildGradients(OpBuilder &b, Location loc, Value loss, ValueRange wrt) {
     }
   }
 
-  Backward bw{b, loc};
+  Backward bw{b, loc, &active};
   llvm::DenseMap<Value, Value> adjoint;
   auto accumulate = [&](Value v, Value g) {
     auto [it, inserted] = adjoint.try_emplace(v, g);
@@ -653,15 +679,20 @@ sinter::buildGradients(OpBuilder &b, Location loc, Value loss, ValueRange wrt) {
     accumulate(loss, bw.splat(lossType, 1.0));
   }
   for (Operation *op : llvm::reverse(forward)) {
-    if (op->getNumResults() != 1 || !active.contains(op->getResult(0))) {
-      continue;
+    // Rules take the adjoint of a single result; an op with several whose
+    // results reach the loss is an error (from vjp), never skipped.
+    Value g;
+    for (Value r : op->getResults()) {
+      if (active.contains(r) && adjoint.lookup(r)) {
+        g = adjoint.lookup(r);
+      }
     }
-    Value g = adjoint.lookup(op->getResult(0));
     if (!g) {
-      continue; // does not reach the loss
+      continue; // not active, or does not reach the loss
     }
     bw.loc = op->getLoc();
-    FailureOr<SmallVector<Value>> grads = vjp(op, g, bw);
+    FailureOr<SmallVector<Value>> grads =
+        op->getNumResults() == 1 ? vjp(op, g, bw) : vjp(op, Value(), bw);
     if (failed(grads)) {
       eraseDeadBackward({});
       return failure();

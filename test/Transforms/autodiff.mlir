@@ -56,9 +56,26 @@ func.func @vector_loss(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @no_rule(%x: tensor<1x1x4x8xf32>) -> tensor<f32> {
-  // expected-error @+1 {{no gradient rule for 'sinter.attention'}}
-  %a = sinter.attention %x, %x, %x scale = 0.25 : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
-  %l = sinter.reduce sum %a, dims = [0, 1, 2, 3] : (tensor<1x1x4x8xf32>) -> tensor<f32>
+  // expected-error @+1 {{no second derivative of attention}}
+  %dq, %dk, %dv = sinter.attention_backward %x, %x, %x, %x, %x scale = 0.25 : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>
+  %l = sinter.reduce sum %dq, dims = [0, 1, 2, 3] : (tensor<1x1x4x8xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Attention differentiates as a composite: one attention_backward reading
+// the forward's result, with the mask passed through.
+// CHECK-LABEL: func.func @attention_grad
+// CHECK: %[[M:.*]] = sinter.constant
+// CHECK: %[[O:.*]] = sinter.attention %arg0, %arg1, %arg2 bias(%[[M]] : tensor<1x1x4x6xf32>) scale = 2.500000e-01 causal
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}} = sinter.attention_backward %arg0, %arg1, %arg2, %[[O]], %{{.*}} bias(%[[M]] : tensor<1x1x4x6xf32>) scale = 2.500000e-01 causal
+// CHECK-NOT: sinter.attention
+// CHECK: return
+func.func @attention(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, %v: tensor<1x2x6x8xf32>) -> tensor<f32> {
+  %mask = sinter.constant dense<-1.0> : tensor<1x1x4x6xf32>
+  %a = sinter.attention %q, %k, %v bias(%mask : tensor<1x1x4x6xf32>) scale = 0.25 causal : tensor<1x2x4x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32> -> tensor<1x2x4x8xf32>
+  %l = sinter.reduce sum %a, dims = [0, 1, 2, 3] : (tensor<1x2x4x8xf32>) -> tensor<f32>
   return %l : tensor<f32>
 }
 

@@ -510,6 +510,31 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
               types);
 }
 
+LogicalResult AttentionBackwardOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  FailureOr<Type> out = inferAttention(
+      loc, adaptor.getQuery().getType(), adaptor.getKey().getType(),
+      adaptor.getValue().getType(), typeOrNull(adaptor.getBias()));
+  if (failed(out)) {
+    return failure();
+  }
+  for (Value v : {adaptor.getOut(), adaptor.getDout()}) {
+    if (v.getType() != *out) {
+      if (loc) {
+        mlir::emitError(*loc) << "'sinter.attention_backward' op out and dout must "
+                           "have the attention's result type "
+                        << *out << ", got " << v.getType();
+      }
+      return failure();
+    }
+  }
+  types.push_back(adaptor.getQuery().getType());
+  types.push_back(adaptor.getKey().getType());
+  types.push_back(adaptor.getValue().getType());
+  return success();
+}
+
 LogicalResult
 RotaryEmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                     Adaptor adaptor,

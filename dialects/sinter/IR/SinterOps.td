@@ -672,6 +672,45 @@ def Sinter_AttentionOp : Sinter_Op<"attention", [Pure, Sinter_InferTypeOpAdaptor
   }];
 }
 
+def Sinter_AttentionBackwardOp : Sinter_Op<"attention_backward",
+    [Pure, Sinter_InferTypeOpAdaptor, AllTypesMatch<["out", "dout"]>]> {
+  let summary = "gradients of scaled dot-product attention";
+  let description = [{
+    For `out = attention(Q, K, V, bias)` (same scale and causal flag) and the
+    adjoint `dout` of `out`, returns `(dQ, dK, dV)`:
+    `P = softmax(Q K^T scale + bias [+ causal mask])`,
+    `dV = P^T dout`, `dS = P * (dout V^T - rowsum(dout * out))`,
+    `dQ = dS K scale`, `dK = dS^T Q scale`. Masked keys (causal, or a
+    `-inf` bias) take no part: their `dS` is 0, and a row that sees no key
+    gets zeros. The bias gets no gradient here (a mask, not a learned
+    parameter). This is what `sinter-autodiff` writes for `sinter.attention`:
+    lowerings recompute `P` tile by tile (FlashAttention-2's backward), so
+    the memory beyond the operands grows with `S`, not `S x T`.
+
+    Constraints: those of `sinter.attention` on `Q`, `K`, `V` and `bias`;
+    `out` and `dout` have its result type.
+
+    ```mlir
+    // %q: tensor<1x12x128x64xf32>, %k: tensor<1x12x128x64xf32>, %v: tensor<1x12x128x64xf32>, %o: tensor<1x12x128x64xf32>, %do: tensor<1x12x128x64xf32>
+    %dq, %dk, %dv = sinter.attention_backward %q, %k, %v, %o, %do scale = 1.250000e-01 causal : tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32> -> tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>
+    ```
+  }];
+  let arguments = (ins Sinter_FloatTensor:$query, Sinter_FloatTensor:$key,
+                       Sinter_FloatTensor:$value, Sinter_FloatTensor:$out,
+                       Sinter_FloatTensor:$dout,
+                       Optional<Sinter_FloatTensor>:$bias,
+                       F64Attr:$scale, UnitAttr:$causal);
+  let results = (outs Sinter_FloatTensor:$dquery, Sinter_FloatTensor:$dkey,
+                      Sinter_FloatTensor:$dvalue);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $out `,` $dout
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `scale` `=` $scale (`causal` $causal^)? attr-dict `:`
+    type($query) `,` type($key) `,` type($value) `,` type($out) `->`
+    type($dquery) `,` type($dkey) `,` type($dvalue)
+  }];
+}
+
 def Sinter_RotaryEmbeddingOp : Sinter_Op<"rotary_embedding",
     [Pure, Sinter_InferTypeOpAdaptor]> {
   let summary = "rotary position embedding (RoPE)";

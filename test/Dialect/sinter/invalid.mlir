@@ -369,6 +369,14 @@ func.func @gather_c1(%t: tensor<f32>, %i: tensor<3xi32>) -> tensor<3xf32> {
 
 // -----
 
+func.func @attention_backward_out(%q: tensor<1x1x3x4xf32>, %o: tensor<1x1x3x5xf32>) -> tensor<1x1x3x4xf32> {
+  // expected-error @+1 {{'sinter.attention_backward' op out and dout must have the attention's result type 'tensor<1x1x3x4xf32>', got 'tensor<1x1x3x5xf32>'}}
+  %dq, %dk, %dv = sinter.attention_backward %q, %q, %q, %o, %o scale = 0.5 : tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x5xf32> -> tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>
+  return %dq : tensor<1x1x3x4xf32>
+}
+
+// -----
+
 func.func @scatter_add_c1(%u: tensor<3x4xf32>, %i: tensor<3xi32>) -> tensor<0x4xf32> {
   // expected-error @+1 {{'sinter.scatter_add' op (C1) rows must be >= 0, got -2}}
   %0 = sinter.scatter_add %u[%i] rows = -2 : (tensor<3x4xf32>, tensor<3xi32>) -> tensor<0x4xf32>

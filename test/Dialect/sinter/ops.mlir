@@ -236,6 +236,16 @@ func.func @concatenate(%a: tensor<2x3xf32>, %b: tensor<2x5xf32>, %c: tensor<1x3x
 
 // -----
 
+// CHECK-LABEL: func.func @attention_backward
+func.func @attention_backward(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x6xf32>, %o: tensor<1x2x3x6xf32>, %do: tensor<1x2x3x6xf32>, %m: tensor<1x1x3x5xf32>)
+    -> (tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>) {
+  // CHECK: sinter.attention_backward %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<1x1x3x5xf32>) scale = 5.000000e-01 causal : tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>, tensor<1x2x3x6xf32> -> tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>
+  %dq, %dk, %dv = sinter.attention_backward %q, %k, %v, %o, %do bias(%m : tensor<1x1x3x5xf32>) scale = 0.5 causal : tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>, tensor<1x2x3x6xf32> -> tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>
+  return %dq, %dk, %dv : tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x6xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @scatter_add
 func.func @scatter_add(%dy: tensor<1x128x768xbf16>, %ids: tensor<1x128xi32>) -> tensor<50257x768xbf16> {
   // CHECK: sinter.scatter_add %{{.*}}[%{{.*}}] rows = 50257 : (tensor<1x128x768xbf16>, tensor<1x128xi32>) -> tensor<50257x768xbf16>

@@ -529,6 +529,25 @@ TEST_F(InterpreterTest, ScatterAddSumsRowsIntoClampedIndices) {
   expectExact(r[0], DType::F32, {4, 2}, {110, 220, 0, 0, 1001, 2002, 0, 0});
 }
 
+TEST_F(InterpreterTest, AttentionBackwardByHand) {
+  // q = 0: both keys score 0, P = [1/2, 1/2], out = (1 + 3) / 2 = 2. With
+  // dout = 1: dV = P^T dout = [1/2, 1/2]; dS = P (dout v^T - dout out) =
+  // [-1/2, 1/2]; dQ = dS K = [1, 3/2]; dK = dS^T q = 0.
+  auto r = eval(R"mlir(
+    func.func @main(%q: tensor<1x1x1x2xf32>, %k: tensor<1x1x2x2xf32>, %v: tensor<1x1x2x1xf32>, %o: tensor<1x1x1x1xf32>, %do: tensor<1x1x1x1xf32>)
+        -> (tensor<1x1x1x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x1xf32>) {
+      %dq, %dk, %dv = sinter.attention_backward %q, %k, %v, %o, %do scale = 1.0 : tensor<1x1x1x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x1xf32>, tensor<1x1x1x1xf32> -> tensor<1x1x1x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x1xf32>
+      return %dq, %dk, %dv : tensor<1x1x1x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x1xf32>
+    })mlir",
+                {f32({1, 1, 1, 2}, {0, 0}), f32({1, 1, 2, 2}, {1, 2, 3, 5}),
+                 f32({1, 1, 2, 1}, {1, 3}), f32({1, 1, 1, 1}, {2}),
+                 f32({1, 1, 1, 1}, {1})});
+  ASSERT_EQ(r.size(), 3u);
+  expectExact(r[0], DType::F32, {1, 1, 1, 2}, {1, 1.5});
+  expectExact(r[1], DType::F32, {1, 1, 2, 2}, {0, 0, 0, 0});
+  expectExact(r[2], DType::F32, {1, 1, 2, 1}, {0.5, 0.5});
+}
+
 TEST_F(InterpreterTest, Iota) {
   auto r = eval(R"mlir(
     func.func @main() -> (tensor<2x3xi32>, tensor<2x3xf32>) {

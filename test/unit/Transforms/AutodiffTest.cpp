@@ -334,6 +334,32 @@ std::vector<Case> cases() {
            "  %y = sinter.scatter_add %a0[%i] rows = 4 : (tensor<2x3x5xf32>, "
            "tensor<2x3xi32>) -> tensor<4x5xf32>",
            "tensor<4x5xf32>"},
+      // Attention differentiates as one attention_backward: plain, causal
+      // with more keys than queries, and with a constant mask (a -inf
+      // entry, broadcast over heads) that takes no gradient.
+      Case{"attention",
+           {"tensor<1x2x3x4xf32>", "tensor<1x2x5x4xf32>",
+            "tensor<1x2x5x3xf32>"},
+           "  %y = sinter.attention %a0, %a1, %a2 scale = 0.5 : "
+           "tensor<1x2x3x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x3xf32> -> "
+           "tensor<1x2x3x3xf32>",
+           "tensor<1x2x3x3xf32>"},
+      Case{"attention_causal",
+           {"tensor<2x1x3x4xf32>", "tensor<2x1x5x4xf32>",
+            "tensor<2x1x5x4xf32>"},
+           "  %y = sinter.attention %a0, %a1, %a2 scale = 0.7 causal : "
+           "tensor<2x1x3x4xf32>, tensor<2x1x5x4xf32>, tensor<2x1x5x4xf32> -> "
+           "tensor<2x1x3x4xf32>",
+           "tensor<2x1x3x4xf32>"},
+      Case{"attention_masked",
+           {"tensor<1x2x3x4xf32>", "tensor<1x2x3x4xf32>",
+            "tensor<1x2x3x4xf32>"},
+           "  %mask = sinter.constant dense<[[[[0.0, 0xFF800000, 0.5], [1.0, "
+           "0.0, -2.0], [0xFF800000, 0.25, 0.0]]]]> : tensor<1x1x3x3xf32>\n"
+           "  %y = sinter.attention %a0, %a1, %a2 bias(%mask : "
+           "tensor<1x1x3x3xf32>) scale = 0.5 : tensor<1x2x3x4xf32>, "
+           "tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>",
+           "tensor<1x2x3x4xf32>"},
       Case{"rms_norm_scale",
            {kM, "tensor<5xf32>"},
            std::string("  %y = sinter.rms_norm %a0 scale(%a1 : "
@@ -386,20 +412,37 @@ TEST_F(AutodiffErrorsTest, UnknownAndIntegerArgumentsAreRefusedByName) {
 }
 
 TEST_F(AutodiffErrorsTest, AnOpWithoutARuleOnThePathIsNamed) {
+  // attention_backward (a gradient) has no gradient of its own.
   std::string text =
       R"(func.func @f(%x: tensor<2x4xf32>, %c: tensor<2x4xf32>) -> tensor<f32> {
   %c4 = sinter.reshape %c : (tensor<2x4xf32>) -> tensor<1x1x2x4xf32>
-  %a = sinter.attention %c4, %c4, %c4 scale = 0.5 : tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32> -> tensor<1x1x2x4xf32>
-  %k = sinter.reshape %a : (tensor<1x1x2x4xf32>) -> tensor<2x4xf32>
+  %dq, %dk, %dv = sinter.attention_backward %c4, %c4, %c4, %c4, %c4 scale = 0.5 : tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32> -> tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>
+  %k = sinter.reshape %dq : (tensor<1x1x2x4xf32>) -> tensor<2x4xf32>
   %y = sinter.mul %x, %k : tensor<2x4xf32>
   %s = sinter.reduce sum %y, dims = [0, 1] : (tensor<2x4xf32>) -> tensor<f32>
   return %s : tensor<f32>
 })";
-  // Off the path to %x: the attention over %c needs no rule.
+  // Off the path to %x: the op over %c needs no rule.
   EXPECT_TRUE(differentiate(text, {"arg0"})) << errors;
   errors.clear();
   EXPECT_FALSE(differentiate(text, {"arg1"}));
-  EXPECT_NE(errors.find("no gradient rule for 'sinter.attention'"),
+  EXPECT_NE(errors.find("no second derivative of attention"),
+            std::string::npos)
+      << errors;
+}
+
+TEST_F(AutodiffErrorsTest, ALearnedAttentionBiasIsRefused) {
+  std::string text =
+      R"(func.func @f(%q: tensor<1x1x2x4xf32>, %b: tensor<1x1x2x2xf32>) -> tensor<f32> {
+  %a = sinter.attention %q, %q, %q bias(%b : tensor<1x1x2x2xf32>) scale = 0.5 : tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32> -> tensor<1x1x2x4xf32>
+  %s = sinter.reduce sum %a, dims = [0, 1, 2, 3] : (tensor<1x1x2x4xf32>) -> tensor<f32>
+  return %s : tensor<f32>
+})";
+  // The bias as a mask (not differentiated) is fine.
+  EXPECT_TRUE(differentiate(text, {"arg0"})) << errors;
+  errors.clear();
+  EXPECT_FALSE(differentiate(text, {"arg1"}));
+  EXPECT_NE(errors.find("no gradient for the bias of 'sinter.attention'"),
             std::string::npos)
       << errors;
 }
