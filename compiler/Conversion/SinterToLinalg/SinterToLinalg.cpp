@@ -45,6 +45,20 @@ struct ConvertSinterToLinalgPass
     // sinter-gpu-lower-attention): its primitive form would multiply a
     // hidden key's value by 0 in the P.V matmul, and a NaN or inf there
     // would leak into every row. One left here is an error.
+    WalkResult flash = fn.walk([&](Operation *op) {
+      if (isa<AttentionOp, AttentionBackwardOp>(op)) {
+        op->emitError() << "'" << op->getName()
+                        << "' has no lowering here: a target's own flash "
+                           "kernel lowers it before sinter-convert-sinter-to-"
+                           "linalg (the CPU has both directions; the GPU only "
+                           "the forward attention so far)";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (flash.wasInterrupted()) {
+      return signalPassFailure();
+    }
     static const std::vector<std::string> kDecomposed = {
         "softmax",    "log_softmax", "logsumexp",
         "layer_norm", "rms_norm",    "rotary_embedding"};
