@@ -41,11 +41,15 @@ ModuleOrError buildGpt(mlir::MLIRContext &ctx, const GptConfig &config) {
   if (absl::Status s = validateGptConfig(config, "gpt"); !s.ok()) {
     return s;
   }
-  const GptConfig &c = config;
+  GraphBuilder b(ctx, "main", config.seed);
+  b.setCompositeMode(config.mode);
+  Tensor ids = b.input("input_ids", DType::I32, {config.batch, config.seq});
+  b.output("logits", gpt(b, ids, config));
+  return b.build();
+}
+
+Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &c) {
   int64_t positions = c.maxPositions ? c.maxPositions : c.seq;
-  GraphBuilder b(ctx, "main", c.seed);
-  b.setCompositeMode(c.mode);
-  Tensor ids = b.input("input_ids", DType::I32, {c.batch, c.seq});
   Tensor wte =
       b.parameter("wte", c.dtype, {c.vocab, c.dModel}, ParamInit::normal(0.02));
   Tensor wpe = b.parameter("wpe", c.dtype, {positions, c.dModel},
@@ -60,12 +64,32 @@ ModuleOrError buildGpt(mlir::MLIRContext &ctx, const GptConfig &config) {
   for (int64_t i = 0; i < c.layers; ++i) {
     h = gpt2Block(b, h, c, absl::StrCat("h.", i));
   }
-  {
-    GraphBuilder::Scope scope(b, "head");
-    h = layerNormLayer(b, h, c.dtype, c.layerNormEpsilon, "ln_f");
-    b.output("logits", b.matmul(h, wte, false, /*transposeRhs=*/true));
+  GraphBuilder::Scope scope(b, "head");
+  h = layerNormLayer(b, h, c.dtype, c.layerNormEpsilon, "ln_f");
+  return b.matmul(h, wte, false, /*transposeRhs=*/true);
+}
+
+absl::StatusOr<TrainingStepModule>
+buildGptTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
+                     const TrainingStepConfig &step) {
+  if (absl::Status s = validateGptConfig(config, "gpt"); !s.ok()) {
+    return s;
   }
-  return b.build();
+  GraphBuilder b(ctx, "main", config.seed);
+  b.setCompositeMode(config.mode);
+  b.setTrainable(true);
+  Tensor ids = b.input("input_ids", DType::I32, {config.batch, config.seq});
+  Tensor labels = b.input("labels", DType::I32, {config.batch, config.seq});
+  Tensor loss =
+      b.softmaxCrossEntropy(gpt(b, ids, config), labels, kIgnoreLabel);
+  if (absl::Status s = addTrainingStep(b, loss, step); !s.ok()) {
+    return s;
+  }
+  auto module = b.build();
+  if (!module.ok()) {
+    return module.status();
+  }
+  return TrainingStepModule{std::move(*module), b.initialValues()};
 }
 
 } // namespace sinter::models

@@ -107,6 +107,14 @@ ModuleOrError buildBertBlock(mlir::MLIRContext &ctx,
 ModuleOrError buildGpt(mlir::MLIRContext &ctx,
                        const GptConfig &config = defaultSmallGptConfig());
 
+/// The label a token takes no part in the loss with (PyTorch's default).
+inline constexpr int64_t kIgnoreLabel = -100;
+/// The GPT's training step (Training.h): next-token prediction, the softmax
+/// cross-entropy of the logits against "labels" i32 [batch, seq] (a label
+/// per position: the token that follows, or kIgnoreLabel).
+absl::StatusOr<TrainingStepModule>
+buildGptTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
+                     const TrainingStepConfig &step);
 /// OK if `config` describes a buildable MLP; an error starting "mlp: ".
 absl::Status validateMlpConfig(const MlpConfig &config);
 /// OK for f32, bf16 and f16; an error naming `model` and the dtype otherwise.
@@ -122,6 +130,8 @@ absl::Status validateGptConfig(const GptConfig &config,
 // Layers, for building other models
 //===----------------------------------------------------------------------===//
 
+/// The GPT on token ids [batch, seq]: logits [batch, seq, vocab].
+Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &config);
 /// The MLP on x [batch, inFeatures]: parameters "fc1.*" and "fc2.*".
 Tensor mlp(GraphBuilder &b, Tensor x, const MlpConfig &config);
 /// x @ W + b with parameters "<prefix>.weight" [in, out] (normal(0.02)) and

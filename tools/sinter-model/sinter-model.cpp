@@ -107,13 +107,10 @@ int main(int argc, char **argv) {
       return fail("unknown --train optimizer '" + trainOptimizer +
                   "' (expected sgd, adamw or adafactor)");
     }
-    if (modelName != "mlp") {
-      // The GPT and the blocks need the gradients of gather and attention.
-      return fail("--train supports --model=mlp so far; the training step "
-                  "of " +
-                  modelName +
-                  " needs the attention and gather gradients, which "
-                  "sinter-autodiff does not have yet");
+    if (modelName != "mlp" && modelName != "gpt") {
+      return fail("--train supports --model=mlp and --model=gpt so far, "
+                  "not " +
+                  modelName);
     }
   } else if (maxGradNorm != 0) {
     return fail("--max-grad-norm applies to --train");
@@ -147,7 +144,19 @@ int main(int argc, char **argv) {
   }
   if (modelName == "gpt") {
     vocab = gpt.vocab;
-    module = models::buildGpt(context, gpt);
+    if (optimizer) {
+      ::sinter::TrainingStepConfig step;
+      step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);
+      step.maxGradNorm = maxGradNorm;
+      auto built = models::buildGptTrainingStep(context, gpt, step);
+      if (built.ok()) {
+        module = std::move(built->module);
+      } else {
+        module = built.status();
+      }
+    } else {
+      module = models::buildGpt(context, gpt);
+    }
   } else if (modelName == "gpt2-block") {
     module = models::buildGpt2Block(context, gpt);
   } else if (modelName == "bert-block") {

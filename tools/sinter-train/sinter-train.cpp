@@ -44,17 +44,22 @@ namespace cl = llvm::cl;
 namespace rt = sinter::rt;
 
 static cl::OptionCategory category("sinter-train options");
-static cl::opt<std::string> modelName("model", cl::desc("mlp"), cl::init("mlp"),
-                                      cl::cat(category));
-static cl::opt<std::string> taskName("task", cl::desc("regress (the MLP's)"),
-                                     cl::init("regress"), cl::cat(category));
+static cl::opt<std::string> modelName("model", cl::desc("mlp | gpt"),
+                                      cl::init("mlp"), cl::cat(category));
+static cl::opt<std::string> taskName(
+    "task",
+    cl::desc("regress (the MLP's; its default) | copy | reverse (the GPT's; "
+             "copy is its default)"),
+    cl::init(""), cl::cat(category));
 static cl::opt<std::string> optimizerName("optimizer",
                                           cl::desc("sgd | adamw | adafactor"),
                                           cl::init("adamw"), cl::cat(category));
 static cl::opt<int64_t> numSteps("steps", cl::desc("optimizer steps"),
                                  cl::init(300), cl::cat(category));
-static cl::opt<int64_t> batch("batch", cl::desc("examples per micro-batch"),
-                              cl::init(32), cl::cat(category));
+static cl::opt<int64_t>
+    batch("batch",
+          cl::desc("examples per micro-batch (default: mlp 32, gpt 16)"),
+          cl::init(0), cl::cat(category));
 static cl::opt<double>
     learningRate("lr",
                  cl::desc("learning rate (default: sgd 0.05, adamw 3e-3; "
@@ -83,6 +88,9 @@ static cl::opt<double> requireLoss(
 static cl::opt<std::string>
     saveDir("save", cl::desc("write the trained parameters here as .npy"),
             cl::init(""), cl::cat(category));
+
+/// The GPT tasks draw their symbols from token ids 1 to kSymbols.
+constexpr int64_t kSymbols = 16;
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sinter-train: error: " << message << "\n";
@@ -128,8 +136,14 @@ struct Step {
   std::vector<std::vector<uint8_t>> results;
 };
 
+/// A task fills the step's data inputs for each micro-batch.
+struct Task {
+  virtual ~Task() = default;
+  virtual void fill(std::map<std::string, HostBuffer> &state) = 0;
+};
+
 /// The regression task: a fixed teacher, fresh inputs each micro-batch.
-struct RegressTask {
+struct RegressTask : Task {
   int64_t batch, in, out;
   std::vector<float> teacher;
   Random random;
@@ -141,7 +155,9 @@ struct RegressTask {
       t = float(random.normal() / std::sqrt(double(in)));
     }
   }
-  void fill(std::vector<uint8_t> &xBytes, std::vector<uint8_t> &yBytes) {
+  void fill(std::map<std::string, HostBuffer> &state) override {
+    std::vector<uint8_t> &xBytes = state["x"].bytes;
+    std::vector<uint8_t> &yBytes = state["target"].bytes;
     std::vector<float> x(batch * in), y(batch * out);
     for (float &v : x) {
       v = float(random.normal());
@@ -160,6 +176,43 @@ struct RegressTask {
   }
 };
 
+/// The GPT's sequence tasks: n = seq / 2 random symbols (from the first
+/// `symbols` token ids after 0), then the same symbols again, in order
+/// (copy) or reversed. Next-token prediction is scored only where the next
+/// token is predictable: at positions n - 1 to 2n - 2 (the second half);
+/// every other label is the ignore label.
+struct SequenceTask : Task {
+  int64_t batch, seq, symbols;
+  bool reverse;
+  Random random;
+
+  SequenceTask(int64_t batch, int64_t seq, int64_t symbols, bool reverse,
+               uint64_t seed)
+      : batch(batch), seq(seq), symbols(symbols), reverse(reverse),
+        random{seed * 7919 + 3} {}
+  void fill(std::map<std::string, HostBuffer> &state) override {
+    int64_t n = seq / 2;
+    std::vector<int32_t> ids(batch * seq, 0),
+        labels(batch * seq, int32_t(sinter::models::kIgnoreLabel));
+    for (int64_t b = 0; b < batch; ++b) {
+      int32_t *x = &ids[b * seq];
+      for (int64_t i = 0; i < n; ++i) {
+        x[i] = int32_t(1 + random.next() % uint64_t(symbols));
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        x[n + i] = reverse ? x[n - 1 - i] : x[i];
+      }
+      for (int64_t i = n - 1; i + 1 < 2 * n; ++i) {
+        labels[b * seq + i] = x[i + 1];
+      }
+    }
+    std::memcpy(state["input_ids"].bytes.data(), ids.data(),
+                ids.size() * sizeof(int32_t));
+    std::memcpy(state["labels"].bytes.data(), labels.data(),
+                labels.size() * sizeof(int32_t));
+  }
+};
+
 } // namespace
 
 static int train(int threads) {
@@ -168,16 +221,19 @@ static int train(int threads) {
     return fail("unknown --optimizer '" + optimizerName +
                 "' (expected sgd, adamw or adafactor)");
   }
-  if (modelName != "mlp") {
-    return fail("--model=" + modelName +
-                " cannot train yet: sinter-autodiff has no gradient for "
-                "attention and gather; --model=mlp can");
+  bool isGpt = modelName == "gpt";
+  if (!isGpt && modelName != "mlp") {
+    return fail("unknown --model '" + modelName + "' (expected mlp or gpt)");
   }
-  if (taskName != "regress") {
-    return fail("unknown --task '" + taskName +
-                "' for --model=mlp (expected regress)");
+  std::string task =
+      taskName.empty() ? (isGpt ? "copy" : "regress") : taskName.getValue();
+  if (isGpt ? (task != "copy" && task != "reverse") : task != "regress") {
+    return fail(
+        "unknown --task '" + task + "' for --model=" + modelName +
+        (isGpt ? " (expected copy or reverse)" : " (expected regress)"));
   }
-  if (numSteps < 1 || batch < 1 || accumulate < 1) {
+  int64_t examples = batch > 0 ? batch.getValue() : isGpt ? 16 : 32;
+  if (numSteps < 1 || batch < 0 || accumulate < 1) {
     return fail("--steps, --batch and --accumulate must be positive");
   }
   if (!(learningRate >= 0) || !(maxGradNorm >= 0) || threads < 0) {
@@ -192,11 +248,14 @@ static int train(int threads) {
     context.loadAllAvailableDialects();
   }
   sinter::models::MlpConfig mlp;
-  mlp.batch = batch;
+  mlp.batch = examples;
   mlp.inFeatures = 32;
   mlp.hidden = 128;
   mlp.outFeatures = 8;
   mlp.seed = seed;
+  sinter::models::GptConfig gpt = sinter::models::defaultSmallGptConfig();
+  gpt.batch = examples;
+  gpt.seed = seed;
 
   // One step module per phase: plain, or accumulate then apply.
   llvm::SmallString<128> dir;
@@ -220,7 +279,9 @@ static int train(int threads) {
     config.maxGradNorm = maxGradNorm;
     config.phase = phase;
     config.accumulationSteps = accumulate;
-    auto built = sinter::models::buildMlpTrainingStep(context, mlp, config);
+    auto built =
+        isGpt ? sinter::models::buildGptTrainingStep(context, gpt, config)
+              : sinter::models::buildMlpTrainingStep(context, mlp, config);
     if (!built.ok()) {
       return fail(std::string(built.status().message()));
     }
@@ -292,12 +353,20 @@ static int train(int threads) {
     it->second.bytes = sinter::reference::encodeTensor(*tensor);
   }
 
-  RegressTask task(batch, mlp.inFeatures, mlp.outFeatures, seed);
+  std::unique_ptr<Task> data;
+  if (isGpt) {
+    data = std::make_unique<SequenceTask>(examples, gpt.seq, kSymbols,
+                                          task == "reverse", seed);
+  } else {
+    data = std::make_unique<RegressTask>(examples, mlp.inFeatures,
+                                         mlp.outFeatures, seed);
+  }
   int64_t every = logEvery > 0 ? logEvery : std::max<int64_t>(1, numSteps / 10);
-  llvm::outs() << "sinter-train: model mlp, task regress, optimizer "
-               << optimizerName << ", batch " << batch << " x " << accumulate
-               << ", " << initialValues.size() << " parameter tensors, "
-               << threads << " thread(s); compiled in "
+  llvm::outs() << "sinter-train: model " << modelName << ", task " << task
+               << ", optimizer " << optimizerName << ", batch " << examples
+               << " x " << accumulate << ", " << initialValues.size()
+               << " parameter tensors, " << threads
+               << " thread(s); compiled in "
                << llvm::format("%.2f", compileSeconds) << " s\n";
   auto start = std::chrono::steady_clock::now();
   std::vector<double> losses;
@@ -318,7 +387,7 @@ static int train(int threads) {
     double stepLoss = 0;
     for (int64_t micro = 0; micro < accumulate; ++micro) {
       Step &step = steps[micro + 1 < accumulate ? 0 : steps.size() - 1];
-      task.fill(state["x"].bytes, state["target"].bytes);
+      data->fill(state);
       std::vector<sinter_tensor_view_t> in, out;
       for (const sinter_tensor_info_t &info : step.inputs) {
         in.push_back(rt::makeView(state[info.name].bytes.data(), info));
@@ -356,7 +425,8 @@ static int train(int threads) {
       llvm::outs() << "step " << t << "  loss "
                    << llvm::format("%.6f", windowLoss / double(window))
                    << "  examples/s "
-                   << llvm::format("%.0f", t * batch * accumulate / elapsed)
+                   << llvm::format("%.0f",
+                                   double(t * examples * accumulate) / elapsed)
                    << "  elapsed " << llvm::format("%.2f", elapsed) << " s\n";
       windowLoss = 0;
       window = 0;
