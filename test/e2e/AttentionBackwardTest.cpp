@@ -7,13 +7,15 @@
 // with more keys than queries, a -inf mask, bf16 and a tile size that does
 // not divide by 64. AutodiffTest checks the interpreter's gradient against
 // finite differences. The GPU has no lowering of attention_backward yet, so
-// this runs on the CPU only.
+// this runs on the CPU only; so does the small GPT's whole training step.
 //
 //===----------------------------------------------------------------------===//
 
 #include "test/e2e/CompileAndCheck.h"
 
+#include "compiler/Reference/Interpreter.h"
 #include "compiler/Target/Compiler.h"
+#include "frontend/models/Models.h"
 #include "compiler/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
@@ -138,6 +140,48 @@ INSTANTIATE_TEST_SUITE_P(Flash, AttentionBackwardTest,
                            return std::get<0>(info.param).name + "_" +
                                   std::get<1>(info.param);
                          });
+
+/// A whole training step of a small GPT (embeddings and their scatter_add,
+/// causal attention and its flash backward, layer norms, GELU, the tied
+/// head, cross-entropy with ignored positions, AdamW) against the
+/// interpreter. CPU only, as the rest of this file.
+TEST(GptTrainingStepTest, CompiledStepMatchesTheInterpreter) {
+  std::unique_ptr<MLIRContext> context = makeContext();
+  models::GptConfig gpt = models::defaultSmallGptConfig();
+  gpt.batch = 2, gpt.seq = 16, gpt.dModel = 32, gpt.heads = 2, gpt.mlp = 64,
+  gpt.layers = 1, gpt.vocab = 64;
+  TrainingStepConfig step;
+  step.optimizer = defaultOptimizerConfig(OptimizerKind::kAdamW);
+  step.maxGradNorm = 1.0;
+  auto built = models::buildGptTrainingStep(*context, gpt, step);
+  ASSERT_TRUE(built.ok()) << built.status();
+  ModuleOp m = *built->module;
+  auto fn = m.lookupSymbol<func::FuncOp>("main");
+  // Parameters, data and a state a run reaches: labels with ignored
+  // positions, positive second moments, lr 1e-2, step 3.
+  std::vector<reference::HostTensor> inputs = reference::randomArguments(fn, 9);
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto name = fn.getArgAttrOfType<StringAttr>(i, "sinter.name").getValue();
+    reference::HostTensor &t = inputs[i];
+    if (name == "lr") {
+      t.values = {0.01};
+    } else if (name == "step") {
+      t.values = {3};
+    } else if (name == "labels") {
+      for (size_t k = 0; k < t.values.size(); ++k) {
+        t.values[k] = k % 3 == 0 ? double(models::kIgnoreLabel) : t.values[k];
+      }
+    } else if (name.contains(".exp_avg_sq")) {
+      for (double &v : t.values) {
+        v = reference::roundToDType(t.dtype, 1e-3 * (1.5 + v));
+      }
+    }
+  }
+  CheckOptions options;
+  options.device = CheckOptions::Device::Cpu;
+  options.inputs = inputs;
+  EXPECT_EQ(compileRunAndCompare(m, options), "");
+}
 
 /// The backward's memory is O(S): at S = T = 4096 its workspace, from the
 /// descriptor, is a small fraction of one S x S f32 matrix (64 MiB).

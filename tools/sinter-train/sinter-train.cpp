@@ -56,10 +56,8 @@ static cl::opt<std::string> optimizerName("optimizer",
                                           cl::init("adamw"), cl::cat(category));
 static cl::opt<int64_t> numSteps("steps", cl::desc("optimizer steps"),
                                  cl::init(300), cl::cat(category));
-static cl::opt<int64_t>
-    batch("batch",
-          cl::desc("examples per micro-batch (default: mlp 32, gpt 16)"),
-          cl::init(0), cl::cat(category));
+static cl::opt<int64_t> batch("batch", cl::desc("examples per micro-batch"),
+                              cl::init(32), cl::cat(category));
 static cl::opt<double>
     learningRate("lr",
                  cl::desc("learning rate (default: sgd 0.05, adamw 3e-3; "
@@ -232,8 +230,8 @@ static int train(int threads) {
         "unknown --task '" + task + "' for --model=" + modelName +
         (isGpt ? " (expected copy or reverse)" : " (expected regress)"));
   }
-  int64_t examples = batch > 0 ? batch.getValue() : isGpt ? 16 : 32;
-  if (numSteps < 1 || batch < 0 || accumulate < 1) {
+  int64_t examples = batch;
+  if (numSteps < 1 || batch < 1 || accumulate < 1) {
     return fail("--steps, --batch and --accumulate must be positive");
   }
   if (!(learningRate >= 0) || !(maxGradNorm >= 0) || threads < 0) {
