@@ -20,6 +20,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
@@ -676,8 +677,10 @@ std::vector<GraphBuilder::NamedTensor> GraphBuilder::floatParameters() const {
   return result;
 }
 
-std::vector<Tensor> GraphBuilder::grad(Tensor loss, ArrayRef<Tensor> wrt) {
-  if (!check("grad", {loss}) || !check("grad", wrt)) {
+std::vector<Tensor> GraphBuilder::grad(Tensor loss, ArrayRef<Tensor> wrt,
+                                       ArrayRef<Tensor> stopGradient) {
+  if (!check("grad", {loss}) || !check("grad", wrt) ||
+      !check("grad", stopGradient)) {
     return {};
   }
   std::string message;
@@ -691,12 +694,15 @@ std::vector<Tensor> GraphBuilder::grad(Tensor loss, ArrayRef<Tensor> wrt) {
     }
     return success();
   });
-  SmallVector<Value> values;
+  SmallVector<Value> values, constants;
   for (Tensor t : wrt) {
     values.push_back(t.value);
   }
+  for (Tensor t : stopGradient) {
+    constants.push_back(t.value);
+  }
   FailureOr<SmallVector<Value>> grads =
-      buildGradients(builder, loc(), loss.value, values);
+      buildGradients(builder, loc(), loss.value, values, constants);
   if (failed(grads)) {
     fail("grad: " + message);
     return {};
@@ -706,6 +712,47 @@ std::vector<Tensor> GraphBuilder::grad(Tensor loss, ArrayRef<Tensor> wrt) {
     result.push_back(Tensor(g));
   }
   return result;
+}
+
+Tensor GraphBuilder::recompute(Tensor result, Tensor from, Tensor replacement) {
+  if (!check("recompute", {result, from, replacement})) {
+    return Tensor();
+  }
+  if (from.type() != replacement.type()) {
+    return fail("recompute: the replacement " + str(replacement.type()) +
+                " must have the type of the value it replaces, " +
+                str(from.type()));
+  }
+  Operation *end = result.value.getDefiningOp();
+  if (!end) {
+    return Value(result.value) == Value(from.value) ? replacement : result;
+  }
+  // The ops from `from` to `result`, in program order (a snapshot: the
+  // clones are appended to the same block).
+  SmallVector<Operation *> ops;
+  for (Operation &op : *body) {
+    ops.push_back(&op);
+    if (&op == end) {
+      break;
+    }
+  }
+  IRMapping map;
+  map.map(from.value, replacement.value);
+  SmallVector<Operation *> clones;
+  for (Operation *op : ops) {
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return map.contains(v); })) {
+      clones.push_back(builder.clone(*op, map));
+    }
+  }
+  Value recomputed = map.lookupOrDefault(result.value);
+  // Clones `result` does not need (other users of `from`) are dead.
+  for (Operation *op : llvm::reverse(clones)) {
+    if (op->use_empty() && !llvm::is_contained(op->getResults(), recomputed)) {
+      op->erase();
+    }
+  }
+  return Tensor(recomputed);
 }
 
 //===----------------------------------------------------------------------===//

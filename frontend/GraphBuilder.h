@@ -354,7 +354,16 @@ public:
   /// the gradient must pass through without a rule is an error naming it.
   /// Returns one Tensor per `wrt` entry (zeros where none flows), or an
   /// empty vector after an error.
-  std::vector<Tensor> grad(Tensor loss, llvm::ArrayRef<Tensor> wrt);
+  /// The values in `stopGradient` are treated as constants (nothing flows
+  /// into or through them), as jax.lax.stop_gradient.
+  std::vector<Tensor> grad(Tensor loss, llvm::ArrayRef<Tensor> wrt,
+                           llvm::ArrayRef<Tensor> stopGradient = {});
+  /// `result` computed again with `from` replaced by `replacement` (same
+  /// type): the ops between them are cloned, everything else (parameters,
+  /// other inputs) is shared. Returns `result` itself when it does not
+  /// depend on `from`. For adversarial training: the loss at perturbed
+  /// embeddings.
+  Tensor recompute(Tensor result, Tensor from, Tensor replacement);
 
 private:
   friend class Scope;

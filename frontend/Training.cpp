@@ -183,13 +183,46 @@ struct StepBuilder {
     return Tensor();
   }
 
-  void run(Tensor loss) {
+  /// The loss to descend on: `loss`, plus with FGM the loss at the
+  /// perturbed embeddings; `perturbation` is the r to hold constant.
+  Tensor objective(Tensor loss, Tensor embedding, Tensor &perturbation) {
+    if (config.fgmEpsilon <= 0) {
+      return loss;
+    }
+    std::vector<Tensor> g = b.grad(loss, {embedding});
+    if (g.empty()) {
+      return Tensor();
+    }
+    Tensor g32 = f32(g[0]);
+    Tensor norm = b.sqrt(sumOfSquares(g32));
+    // A zero gradient gives no perturbation (not 0/0).
+    Tensor scale = b.div(scalar(config.fgmEpsilon), b.max(norm, scalar(1e-30)));
+    perturbation = b.mul(g32, scale);
+    if (perturbation.dtype() != embedding.dtype()) {
+      perturbation = b.convert(perturbation, *embedding.dtype());
+    }
+    Tensor adversarial =
+        b.recompute(loss, embedding, b.add(embedding, perturbation));
+    b.output("adversarial_loss", adversarial);
+    return b.add(loss, adversarial);
+  }
+
+  void run(Tensor loss, Tensor embedding) {
     std::vector<GraphBuilder::NamedTensor> params = b.floatParameters();
     std::vector<Tensor> values;
     for (const auto &p : params) {
       values.push_back(p.tensor);
     }
-    std::vector<Tensor> grads = b.grad(loss, values);
+    Tensor perturbation;
+    Tensor total = objective(loss, embedding, perturbation);
+    if (!b.ok()) {
+      return;
+    }
+    std::vector<Tensor> stop;
+    if (perturbation.valid()) {
+      stop.push_back(perturbation);
+    }
+    std::vector<Tensor> grads = b.grad(total, values, stop);
     if (!b.ok()) {
       return;
     }
@@ -241,7 +274,8 @@ struct StepBuilder {
 } // namespace
 
 absl::Status addTrainingStep(GraphBuilder &b, Tensor loss,
-                             const TrainingStepConfig &config) {
+                             const TrainingStepConfig &config,
+                             Tensor embedding) {
   if (!b.isTrainable()) {
     return absl::FailedPreconditionError(
         "addTrainingStep: the builder is not in trainable mode "
@@ -256,7 +290,16 @@ absl::Status addTrainingStep(GraphBuilder &b, Tensor loss,
     return absl::InvalidArgumentError(
         "addTrainingStep: maxGradNorm must be >= 0 (0 turns clipping off)");
   }
-  StepBuilder{b, config, config.optimizer}.run(loss);
+  if (!(config.fgmEpsilon >= 0)) {
+    return absl::InvalidArgumentError(
+        "addTrainingStep: fgmEpsilon must be >= 0 (0 turns FGM off)");
+  }
+  if (config.fgmEpsilon > 0 && !embedding.valid()) {
+    return absl::InvalidArgumentError(
+        "addTrainingStep: FGM (fgmEpsilon > 0) needs the embedding tensor to "
+        "perturb");
+  }
+  StepBuilder{b, config, config.optimizer}.run(loss, embedding);
   return b.status();
 }
 

@@ -70,6 +70,12 @@ struct TrainingStepConfig {
   AccumulationPhase phase = AccumulationPhase::kNone;
   /// k, for kApply.
   int64_t accumulationSteps = 1;
+  /// Adversarial training (FGM, Miyato et al. 2017): with epsilon > 0 the
+  /// step also computes the loss at the embeddings perturbed by
+  /// r = epsilon g / ||g|| (g: the loss's gradient with respect to the
+  /// embeddings, ||.|| over the whole tensor; r is a constant for the
+  /// update) and descends on the sum of both losses. 0 turns it off.
+  double fgmEpsilon = 0.0;
 };
 
 /// The state each parameter of `kind` carries, as name suffixes
@@ -85,10 +91,13 @@ std::vector<std::string> optimizerStateSuffixes(OptimizerKind kind,
 ///   "next.<p>.<suffix>" and "next.step".
 /// - kAccumulate: input `<p>.grad_sum`, outputs "loss" and
 ///   "next.<p>.grad_sum".
+/// With `fgmEpsilon`, `embedding` is the tensor to perturb (the model's
+/// embedding output) and the step also outputs "adversarial_loss".
 /// The update runs in f32 and is converted back to p's type. Errors are the
 /// builder's (sticky); the status is the builder's first error.
 absl::Status addTrainingStep(GraphBuilder &b, Tensor loss,
-                             const TrainingStepConfig &config);
+                             const TrainingStepConfig &config,
+                             Tensor embedding = Tensor());
 
 } // namespace sinter
 

@@ -607,8 +607,9 @@ FailureOr<SmallVector<Value>> vjp(Operation *op, Value g, Backward &bw) {
 
 } // namespace
 
-FailureOr<SmallVector<Value>>
-sinter::buildGradients(OpBuilder &b, Location loc, Value loss, ValueRange wrt) {
+FailureOr<SmallVector<Value>> sinter::buildGradients(OpBuilder &b, Location loc,
+                                                     Value loss, ValueRange wrt,
+                                                     ValueRange constants) {
   Block *block = b.getInsertionBlock();
   auto lossType = dyn_cast<RankedTensorType>(loss.getType());
   if (!block || !lossType || lossType.getRank() != 0 ||
@@ -639,12 +640,20 @@ sinter::buildGradients(OpBuilder &b, Location loc, Value loss, ValueRange wrt) {
   }
 
   // Active values: reached from a value asked for.
-  llvm::DenseSet<Value> active(wrt.begin(), wrt.end());
+  // `constants` stop the gradient: they never become active, so nothing
+  // flows into or through them.
+  llvm::DenseSet<Value> stopped(constants.begin(), constants.end());
+  llvm::DenseSet<Value> active;
+  for (Value v : wrt) {
+    if (!stopped.contains(v)) {
+      active.insert(v);
+    }
+  }
   for (Operation *op : forward) {
     if (llvm::any_of(op->getOperands(),
                      [&](Value v) { return active.contains(v); })) {
       for (Value r : op->getResults()) {
-        if (isFloatTensor(r)) {
+        if (isFloatTensor(r) && !stopped.contains(r)) {
           active.insert(r);
         }
       }

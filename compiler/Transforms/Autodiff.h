@@ -20,11 +20,13 @@ namespace sinter {
 /// point is a forward op; `loss` and each `wrt` value (a float tensor: a
 /// block argument or any op result, so the gradient of an intermediate
 /// value is asked for the same way) belong to that block. Backward ops no
-/// gradient needs are erased. Fails with an error at `loc`, or at the op
-/// with no rule, leaving the block as it was.
+/// gradient needs are erased. The values in `constants` stop the gradient
+/// (as jax.lax.stop_gradient): treated as constants, nothing flows into or
+/// through them. Fails with an error at `loc`, or at the op with no rule,
+/// leaving the block as it was.
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 buildGradients(mlir::OpBuilder &b, mlir::Location loc, mlir::Value loss,
-               mlir::ValueRange wrt);
+               mlir::ValueRange wrt, mlir::ValueRange constants = {});
 
 } // namespace sinter
 

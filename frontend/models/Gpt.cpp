@@ -48,7 +48,7 @@ ModuleOrError buildGpt(mlir::MLIRContext &ctx, const GptConfig &config) {
   return b.build();
 }
 
-Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &c) {
+Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &c, Tensor *embedding) {
   int64_t positions = c.maxPositions ? c.maxPositions : c.seq;
   Tensor wte =
       b.parameter("wte", c.dtype, {c.vocab, c.dModel}, ParamInit::normal(0.02));
@@ -60,6 +60,9 @@ Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &c) {
     Tensor tok = b.gather(wte, ids);                            // [B, S, D]
     Tensor pos = b.gather(wpe, b.iota(DType::I32, {c.seq}, 0)); // [S, D]
     h = b.add(tok, pos);
+  }
+  if (embedding) {
+    *embedding = h;
   }
   for (int64_t i = 0; i < c.layers; ++i) {
     h = gpt2Block(b, h, c, absl::StrCat("h.", i));
@@ -80,9 +83,10 @@ buildGptTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
   b.setTrainable(true);
   Tensor ids = b.input("input_ids", DType::I32, {config.batch, config.seq});
   Tensor labels = b.input("labels", DType::I32, {config.batch, config.seq});
-  Tensor loss =
-      b.softmaxCrossEntropy(gpt(b, ids, config), labels, kIgnoreLabel);
-  if (absl::Status s = addTrainingStep(b, loss, step); !s.ok()) {
+  Tensor embedding;
+  Tensor loss = b.softmaxCrossEntropy(gpt(b, ids, config, &embedding), labels,
+                                      kIgnoreLabel);
+  if (absl::Status s = addTrainingStep(b, loss, step, embedding); !s.ok()) {
     return s;
   }
   auto module = b.build();

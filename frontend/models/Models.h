@@ -111,7 +111,8 @@ ModuleOrError buildGpt(mlir::MLIRContext &ctx,
 inline constexpr int64_t kIgnoreLabel = -100;
 /// The GPT's training step (Training.h): next-token prediction, the softmax
 /// cross-entropy of the logits against "labels" i32 [batch, seq] (a label
-/// per position: the token that follows, or kIgnoreLabel).
+/// per position: the token that follows, or kIgnoreLabel). FGM perturbs the
+/// embeddings' sum.
 absl::StatusOr<TrainingStepModule>
 buildGptTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
                      const TrainingStepConfig &step);
@@ -130,8 +131,11 @@ absl::Status validateGptConfig(const GptConfig &config,
 // Layers, for building other models
 //===----------------------------------------------------------------------===//
 
-/// The GPT on token ids [batch, seq]: logits [batch, seq, vocab].
-Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &config);
+/// The GPT on token ids [batch, seq]: logits [batch, seq, vocab]. With
+/// `embedding`, also the embeddings' sum [batch, seq, dModel] (what FGM
+/// perturbs).
+Tensor gpt(GraphBuilder &b, Tensor ids, const GptConfig &config,
+           Tensor *embedding = nullptr);
 /// The MLP on x [batch, inFeatures]: parameters "fc1.*" and "fc2.*".
 Tensor mlp(GraphBuilder &b, Tensor x, const MlpConfig &config);
 /// x @ W + b with parameters "<prefix>.weight" [in, out] (normal(0.02)) and

@@ -143,8 +143,8 @@ INSTANTIATE_TEST_SUITE_P(Flash, AttentionBackwardTest,
 
 /// A whole training step of a small GPT (embeddings and their scatter_add,
 /// causal attention and its flash backward, layer norms, GELU, the tied
-/// head, cross-entropy with ignored positions, AdamW) against the
-/// interpreter. CPU only, as the rest of this file.
+/// head, cross-entropy with ignored positions, FGM's second pass at the
+/// perturbed embeddings, clipping, AdamW) against the interpreter. CPU only, as the rest of this file.
 TEST(GptTrainingStepTest, CompiledStepMatchesTheInterpreter) {
   std::unique_ptr<MLIRContext> context = makeContext();
   models::GptConfig gpt = models::defaultSmallGptConfig();
@@ -153,6 +153,7 @@ TEST(GptTrainingStepTest, CompiledStepMatchesTheInterpreter) {
   TrainingStepConfig step;
   step.optimizer = defaultOptimizerConfig(OptimizerKind::kAdamW);
   step.maxGradNorm = 1.0;
+  step.fgmEpsilon = 0.5; // FGM: the loss again at perturbed embeddings
   auto built = models::buildGptTrainingStep(*context, gpt, step);
   ASSERT_TRUE(built.ok()) << built.status();
   ModuleOp m = *built->module;

@@ -78,6 +78,11 @@ static cl::opt<int64_t> logEvery("log-every",
                                  cl::desc("steps between progress lines "
                                           "(0: a tenth of --steps)"),
                                  cl::init(0), cl::cat(category));
+static cl::opt<std::string> adversarial(
+    "adversarial",
+    cl::desc("fgm:EPS: adversarial training, the embeddings perturbed by "
+             "EPS g / ||g|| (the GPT's)"),
+    cl::init(""), cl::cat(category));
 static cl::opt<double> requireLoss(
     "require-loss",
     cl::desc("fail (exit 1) unless the mean loss of the last ten steps is "
@@ -238,6 +243,19 @@ static int train(int threads) {
     return fail("--lr, --max-grad-norm and --threads must not be negative");
   }
 
+  double fgmEpsilon = 0;
+  if (!adversarial.empty()) {
+    llvm::StringRef spec = adversarial;
+    if (!spec.consume_front("fgm:") || spec.getAsDouble(fgmEpsilon) ||
+        !(fgmEpsilon > 0)) {
+      return fail("--adversarial must be fgm:EPS with EPS > 0, got '" +
+                  adversarial + "'");
+    }
+    if (!isGpt) {
+      return fail("--adversarial perturbs embeddings: --model=gpt only");
+    }
+  }
+
   MLIRContext context;
   {
     DialectRegistry registry;
@@ -277,6 +295,7 @@ static int train(int threads) {
     config.maxGradNorm = maxGradNorm;
     config.phase = phase;
     config.accumulationSteps = accumulate;
+    config.fgmEpsilon = fgmEpsilon;
     auto built =
         isGpt ? sinter::models::buildGptTrainingStep(context, gpt, config)
               : sinter::models::buildMlpTrainingStep(context, mlp, config);

@@ -491,6 +491,118 @@ TEST(AccumulationTest, TwoMicroBatchesEqualOneStepOnTheirUnion) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Adversarial training (FGM)
+//===----------------------------------------------------------------------===//
+
+/// e = x W1 (the "embedding"), loss = mean((e W2 - y)^2). With FGM the
+/// gradient is that of loss(e) + loss(e + r), r = eps g / ||g||, g = d
+/// loss / d e, r held constant. SGD with lr 1 and no momentum makes the
+/// update the gradient itself: g = p - next.p.
+TEST(FgmTest, TheGradientIsTheCleanPlusThePerturbedLosses) {
+  const double eps = 0.25;
+  mlir::MLIRContext ctx;
+  GraphBuilder b(ctx);
+  b.setTrainable(true);
+  Tensor x = b.input("x", DType::F32, {4, 3});
+  Tensor y = b.input("y", DType::F32, {4, 2});
+  Tensor w1 = b.parameter("W1", DType::F32, {3, 2}, ParamInit::normal(1.0));
+  Tensor w2 = b.parameter("W2", DType::F32, {2, 2}, ParamInit::normal(1.0));
+  Tensor e = b.matmul(x, w1);
+  Tensor loss = b.meanSquaredError(b.matmul(e, w2), y);
+  TrainingStepConfig c;
+  c.optimizer = defaultOptimizerConfig(OptimizerKind::kSgd);
+  c.optimizer.momentum = 0;
+  c.fgmEpsilon = eps;
+  ASSERT_TRUE(addTrainingStep(b, loss, c, e).ok()) << b.status();
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+
+  Named in = {{"x", HostTensor::random(DType::F32, {4, 3}, 21)},
+              {"y", HostTensor::random(DType::F32, {4, 2}, 22)},
+              {"W1", HostTensor::random(DType::F32, {3, 2}, 23)},
+              {"W2", HostTensor::random(DType::F32, {2, 2}, 24)},
+              {"W1.momentum_buffer", zeros({3, 2})},
+              {"W2.momentum_buffer", zeros({2, 2})},
+              {"lr", tensor(DType::F32, {}, {1.0})},
+              {"step", tensor(DType::I32, {}, {0})}};
+  Named out = run(mainOf(**module), in);
+  ASSERT_FALSE(out.empty());
+
+  // The same in double.
+  const auto &X = in["x"].values, &Y = in["y"].values, &A = in["W1"].values,
+             &B = in["W2"].values;
+  auto matmul = [](const std::vector<double> &p, const std::vector<double> &q,
+                   int n, int k, int m, bool tp, bool tq) {
+    std::vector<double> r(n * m, 0.0);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < m; ++j) {
+        for (int l = 0; l < k; ++l) {
+          r[i * m + j] += (tp ? p[l * n + i] : p[i * k + l]) *
+                          (tq ? q[j * k + l] : q[l * m + j]);
+        }
+      }
+    }
+    return r;
+  };
+  std::vector<double> E = matmul(X, A, 4, 3, 2, false, false);
+  // Gradients of mean((e W2 - y)^2) at embeddings `emb`: dz, de.
+  auto backward = [&](const std::vector<double> &emb, double &value) {
+    std::vector<double> z = matmul(emb, B, 4, 2, 2, false, false);
+    value = 0;
+    for (int i = 0; i < 8; ++i) {
+      z[i] -= Y[i];
+      value += z[i] * z[i] / 8;
+      z[i] *= 2.0 / 8;
+    }
+    return z; // dL/dz
+  };
+  double clean, adversarial;
+  std::vector<double> dz = backward(E, clean);
+  std::vector<double> de = matmul(dz, B, 4, 2, 2, false, true);
+  double norm = 0;
+  for (double v : de) {
+    norm += v * v;
+  }
+  norm = std::sqrt(norm);
+  std::vector<double> E2 = E;
+  for (int i = 0; i < 8; ++i) {
+    E2[i] += f32(eps) * de[i] / norm;
+  }
+  std::vector<double> dz2 = backward(E2, adversarial);
+  std::vector<double> de2 = matmul(dz2, B, 4, 2, 2, false, true);
+  std::vector<double> gB = matmul(E, dz, 2, 4, 2, true, false);
+  std::vector<double> gB2 = matmul(E2, dz2, 2, 4, 2, true, false);
+  std::vector<double> gA = matmul(X, de, 3, 4, 2, true, false);
+  std::vector<double> gA2 = matmul(X, de2, 3, 4, 2, true, false);
+  std::vector<double> wantA(6), wantB(4);
+  for (int i = 0; i < 6; ++i) {
+    wantA[i] = A[i] - (gA[i] + gA2[i]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    wantB[i] = B[i] - (gB[i] + gB2[i]);
+  }
+  expectNear(out["loss"].values, {clean}, "loss");
+  expectNear(out["adversarial_loss"].values, {adversarial}, "adversarial");
+  EXPECT_GT(adversarial, clean) << "the perturbation ascends the loss";
+  expectNear(out["next.W1"].values, wantA, "W1");
+  expectNear(out["next.W2"].values, wantB, "W2");
+}
+
+TEST(FgmTest, NeedsTheEmbedding) {
+  mlir::MLIRContext ctx;
+  GraphBuilder b(ctx);
+  b.setTrainable(true);
+  Tensor x = b.input("x", DType::F32, {2});
+  Tensor w = b.parameter("w", DType::F32, {2}, ParamInit::ones());
+  TrainingStepConfig c;
+  c.fgmEpsilon = 0.1;
+  absl::Status s = addTrainingStep(b, b.reduceSum(b.mul(x, w), {0}), c);
+  EXPECT_NE(s.message().find("FGM (fgmEpsilon > 0) needs the embedding"),
+            std::string::npos)
+      << s;
+}
+
 TEST(TrainingStepTest, RefusesABuilderNotInTrainableMode) {
   mlir::MLIRContext ctx;
   GraphBuilder b(ctx);
