@@ -533,6 +533,15 @@ Tensor GraphBuilder::parameter(StringRef name, DType dtype,
       !checkDType(op, dtype) || !checkShape(op, shape)) {
     return Tensor();
   }
+  if (auto it = parameterValues.find(name.str()); it != parameterValues.end()) {
+    if (ArrayRef<int64_t>(it->second.shape) != shape) {
+      return fail(op + ": the given values have shape " +
+                  shapeStr(it->second.shape) + " but the model needs " +
+                  shapeStr(shape));
+    }
+    values = it->second.values;
+    usedParameterValues.insert(name.str());
+  }
   ElementsAttr attr = makeElements(op, dtype, shape, values, name, true);
   if (!attr) {
     return Tensor();
@@ -553,6 +562,9 @@ Tensor GraphBuilder::parameter(StringRef name, DType dtype,
   }
   if (!(std::isfinite(init.scale))) {
     return fail(op + ": init scale must be finite");
+  }
+  if (parameterValues.count(name.str())) {
+    return parameter(name, dtype, shape, std::vector<double>{});
   }
   int64_t n = 1;
   for (int64_t d : shape) {
@@ -616,6 +628,17 @@ absl::StatusOr<OwningOpRef<ModuleOp>> GraphBuilder::build() {
   }
   if (outputs.empty()) {
     fail("build: the graph has no outputs (call output() first)");
+    return firstError;
+  }
+  std::vector<std::string> unused;
+  for (const auto &[name, v] : parameterValues) {
+    if (!usedParameterValues.count(name)) {
+      unused.push_back(name);
+    }
+  }
+  if (!unused.empty()) {
+    fail("build: values were given for parameters the model does not have: " +
+         absl::StrJoin(unused, ", "));
     return firstError;
   }
   SmallVector<Value> values;

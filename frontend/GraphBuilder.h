@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -144,6 +145,18 @@ public:
   /// constants either way, so a model reads the same in both modes.
   void setTrainable(bool on) { trainable = on; }
   bool isTrainable() const { return trainable; }
+
+  /// Values to build named parameters with instead of their initializers
+  /// (trained weights): `parameter(name, ...)` takes `values[name]`, which
+  /// must have the parameter's shape (an error naming both shapes
+  /// otherwise); `build()` fails naming any entry no parameter used.
+  struct ParameterValues {
+    std::vector<int64_t> shape;
+    std::vector<double> values;
+  };
+  void setParameterValues(std::map<std::string, ParameterValues> values) {
+    parameterValues = std::move(values);
+  }
 
   /// Limit on the bytes of parameter and constant data the whole graph may
   /// hold (element size times elements; a splat constant counts one
@@ -428,6 +441,8 @@ private:
   int64_t maxConstantBytes = kDefaultMaxConstantBytes;
   int64_t constantBytes = 0;
   bool trainable = false;
+  std::map<std::string, ParameterValues> parameterValues;
+  std::set<std::string, std::less<>> usedParameterValues;
   std::vector<NamedTensor> parameters;
   std::vector<InitialValue> liftedParameters;
 

@@ -63,6 +63,9 @@ ModuleOrError buildBertBlock(mlir::MLIRContext &ctx, const BertConfig &c) {
     return s;
   }
   GraphBuilder b(ctx, "main", c.seed);
+  if (c.weights) {
+    b.setParameterValues(*c.weights);
+  }
   b.setCompositeMode(c.mode);
   Tensor x = b.input("x", c.dtype, {c.batch, c.seq, c.dModel});
   std::optional<Tensor> mask;

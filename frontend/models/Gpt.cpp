@@ -42,6 +42,9 @@ ModuleOrError buildGpt(mlir::MLIRContext &ctx, const GptConfig &config) {
     return s;
   }
   GraphBuilder b(ctx, "main", config.seed);
+  if (config.weights) {
+    b.setParameterValues(*config.weights);
+  }
   b.setCompositeMode(config.mode);
   Tensor ids = b.input("input_ids", DType::I32, {config.batch, config.seq});
   b.output("logits", gpt(b, ids, config));
@@ -79,6 +82,9 @@ buildGptTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
     return s;
   }
   GraphBuilder b(ctx, "main", config.seed);
+  if (config.weights) {
+    b.setParameterValues(*config.weights);
+  }
   b.setCompositeMode(config.mode);
   b.setTrainable(true);
   Tensor ids = b.input("input_ids", DType::I32, {config.batch, config.seq});

@@ -70,6 +70,9 @@ ModuleOrError buildGpt2Block(mlir::MLIRContext &ctx, const GptConfig &config) {
     return s;
   }
   GraphBuilder b(ctx, "main", config.seed);
+  if (config.weights) {
+    b.setParameterValues(*config.weights);
+  }
   b.setCompositeMode(config.mode);
   Tensor x =
       b.input("x", config.dtype, {config.batch, config.seq, config.dModel});

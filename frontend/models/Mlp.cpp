@@ -26,6 +26,9 @@ ModuleOrError buildMlp(mlir::MLIRContext &ctx, const MlpConfig &config) {
     return s;
   }
   GraphBuilder b(ctx, "main", config.seed);
+  if (config.weights) {
+    b.setParameterValues(*config.weights);
+  }
   b.setCompositeMode(config.mode);
   Tensor x = b.input("x", config.dtype, {config.batch, config.inFeatures});
   b.output("y", mlp(b, x, config));
@@ -50,6 +53,9 @@ buildMlpTrainingStep(mlir::MLIRContext &ctx, const MlpConfig &config,
     return s;
   }
   GraphBuilder b(ctx, "main", config.seed);
+  if (config.weights) {
+    b.setParameterValues(*config.weights);
+  }
   b.setCompositeMode(config.mode);
   b.setTrainable(true);
   Tensor x = b.input("x", config.dtype, {config.batch, config.inFeatures});

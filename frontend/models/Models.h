@@ -24,6 +24,10 @@ namespace sinter::models {
 
 using ModuleOrError = absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>;
 
+/// Trained weights by parameter name (GraphBuilder::setParameterValues);
+/// a config's `weights`, when set, replaces the initializers.
+using Weights = std::map<std::string, GraphBuilder::ParameterValues>;
+
 /// x [batch, inFeatures] -> linear -> gelu -> linear -> y [batch, outFeatures].
 struct MlpConfig {
   int64_t batch = 8;
@@ -34,6 +38,7 @@ struct MlpConfig {
   DType dtype = DType::F32;
   uint64_t seed = 0;
   CompositeMode mode = CompositeMode::kComposite;
+  const Weights *weights = nullptr;
 };
 
 /// GPT-2 style decoder (pre-LN blocks, causal attention, GELU-tanh MLP).
@@ -51,6 +56,7 @@ struct GptConfig {
   DType dtype = DType::F32;
   uint64_t seed = 0;
   CompositeMode mode = CompositeMode::kComposite;
+  const Weights *weights = nullptr;
 };
 
 /// The configuration the main job compiles: vocab 512, seq 32, 2 layers,
@@ -79,6 +85,7 @@ struct BertConfig {
   DType dtype = DType::F32;
   uint64_t seed = 0;
   CompositeMode mode = CompositeMode::kComposite;
+  const Weights *weights = nullptr;
 };
 
 /// Inputs "x" [batch, inFeatures]; output "y".

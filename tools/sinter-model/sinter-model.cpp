@@ -15,13 +15,18 @@
 #include "frontend/models/Models.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "tools/common/Npy.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstring>
+#include <map>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -59,12 +64,65 @@ static cl::opt<double> maxGradNorm(
     "max-grad-norm",
     cl::desc("with --train: clip the gradients to this global norm (0: off)"),
     cl::init(0.0));
+static cl::opt<std::string> weightsDir(
+    "weights",
+    cl::desc("build the model with the parameters in this folder, one "
+             "<name>.npy (f32) each, as sinter-train --save writes them"),
+    cl::init(""));
 static cl::opt<std::string> outputPath("o", cl::desc("write the MLIR here"),
                                        cl::value_desc("file"), cl::init(""));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sinter-model: " << message << "\n";
   return 1;
+}
+
+/// Every <name>.npy of `dir` (f32), by parameter name.
+static absl::StatusOr<
+    std::map<std::string, ::sinter::GraphBuilder::ParameterValues>>
+readWeights(const std::string &dir) {
+  std::map<std::string, ::sinter::GraphBuilder::ParameterValues> weights;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef file = llvm::sys::path::filename(it->path());
+    if (!file.consume_back(".npy")) {
+      continue;
+    }
+    auto buffer = llvm::MemoryBuffer::getFile(it->path());
+    if (!buffer) {
+      return absl::NotFoundError("cannot read " + it->path() + ": " +
+                                 buffer.getError().message());
+    }
+    auto array = ::sinter::npy::parse((*buffer)->getBuffer().str(), it->path());
+    if (!array.ok()) {
+      return array.status();
+    }
+    if (array->descr != "<f4") {
+      return absl::InvalidArgumentError(
+          it->path() + ": weights must be float32 ('<f4'), not '" +
+          array->descr + "'");
+    }
+    ::sinter::GraphBuilder::ParameterValues v;
+    v.shape = array->shape;
+    size_t n = array->data.size() / sizeof(float);
+    v.values.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      float f;
+      std::memcpy(&f, array->data.data() + i * sizeof(float), sizeof f);
+      v.values[i] = f;
+    }
+    weights[file.str()] = std::move(v);
+  }
+  if (ec) {
+    return absl::NotFoundError("cannot list --weights folder '" + dir +
+                               "': " + ec.message());
+  }
+  if (weights.empty()) {
+    return absl::NotFoundError("--weights folder '" + dir +
+                               "' holds no .npy file");
+  }
+  return weights;
 }
 
 /// A deterministic input for argument `index`: token ids spread over the
@@ -124,6 +182,16 @@ int main(int argc, char **argv) {
   MLIRContext context;
   context.loadDialect<sinter::SinterDialect, func::FuncDialect>();
 
+  std::optional<::sinter::models::Weights> weights;
+  if (!weightsDir.empty()) {
+    auto read = readWeights(weightsDir);
+    if (!read.ok()) {
+      return fail(std::string(read.status().message()));
+    }
+    weights = std::move(*read);
+  }
+  const ::sinter::models::Weights *weightsPtr = weights ? &*weights : nullptr;
+
   auto mode = decomposed ? ::sinter::CompositeMode::kDecomposed
                          : ::sinter::CompositeMode::kComposite;
   namespace models = ::sinter::models;
@@ -139,6 +207,7 @@ int main(int argc, char **argv) {
   gpt.dtype = *dtype;
   gpt.seed = seed;
   gpt.mode = mode;
+  gpt.weights = weightsPtr;
   if (seqLen > 0) {
     gpt.seq = seqLen;
   }
@@ -164,6 +233,7 @@ int main(int argc, char **argv) {
     config.dtype = *dtype;
     config.seed = seed;
     config.mode = mode;
+    config.weights = weightsPtr;
     if (seqLen > 0) {
       config.seq = seqLen;
     }
@@ -173,6 +243,7 @@ int main(int argc, char **argv) {
     config.dtype = *dtype;
     config.seed = seed;
     config.mode = mode;
+    config.weights = weightsPtr;
     if (optimizer) {
       ::sinter::TrainingStepConfig step;
       step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);

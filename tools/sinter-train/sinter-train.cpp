@@ -60,7 +60,7 @@ static cl::opt<int64_t> batch("batch", cl::desc("examples per micro-batch"),
                               cl::init(32), cl::cat(category));
 static cl::opt<double>
     learningRate("lr",
-                 cl::desc("learning rate (default: sgd 0.05, adamw 3e-3; "
+                 cl::desc("learning rate (default: sgd 0.2, adamw 3e-3; "
                           "adafactor: the paper's relative step "
                           "min(1e-2, 1/sqrt(t)))"),
                  cl::init(0.0), cl::cat(category));
@@ -264,10 +264,7 @@ static int train(int threads) {
     context.loadAllAvailableDialects();
   }
   sinter::models::MlpConfig mlp;
-  mlp.batch = examples;
-  mlp.inFeatures = 32;
-  mlp.hidden = 128;
-  mlp.outFeatures = 8;
+  mlp.batch = examples; // the sizes are sinter-model's, so --weights fits
   mlp.seed = seed;
   sinter::models::GptConfig gpt = sinter::models::defaultSmallGptConfig();
   gpt.batch = examples;
@@ -392,7 +389,7 @@ static int train(int threads) {
   for (int64_t t = 1; t <= numSteps; ++t) {
     double lr = learningRate;
     if (lr == 0) {
-      lr = *optimizer == sinter::OptimizerKind::kSgd ? 0.05
+      lr = *optimizer == sinter::OptimizerKind::kSgd ? 0.2
            : *optimizer == sinter::OptimizerKind::kAdamW
                ? 3e-3
                : std::min(1e-2, 1 / std::sqrt(double(t)));

@@ -170,6 +170,40 @@ TEST(TrainableTest, ParametersBecomeNamedArgumentsWithTheirInitialValues) {
   EXPECT_EQ(w0->values, want);
 }
 
+TEST(TrainableTest, GivenValuesReplaceTheInitializers) {
+  mlir::MLIRContext ctx;
+  GraphBuilder b(ctx);
+  b.setTrainable(true);
+  b.setParameterValues({{"w", {{2, 2}, {1, 2, 3, 4}}}});
+  Tensor x = b.input("x", DType::F32, {2});
+  b.output("y", b.mul(x, b.reduceSum(b.parameter("w", DType::F32, {2, 2},
+                                                 ParamInit::normal(1.0)),
+                                     {0})));
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  auto w = reference::hostTensorOf(b.initialValues().at(0).value);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(w->values, (std::vector<double>{1, 2, 3, 4}));
+
+  GraphBuilder wrong(ctx);
+  wrong.setParameterValues({{"w", {{4}, {1, 2, 3, 4}}}, {"extra", {{1}, {0}}}});
+  wrong.parameter("w", DType::F32, {2, 2}, ParamInit::zeros());
+  EXPECT_NE(wrong.status().message().find(
+                "the given values have shape [4] but the model needs [2, 2]"),
+            std::string::npos)
+      << wrong.status();
+
+  GraphBuilder unused(ctx);
+  unused.setParameterValues({{"extra", {{1}, {0}}}});
+  unused.output("y", unused.input("x", DType::F32, {1}));
+  auto m = unused.build();
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("parameters the model does not have: "
+                                      "extra"),
+            std::string::npos)
+      << m.status();
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizers
 //===----------------------------------------------------------------------===//
