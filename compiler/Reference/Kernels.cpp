@@ -620,60 +620,86 @@ std::vector<double> rmsNorm(const HostTensor &x, const HostTensor *gamma,
   return out;
 }
 
+namespace {
+
+/// The rows of attention's probabilities, as the forward and the backward
+/// both compute them.
+struct AttentionRows {
+  const HostTensor &q, &k;
+  const HostTensor *bias;
+  double scale;
+  bool causal;
+
+  /// Row i of head (b, h): p[j] = exp(score_j - max) for the keys the query
+  /// sees (visible[j]; causal: j <= i + (T - S), and unseen keys take no
+  /// part at all, not even 0 * value). Returns the sum of p, 0 when the
+  /// row sees no key (every score -inf).
+  double row(int64_t b, int64_t h, int64_t i, std::vector<double> &p,
+             std::vector<bool> &visible) const {
+    int64_t heads = q.shape[1], s = q.shape[2], d = q.shape[3];
+    int64_t t = k.shape[2];
+    const double *qi = q.values.data() + ((b * heads + h) * s + i) * d;
+    const double *kh = k.values.data() + (b * heads + h) * t * d;
+    // The bias broadcasts over batch and heads when those sizes are 1.
+    const double *bi = nullptr;
+    if (bias) {
+      int64_t bb = bias->shape[0] == 1 ? 0 : b;
+      int64_t hb = bias->shape[1] == 1 ? 0 : h;
+      bi = bias->values.data() + ((bb * bias->shape[1] + hb) * s + i) * t;
+    }
+    double max = -kInf;
+    for (int64_t j = 0; j < t; ++j) {
+      visible[j] = !causal || j <= i + (t - s);
+      if (!visible[j]) {
+        continue;
+      }
+      double dot = 0.0;
+      for (int64_t e = 0; e < d; ++e) {
+        dot += qi[e] * kh[j * d + e];
+      }
+      p[j] = dot * scale + (bi ? bi[j] : 0.0);
+      max = maxOf(max, p[j]);
+    }
+    if (max == -kInf) {
+      return 0.0;
+    }
+    double sum = 0.0;
+    for (int64_t j = 0; j < t; ++j) {
+      if (visible[j]) {
+        p[j] = std::exp(p[j] - max);
+        sum += p[j];
+      }
+    }
+    return sum;
+  }
+};
+
+} // namespace
+
 std::vector<double> attention(const HostTensor &q, const HostTensor &k,
                               const HostTensor &v, const HostTensor *bias,
                               double scale, bool causal) {
-  int64_t batch = q.shape[0], heads = q.shape[1], s = q.shape[2],
-          d = q.shape[3];
+  int64_t batch = q.shape[0], heads = q.shape[1], s = q.shape[2];
   int64_t t = k.shape[2], dv = v.shape[3];
+  AttentionRows rows{q, k, bias, scale, causal};
   std::vector<double> out;
   out.reserve(batch * heads * s * dv);
-  std::vector<double> scores(t);
+  std::vector<double> p(t);
   std::vector<bool> visible(t);
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
-      const double *qh = q.values.data() + (b * heads + h) * s * d;
-      const double *kh = k.values.data() + (b * heads + h) * t * d;
       const double *vh = v.values.data() + (b * heads + h) * t * dv;
-      // The bias broadcasts over batch and heads when those sizes are 1.
-      const double *bh = nullptr;
-      if (bias) {
-        int64_t bb = bias->shape[0] == 1 ? 0 : b;
-        int64_t hb = bias->shape[1] == 1 ? 0 : h;
-        bh = bias->values.data() + (bb * bias->shape[1] + hb) * s * t;
-      }
       for (int64_t i = 0; i < s; ++i) {
-        double max = -kInf;
-        for (int64_t j = 0; j < t; ++j) {
-          // Causal: query i sees key j iff j <= i + (T - S); unseen keys
-          // take no part at all (not even 0 * value).
-          visible[j] = !causal || j <= i + (t - s);
-          if (!visible[j]) {
-            continue;
-          }
-          double dot = 0.0;
-          for (int64_t e = 0; e < d; ++e) {
-            dot += qh[i * d + e] * kh[j * d + e];
-          }
-          scores[j] = dot * scale + (bh ? bh[i * t + j] : 0.0);
-          max = maxOf(max, scores[j]);
-        }
-        if (max == -kInf) {
+        double sum = rows.row(b, h, i, p, visible);
+        if (sum == 0.0) {
           out.insert(out.end(), dv, 0.0); // no key to attend to: zeros
           continue;
-        }
-        double sum = 0.0;
-        for (int64_t j = 0; j < t; ++j) {
-          if (visible[j]) {
-            scores[j] = std::exp(scores[j] - max);
-            sum += scores[j];
-          }
         }
         for (int64_t e = 0; e < dv; ++e) {
           double acc = 0.0;
           for (int64_t j = 0; j < t; ++j) {
             if (visible[j]) {
-              acc += scores[j] / sum * vh[j * dv + e];
+              acc += p[j] / sum * vh[j * dv + e];
             }
           }
           out.push_back(acc);
@@ -691,6 +717,7 @@ attentionBackward(const HostTensor &q, const HostTensor &k, const HostTensor &v,
   int64_t batch = q.shape[0], heads = q.shape[1], s = q.shape[2],
           d = q.shape[3];
   int64_t t = k.shape[2], dv = v.shape[3];
+  AttentionRows rows{q, k, bias, scale, causal};
   std::vector<double> dq(q.values.size(), 0.0), dk(k.values.size(), 0.0),
       dvv(v.values.size(), 0.0);
   std::vector<double> p(t);
@@ -703,36 +730,10 @@ attentionBackward(const HostTensor &q, const HostTensor &k, const HostTensor &v,
       const double *vh = v.values.data() + bhk * dv;
       const double *oh = out.values.data() + bhq * dv;
       const double *doh = dout.values.data() + bhq * dv;
-      const double *bh = nullptr;
-      if (bias) {
-        int64_t bb = bias->shape[0] == 1 ? 0 : b;
-        int64_t hb = bias->shape[1] == 1 ? 0 : h;
-        bh = bias->values.data() + (bb * bias->shape[1] + hb) * s * t;
-      }
       for (int64_t i = 0; i < s; ++i) {
-        // The row's probabilities, as the forward computes them.
-        double max = -kInf;
-        for (int64_t j = 0; j < t; ++j) {
-          visible[j] = !causal || j <= i + (t - s);
-          if (!visible[j]) {
-            continue;
-          }
-          double dot = 0.0;
-          for (int64_t e = 0; e < d; ++e) {
-            dot += qh[i * d + e] * kh[j * d + e];
-          }
-          p[j] = dot * scale + (bh ? bh[i * t + j] : 0.0);
-          max = maxOf(max, p[j]);
-        }
-        if (max == -kInf) {
+        double sum = rows.row(b, h, i, p, visible);
+        if (sum == 0.0) {
           continue; // sees no key: no gradient flows through the row
-        }
-        double sum = 0.0;
-        for (int64_t j = 0; j < t; ++j) {
-          if (visible[j]) {
-            p[j] = std::exp(p[j] - max);
-            sum += p[j];
-          }
         }
         double rowDot = 0.0; // rowsum(dout * out)
         for (int64_t e = 0; e < dv; ++e) {

@@ -161,6 +161,16 @@ struct ConcatenateToInsertSlices : OpConversionPattern<ConcatenateOp> {
   }
 };
 
+/// An index clamped to [0, rows - 1], as gather and scatter_add clamp them
+/// (a bad token id cannot reach outside the table).
+Value clampIndex(OpBuilder &b, Location loc, Value idx, int64_t rows) {
+  Type intType = idx.getType();
+  Value lo = scalarConstant(b, loc, intType, 0);
+  Value hi = scalarConstant(b, loc, intType, double(rows - 1));
+  idx = b.create<arith::MaxSIOp>(loc, idx, lo);
+  return b.create<arith::MinSIOp>(loc, idx, hi);
+}
+
 struct GatherToGeneric : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -190,16 +200,11 @@ struct GatherToGeneric : OpConversionPattern<GatherOp> {
         AffineMap::get(rank, 0, indexExprs, rewriter.getContext()),
         rewriter.getMultiDimIdentityMap(rank)};
     Value init = emptyTensor(rewriter, loc, resultType);
-    Type intType = indicesType.getElementType();
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{resultType}, indices, ValueRange{init}, maps,
         parallelIterators(rank),
         [&](OpBuilder &b, Location nloc, ValueRange args) {
-          Value idx = args[0];
-          Value lo = scalarConstant(b, nloc, intType, 0);
-          Value hi = scalarConstant(b, nloc, intType, double(rows - 1));
-          idx = b.create<arith::MaxSIOp>(nloc, idx, lo);
-          idx = b.create<arith::MinSIOp>(nloc, idx, hi);
+          Value idx = clampIndex(b, nloc, args[0], rows);
           SmallVector<Value> coords = {
               b.create<arith::IndexCastOp>(nloc, b.getIndexType(), idx)};
           for (int64_t d = n; d < rank; ++d) {
@@ -265,11 +270,7 @@ struct ScatterAddToGeneric : OpConversionPattern<ScatterAddOp> {
           loc, TypeRange{accTensorType}, ValueRange{indices, updates},
           ValueRange{init}, maps, iterators,
           [&](OpBuilder &b, Location nloc, ValueRange args) {
-            Value idx = args[0];
-            Value lo = scalarConstant(b, nloc, intType, 0);
-            Value hi = scalarConstant(b, nloc, intType, double(rows - 1));
-            idx = b.create<arith::MaxSIOp>(nloc, idx, lo);
-            idx = b.create<arith::MinSIOp>(nloc, idx, hi);
+            Value idx = clampIndex(b, nloc, args[0], rows);
             Value row = b.create<arith::IndexCastOp>(
                 nloc, intType, b.create<linalg::IndexOp>(nloc, n));
             Value hit = b.create<arith::CmpIOp>(nloc, arith::CmpIPredicate::eq,
