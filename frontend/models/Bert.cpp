@@ -47,7 +47,7 @@ Tensor bertBlock(GraphBuilder &b, Tensor x, std::optional<Tensor> mask,
                         p + ".output.LayerNorm");
 }
 
-ModuleOrError buildBertBlock(mlir::MLIRContext &ctx, const BertConfig &c) {
+absl::Status validateBertConfig(const BertConfig &c) {
   if (c.batch <= 0 || c.seq <= 0 || c.dModel <= 0 || c.heads <= 0 ||
       c.mlp <= 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -59,14 +59,13 @@ ModuleOrError buildBertBlock(mlir::MLIRContext &ctx, const BertConfig &c) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "bert: d_model %d is not divisible by heads %d", c.dModel, c.heads));
   }
-  if (absl::Status s = checkModelDType("bert", c.dtype); !s.ok()) {
-    return s;
-  }
-  GraphBuilder b(ctx, "main", c.seed);
-  if (c.weights) {
-    b.setParameterValues(*c.weights);
-  }
-  b.setCompositeMode(c.mode);
+  return checkModelDType("bert", c.dtype);
+}
+
+namespace {
+
+/// The block on inputs "x" and, per `c.mask`, "attention_mask".
+Tensor bertBlockOnInputs(GraphBuilder &b, const BertConfig &c) {
   Tensor x = b.input("x", c.dtype, {c.batch, c.seq, c.dModel});
   std::optional<Tensor> mask;
   if (c.mask == BertMask::kKeyPadding) {
@@ -74,8 +73,33 @@ ModuleOrError buildBertBlock(mlir::MLIRContext &ctx, const BertConfig &c) {
   } else if (c.mask == BertMask::kFull) {
     mask = b.input("attention_mask", c.dtype, {c.batch, 1, c.seq, c.seq});
   }
-  b.output("y", bertBlock(b, x, mask, c, "encoder.layer.0"));
+  return bertBlock(b, x, mask, c, "encoder.layer.0");
+}
+
+} // namespace
+
+ModuleOrError buildBertBlock(mlir::MLIRContext &ctx, const BertConfig &c) {
+  if (absl::Status s = validateBertConfig(c); !s.ok()) {
+    return s;
+  }
+  GraphBuilder b(ctx, "main", c.seed);
+  if (c.weights) {
+    b.setParameterValues(*c.weights);
+  }
+  b.setCompositeMode(c.mode);
+  b.output("y", bertBlockOnInputs(b, c));
   return b.build();
+}
+
+absl::StatusOr<TrainingStepModule>
+buildBertBlockTrainingStep(mlir::MLIRContext &ctx, const BertConfig &c,
+                           const TrainingStepConfig &step) {
+  if (absl::Status s = validateBertConfig(c); !s.ok()) {
+    return s;
+  }
+  return buildRegressionTrainingStep(
+      ctx, c.seed, c.mode, c.weights, step,
+      [&](GraphBuilder &b) { return bertBlockOnInputs(b, c); });
 }
 
 } // namespace sinter::models

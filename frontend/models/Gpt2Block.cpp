@@ -80,4 +80,19 @@ ModuleOrError buildGpt2Block(mlir::MLIRContext &ctx, const GptConfig &config) {
   return b.build();
 }
 
+absl::StatusOr<TrainingStepModule>
+buildGpt2BlockTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
+                           const TrainingStepConfig &step) {
+  if (absl::Status s = validateGptConfig(config, "gpt2-block"); !s.ok()) {
+    return s;
+  }
+  return buildRegressionTrainingStep(
+      ctx, config.seed, config.mode, config.weights, step,
+      [&](GraphBuilder &b) {
+        Tensor x = b.input("x", config.dtype,
+                           {config.batch, config.seq, config.dModel});
+        return gpt2Block(b, x, config, "h.0");
+      });
+}
+
 } // namespace sinter::models

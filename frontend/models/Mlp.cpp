@@ -52,17 +52,32 @@ buildMlpTrainingStep(mlir::MLIRContext &ctx, const MlpConfig &config,
   if (absl::Status s = validateMlpConfig(config); !s.ok()) {
     return s;
   }
-  GraphBuilder b(ctx, "main", config.seed);
-  if (config.weights) {
-    b.setParameterValues(*config.weights);
+  return buildRegressionTrainingStep(
+      ctx, config.seed, config.mode, config.weights, step,
+      [&](GraphBuilder &b) {
+        Tensor x =
+            b.input("x", config.dtype, {config.batch, config.inFeatures});
+        return mlp(b, x, config);
+      });
+}
+
+absl::StatusOr<TrainingStepModule> buildRegressionTrainingStep(
+    mlir::MLIRContext &ctx, uint64_t seed, CompositeMode mode,
+    const Weights *weights, const TrainingStepConfig &step,
+    llvm::function_ref<Tensor(GraphBuilder &)> forward) {
+  GraphBuilder b(ctx, "main", seed);
+  if (weights) {
+    b.setParameterValues(*weights);
   }
-  b.setCompositeMode(config.mode);
+  b.setCompositeMode(mode);
   b.setTrainable(true);
-  Tensor x = b.input("x", config.dtype, {config.batch, config.inFeatures});
-  Tensor target =
-      b.input("target", config.dtype, {config.batch, config.outFeatures});
-  Tensor loss = b.meanSquaredError(mlp(b, x, config), target);
-  if (absl::Status s = addTrainingStep(b, loss, step); !s.ok()) {
+  Tensor y = forward(b);
+  if (!b.ok()) {
+    return b.status();
+  }
+  Tensor target = b.input("target", *y.dtype(), y.shape());
+  if (absl::Status s = addTrainingStep(b, b.meanSquaredError(y, target), step);
+      !s.ok()) {
     return s;
   }
   auto module = b.build();

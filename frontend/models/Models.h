@@ -114,6 +114,24 @@ ModuleOrError buildBertBlock(mlir::MLIRContext &ctx,
 ModuleOrError buildGpt(mlir::MLIRContext &ctx,
                        const GptConfig &config = defaultSmallGptConfig());
 
+/// A training step regressing "target" (shaped like the model's output)
+/// with the mean squared error; `forward` declares the inputs and
+/// parameters and returns the output.
+absl::StatusOr<TrainingStepModule>
+buildRegressionTrainingStep(mlir::MLIRContext &ctx, uint64_t seed,
+                            CompositeMode mode, const Weights *weights,
+                            const TrainingStepConfig &step,
+                            llvm::function_ref<Tensor(GraphBuilder &)> forward);
+/// The blocks' training steps: regression of "target" [batch, seq, dModel].
+absl::StatusOr<TrainingStepModule>
+buildGpt2BlockTrainingStep(mlir::MLIRContext &ctx, const GptConfig &config,
+                           const TrainingStepConfig &step);
+absl::StatusOr<TrainingStepModule>
+buildBertBlockTrainingStep(mlir::MLIRContext &ctx, const BertConfig &config,
+                           const TrainingStepConfig &step);
+/// OK if `config` describes a buildable BERT block; an error starting
+/// "bert: ".
+absl::Status validateBertConfig(const BertConfig &config);
 /// The label a token takes no part in the loss with (PyTorch's default).
 inline constexpr int64_t kIgnoreLabel = -100;
 /// The GPT's training step (Training.h): next-token prediction, the softmax

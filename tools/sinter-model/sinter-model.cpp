@@ -165,11 +165,6 @@ int main(int argc, char **argv) {
       return fail("unknown --train optimizer '" + trainOptimizer +
                   "' (expected sgd, adamw or adafactor)");
     }
-    if (modelName != "mlp" && modelName != "gpt") {
-      return fail("--train supports --model=mlp and --model=gpt so far, "
-                  "not " +
-                  modelName);
-    }
   } else if (maxGradNorm != 0) {
     return fail("--max-grad-norm applies to --train");
   }
@@ -197,6 +192,22 @@ int main(int argc, char **argv) {
   namespace models = ::sinter::models;
   models::ModuleOrError module = absl::UnknownError("no model built");
   int64_t vocab = 1;
+  // --train: the step's configuration, and the step's module (its initial
+  // values are not needed: the written step takes the parameters as
+  // inputs).
+  auto stepConfig = [&] {
+    ::sinter::TrainingStepConfig step;
+    step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);
+    step.maxGradNorm = maxGradNorm;
+    return step;
+  };
+  auto stepModule = [](absl::StatusOr<models::TrainingStepModule> built)
+      -> models::ModuleOrError {
+    if (!built.ok()) {
+      return built.status();
+    }
+    return std::move(built->module);
+  };
   // One config drives the GPT and the GPT-2 block: the small default, or the
   // GPT-2-small sizes.
   models::GptConfig gpt =
@@ -214,20 +225,18 @@ int main(int argc, char **argv) {
   if (modelName == "gpt") {
     vocab = gpt.vocab;
     if (optimizer) {
-      ::sinter::TrainingStepConfig step;
-      step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);
-      step.maxGradNorm = maxGradNorm;
-      auto built = models::buildGptTrainingStep(context, gpt, step);
-      if (built.ok()) {
-        module = std::move(built->module);
-      } else {
-        module = built.status();
-      }
+      module =
+          stepModule(models::buildGptTrainingStep(context, gpt, stepConfig()));
     } else {
       module = models::buildGpt(context, gpt);
     }
   } else if (modelName == "gpt2-block") {
-    module = models::buildGpt2Block(context, gpt);
+    if (optimizer) {
+      module = stepModule(
+          models::buildGpt2BlockTrainingStep(context, gpt, stepConfig()));
+    } else {
+      module = models::buildGpt2Block(context, gpt);
+    }
   } else if (modelName == "bert-block") {
     models::BertConfig config;
     config.dtype = *dtype;
@@ -237,7 +246,12 @@ int main(int argc, char **argv) {
     if (seqLen > 0) {
       config.seq = seqLen;
     }
-    module = models::buildBertBlock(context, config);
+    if (optimizer) {
+      module = stepModule(
+          models::buildBertBlockTrainingStep(context, config, stepConfig()));
+    } else {
+      module = models::buildBertBlock(context, config);
+    }
   } else if (modelName == "mlp") {
     models::MlpConfig config;
     config.dtype = *dtype;
@@ -245,15 +259,8 @@ int main(int argc, char **argv) {
     config.mode = mode;
     config.weights = weightsPtr;
     if (optimizer) {
-      ::sinter::TrainingStepConfig step;
-      step.optimizer = ::sinter::defaultOptimizerConfig(*optimizer);
-      step.maxGradNorm = maxGradNorm;
-      auto built = models::buildMlpTrainingStep(context, config, step);
-      if (built.ok()) {
-        module = std::move(built->module);
-      } else {
-        module = built.status();
-      }
+      module = stepModule(
+          models::buildMlpTrainingStep(context, config, stepConfig()));
     } else {
       module = models::buildMlp(context, config);
     }
