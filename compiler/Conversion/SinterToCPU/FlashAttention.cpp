@@ -76,8 +76,9 @@ int64_t tileFor(int64_t n, int64_t cap) {
 /// backward lowerings share.
 class FlashTiles {
 public:
-  FlashTiles(OpBuilder &b, Location loc, Value q, Value k, Value v, Value bias)
-      : b(b), loc(loc), q(q), k(k), v(v), bias(bias) {
+  FlashTiles(OpBuilder &b, Location loc, Value q, Value k, Value v, Value bias,
+             double scale)
+      : b(b), loc(loc), q(q), k(k), v(v), bias(bias), scale(scale) {
     auto qType = cast<RankedTensorType>(q.getType());
     auto kType = cast<RankedTensorType>(k.getType());
     auto vType = cast<RankedTensorType>(v.getType());
@@ -237,9 +238,106 @@ protected:
     return rows.getResult(0);
   }
 
+  /// Key t0 + j is visible to query s0 + i iff t0 + j <= s0 + i + (T - S).
+  Value visibleAt(OpBuilder &gb, Location gl, Value s0, Value t0, Value i,
+                  Value j) {
+    Value key = gb.create<arith::AddIOp>(gl, t0, j);
+    Value limit =
+        gb.create<arith::AddIOp>(gl, gb.create<arith::AddIOp>(gl, s0, i),
+                                 gb.create<arith::ConstantIndexOp>(gl, t - s));
+    return gb.create<arith::CmpIOp>(gl, arith::CmpIPredicate::sle, key, limit);
+  }
+
+  /// scale * scores + bias, -inf where masked. In the transposed
+  /// orientation rows are keys and columns queries.
+  Value logits(OpBuilder &nb, Value scores, Value bi, Value hi, Value s0,
+               Value t0, bool masked, bool keyRows) {
+    unsigned two = 2;
+    auto type = cast<RankedTensorType>(scores.getType());
+    SmallVector<Value> ins = {scores};
+    SmallVector<AffineMap> maps = {map(nb, two, {0, 1})};
+    if (bias) {
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      Value zero = idx(nb, 0);
+      Value bb = biasType.getDimSize(0) == 1 ? zero : bi;
+      Value bh = biasType.getDimSize(1) == 1 ? zero : hi;
+      ins.push_back(tile(nb, bias, bb, bh, s0, t0, br, bc));
+      maps.push_back(keyRows ? map(nb, two, {1, 0}) : map(nb, two, {0, 1}));
+    }
+    maps.push_back(map(nb, two, {0, 1}));
+    return generic(
+        nb, ins, ValueRange{empty(nb, type.getShape(), f32)}, maps,
+        {IteratorType::parallel, IteratorType::parallel},
+        [&](OpBuilder &gb, Location gl, ValueRange a) {
+          Value x = gb.create<arith::MulFOp>(
+              gl, a[0],
+              gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(scale)));
+          if (bias) {
+            x = gb.create<arith::AddFOp>(gl, x, widen(gb, a[1]));
+          }
+          if (masked) {
+            Value r = gb.create<linalg::IndexOp>(gl, 0);
+            Value c = gb.create<linalg::IndexOp>(gl, 1);
+            Value seen = keyRows ? visibleAt(gb, gl, s0, t0, c, r)
+                                 : visibleAt(gb, gl, s0, t0, r, c);
+            Value ninf = gb.create<arith::ConstantOp>(
+                gl,
+                gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+            x = gb.create<arith::SelectOp>(gl, seen, x, ninf);
+          }
+          gb.create<linalg::YieldOp>(gl, x);
+        });
+  }
+
+  /// The row max of a [rows, cols] tile.
+  Value rowMax(OpBuilder &nb, Value x) {
+    auto type = cast<RankedTensorType>(x.getType());
+    unsigned two = 2;
+    auto fm = reductionFastMath(nb.getContext());
+    return generic(
+        nb, ValueRange{x},
+        ValueRange{filled(nb, {type.getDimSize(0)},
+                          -std::numeric_limits<double>::infinity())},
+        {map(nb, two, {0, 1}), map(nb, two, {0})},
+        {IteratorType::parallel, IteratorType::reduction},
+        [&](OpBuilder &gb, Location gl, ValueRange a) {
+          gb.create<linalg::YieldOp>(
+              gl, gb.create<arith::MaximumFOp>(gl, a[1], a[0], fm).getResult());
+        });
+  }
+
+  /// The online softmax's running max: m' = max(m, tileMax) written over m
+  /// (destination-passing style, so a loop's state stays in its own
+  /// buffers) and the correction exp(m - m') (1 while m' is -inf).
+  /// Returns {correction, m'}.
+  std::pair<Value, Value> runningMax(OpBuilder &nb, Value tileMax, Value m) {
+    unsigned one = 1;
+    auto update = nb.create<linalg::GenericOp>(
+        loc, TypeRange{m.getType(), m.getType()}, ValueRange{tileMax},
+        ValueRange{
+            empty(nb, cast<RankedTensorType>(m.getType()).getShape(), f32), m},
+        SmallVector<AffineMap>(3, map(nb, one, {0})),
+        SmallVector<IteratorType>{IteratorType::parallel},
+        [&](OpBuilder &gb, Location gl, ValueRange a) {
+          Value mOld = a[2];
+          Value mNew = gb.create<arith::MaximumFOp>(gl, mOld, a[0]);
+          Value ninf = gb.create<arith::ConstantOp>(
+              gl, gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+          Value none = gb.create<arith::CmpFOp>(gl, arith::CmpFPredicate::OEQ,
+                                                mNew, ninf);
+          Value corr = gb.create<math::ExpOp>(
+              gl, gb.create<arith::SubFOp>(gl, mOld, mNew));
+          Value oneF = gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(1));
+          corr = gb.create<arith::SelectOp>(gl, none, oneF, corr);
+          gb.create<linalg::YieldOp>(gl, ValueRange{corr, mNew});
+        });
+    return {update.getResult(0), update.getResult(1)};
+  }
+
   OpBuilder &b;
   Location loc;
   Value q, k, v, bias;
+  double scale;
   int64_t batch, heads, s, d, t, dv, br, bc;
   Type element, f32;
 };
@@ -248,7 +346,8 @@ class FlashEmitter : public FlashTiles {
 public:
   FlashEmitter(OpBuilder &b, Location loc, AttentionOp op, Value q, Value k,
                Value v, Value bias)
-      : FlashTiles(b, loc, q, k, v, bias), op(op) {}
+      : FlashTiles(b, loc, q, k, v, bias, op.getScale().convertToDouble()),
+        op(op) {}
 
   Value emit() {
     auto resultType = RankedTensorType::get({batch, heads, s, dv}, element);
@@ -365,78 +464,13 @@ private:
                                /*accumulate=*/false);
 
     // Scale, bias and the causal mask.
-    SmallVector<Value> ins = {scores};
-    SmallVector<AffineMap> maps = {map(nb, two, {0, 1})};
-    if (bias) {
-      auto biasType = cast<RankedTensorType>(bias.getType());
-      Value bb = biasType.getDimSize(0) == 1 ? zero : bi;
-      Value bh = biasType.getDimSize(1) == 1 ? zero : hi;
-      ins.push_back(tile(nb, bias, bb, bh, s0, t0, br, bc));
-      maps.push_back(map(nb, two, {0, 1}));
-    }
-    maps.push_back(map(nb, two, {0, 1}));
-    double scale = op.getScale().convertToDouble();
-    int64_t shift = t - s;
-    // Key t0 + j is visible to query s0 + i iff t0 + j <= s0 + i + (T - S).
+    Value logits =
+        this->logits(nb, scores, bi, hi, s0, t0, masked, /*keyRows=*/false);
     auto visible = [&](OpBuilder &gb, Location gl, Value i, Value j) {
-      Value key = gb.create<arith::AddIOp>(gl, t0, j);
-      Value limit = gb.create<arith::AddIOp>(
-          gl, gb.create<arith::AddIOp>(gl, s0, i),
-          gb.create<arith::ConstantIndexOp>(gl, shift));
-      return gb.create<arith::CmpIOp>(gl, arith::CmpIPredicate::sle, key,
-                                      limit);
+      return visibleAt(gb, gl, s0, t0, i, j);
     };
-    Value logits = generic(
-        nb, ins, ValueRange{empty(nb, {br, bc}, f32)}, maps, {par, par},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          Value x = gb.create<arith::MulFOp>(
-              gl, a[0],
-              gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(scale)));
-          if (bias) {
-            x = gb.create<arith::AddFOp>(gl, x, widen(gb, a[1]));
-          }
-          if (masked) {
-            Value seen = visible(gb, gl, gb.create<linalg::IndexOp>(gl, 0),
-                                 gb.create<linalg::IndexOp>(gl, 1));
-            Value ninf = gb.create<arith::ConstantOp>(
-                gl,
-                gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-            x = gb.create<arith::SelectOp>(gl, seen, x, ninf);
-          }
-          gb.create<linalg::YieldOp>(gl, x);
-        });
-
     // Row max of this tile, then the new running max and the correction.
-    Value tileMax = generic(
-        nb, ValueRange{logits},
-        ValueRange{filled(nb, {br}, -std::numeric_limits<double>::infinity())},
-        {map(nb, two, {0, 1}), map(nb, two, {0})}, {par, red},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          gb.create<linalg::YieldOp>(
-              gl, gb.create<arith::MaximumFOp>(gl, a[1], a[0], fm).getResult());
-        });
-    // The running state is updated in place (destination-passing style),
-    // so bufferization keeps m, l and acc in the loop's own buffers.
-    unsigned one = 1;
-    auto update = nb.create<linalg::GenericOp>(
-        loc, TypeRange{m.getType(), m.getType()}, ValueRange{tileMax},
-        ValueRange{empty(nb, {br}, f32), m},
-        SmallVector<AffineMap>(3, map(nb, one, {0})),
-        SmallVector<IteratorType>{par},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          Value mOld = a[2];
-          Value mNew = gb.create<arith::MaximumFOp>(gl, mOld, a[0]);
-          Value ninf = gb.create<arith::ConstantOp>(
-              gl, gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-          Value none = gb.create<arith::CmpFOp>(gl, arith::CmpFPredicate::OEQ,
-                                                mNew, ninf);
-          Value corr = gb.create<math::ExpOp>(
-              gl, gb.create<arith::SubFOp>(gl, mOld, mNew));
-          Value oneF = gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(1));
-          corr = gb.create<arith::SelectOp>(gl, none, oneF, corr);
-          gb.create<linalg::YieldOp>(gl, ValueRange{corr, mNew});
-        });
-    Value corr = update.getResult(0), mNew = update.getResult(1);
+    auto [corr, mNew] = runningMax(nb, rowMax(nb, logits), m);
 
     // p = exp(s - m'), 0 where m' is still -inf (all keys masked so far).
     Value p = generic(
@@ -460,6 +494,7 @@ private:
           gb.create<linalg::YieldOp>(
               gl, gb.create<arith::AddFOp>(gl, a[1], a[0], fm).getResult());
         });
+    unsigned one = 1;
     Value lNew =
         generic(nb, ValueRange{corr, rowSum}, ValueRange{l},
                 SmallVector<AffineMap>(3, map(nb, one, {0})), {par},
@@ -507,8 +542,8 @@ public:
   FlashBackwardEmitter(OpBuilder &b, Location loc, AttentionBackwardOp op,
                        Value q, Value k, Value v, Value out, Value dout,
                        Value bias)
-      : FlashTiles(b, loc, q, k, v, bias), op(op), out(out), dout(dout),
-        scale(op.getScale().convertToDouble()), causal(op.getCausal()) {}
+      : FlashTiles(b, loc, q, k, v, bias, op.getScale().convertToDouble()),
+        op(op), out(out), dout(dout), causal(op.getCausal()) {}
 
   SmallVector<Value> emit() {
     auto qType = cast<RankedTensorType>(q.getType());
@@ -544,16 +579,6 @@ private:
   static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   using Iter = IteratorType;
 
-  /// Key t0 + j is visible to query s0 + i iff t0 + j <= s0 + i + (T - S).
-  Value visibleAt(OpBuilder &gb, Location gl, Value s0, Value t0, Value i,
-                  Value j) {
-    Value key = gb.create<arith::AddIOp>(gl, t0, j);
-    Value limit =
-        gb.create<arith::AddIOp>(gl, gb.create<arith::AddIOp>(gl, s0, i),
-                                 gb.create<arith::ConstantIndexOp>(gl, t - s));
-    return gb.create<arith::CmpIOp>(gl, arith::CmpIPredicate::sle, key, limit);
-  }
-
   /// A [rows] slice of a [B, H, R] tensor at (bi, hi, r0).
   Value rowSlice(OpBuilder &nb, Value src, Value bi, Value hi, Value r0,
                  int64_t rows) {
@@ -577,47 +602,6 @@ private:
         {Iter::parallel, Iter::parallel},
         [&](OpBuilder &gb, Location gl, ValueRange a) {
           gb.create<linalg::YieldOp>(gl, widen(gb, a[0]));
-        });
-  }
-
-  /// scale * scores + bias, -inf where masked. In the transposed
-  /// orientation rows are keys and columns queries.
-  Value logits(OpBuilder &nb, Value scores, Value bi, Value hi, Value s0,
-               Value t0, bool masked, bool keyRows) {
-    unsigned two = 2;
-    auto type = cast<RankedTensorType>(scores.getType());
-    SmallVector<Value> ins = {scores};
-    SmallVector<AffineMap> maps = {map(nb, two, {0, 1})};
-    if (bias) {
-      auto biasType = cast<RankedTensorType>(bias.getType());
-      Value zero = idx(nb, 0);
-      Value bb = biasType.getDimSize(0) == 1 ? zero : bi;
-      Value bh = biasType.getDimSize(1) == 1 ? zero : hi;
-      ins.push_back(tile(nb, bias, bb, bh, s0, t0, br, bc));
-      maps.push_back(keyRows ? map(nb, two, {1, 0}) : map(nb, two, {0, 1}));
-    }
-    maps.push_back(map(nb, two, {0, 1}));
-    return generic(
-        nb, ins, ValueRange{empty(nb, type.getShape(), f32)}, maps,
-        {Iter::parallel, Iter::parallel},
-        [&](OpBuilder &gb, Location gl, ValueRange a) {
-          Value x = gb.create<arith::MulFOp>(
-              gl, a[0],
-              gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(scale)));
-          if (bias) {
-            x = gb.create<arith::AddFOp>(gl, x, widen(gb, a[1]));
-          }
-          if (masked) {
-            Value r = gb.create<linalg::IndexOp>(gl, 0);
-            Value c = gb.create<linalg::IndexOp>(gl, 1);
-            Value seen = keyRows ? visibleAt(gb, gl, s0, t0, c, r)
-                                 : visibleAt(gb, gl, s0, t0, r, c);
-            Value ninf = gb.create<arith::ConstantOp>(
-                gl,
-                gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-            x = gb.create<arith::SelectOp>(gl, seen, x, ninf);
-          }
-          gb.create<linalg::YieldOp>(gl, x);
         });
   }
 
@@ -769,38 +753,7 @@ private:
     auto statistics = [&](bool masked) {
       return [&, masked](OpBuilder &lb, Value t0, ValueRange ml) {
         Value lg = scoresAt(lb, t0, masked);
-        Value tileMax = generic(
-            lb, ValueRange{lg}, ValueRange{filled(lb, {br}, kNegInf)},
-            {map(lb, two, {0, 1}), map(lb, two, {0})},
-            {Iter::parallel, Iter::reduction},
-            [&](OpBuilder &gb, Location gl, ValueRange a) {
-              gb.create<linalg::YieldOp>(
-                  gl,
-                  gb.create<arith::MaximumFOp>(gl, a[1], a[0], fm).getResult());
-            });
-        // m' and the correction exp(m - m') (1 while m' is -inf), m'
-        // written over m: the loop's state stays in its own buffers.
-        auto update = lb.create<linalg::GenericOp>(
-            loc, TypeRange{ml[0].getType(), ml[0].getType()},
-            ValueRange{tileMax}, ValueRange{empty(lb, {br}, f32), ml[0]},
-            SmallVector<AffineMap>(3, map(lb, one, {0})),
-            SmallVector<Iter>{Iter::parallel},
-            [&](OpBuilder &gb, Location gl, ValueRange a) {
-              Value mOld = a[2];
-              Value mNew = gb.create<arith::MaximumFOp>(gl, mOld, a[0]);
-              Value ninf = gb.create<arith::ConstantOp>(
-                  gl,
-                  gb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-              Value none = gb.create<arith::CmpFOp>(
-                  gl, arith::CmpFPredicate::OEQ, mNew, ninf);
-              Value corr = gb.create<math::ExpOp>(
-                  gl, gb.create<arith::SubFOp>(gl, mOld, mNew));
-              Value oneF =
-                  gb.create<arith::ConstantOp>(gl, gb.getF32FloatAttr(1));
-              corr = gb.create<arith::SelectOp>(gl, none, oneF, corr);
-              gb.create<linalg::YieldOp>(gl, ValueRange{corr, mNew});
-            });
-        Value corr = update.getResult(0), mNew = update.getResult(1);
+        auto [corr, mNew] = runningMax(lb, rowMax(lb, lg), ml[0]);
         // sum_j exp(s_j - m') over the tile, 0 while m' is -inf.
         Value tileSum = generic(
             lb, ValueRange{lg, mNew}, ValueRange{filled(lb, {br}, 0.0)},
@@ -955,7 +908,6 @@ private:
 
   AttentionBackwardOp op;
   Value out, dout;
-  double scale;
   bool causal;
 };
 
