@@ -270,6 +270,9 @@ private:
   absl::StatusOr<const HostTensor *> lookup(Env &env, Value value,
                                             Operation *user);
   /// The unrounded values of `op`'s single result.
+  /// The op's operands, in order.
+  absl::StatusOr<std::vector<const HostTensor *>> operands(Operation *op,
+                                                           Env &env);
   absl::StatusOr<std::vector<double>> evalSingle(Operation *op, Env &env);
   Results evalOp(Operation *op, Env &env);
 
@@ -330,14 +333,12 @@ Results Evaluator::evalOp(Operation *op, Env &env) {
     return evalBlock(fusion.getBody().front(), inputs);
   }
   if (auto a = dyn_cast<AttentionBackwardOp>(op)) {
-    std::vector<const HostTensor *> in;
-    for (Value v : op->getOperands()) {
-      absl::StatusOr<const HostTensor *> t = lookup(env, v, op);
-      if (!t.ok()) {
-        return t.status();
-      }
-      in.push_back(*t);
+    absl::StatusOr<std::vector<const HostTensor *>> operandsOr =
+        operands(op, env);
+    if (!operandsOr.ok()) {
+      return operandsOr.status();
     }
+    const std::vector<const HostTensor *> &in = *operandsOr;
     std::vector<std::vector<double>> grads = attentionBackward(
         *in[0], *in[1], *in[2], *in[3], *in[4], a.getBias() ? in[5] : nullptr,
         a.getScale().convertToDouble(), a.getCausal());
@@ -369,6 +370,19 @@ Results Evaluator::evalOp(Operation *op, Env &env) {
   return std::vector<HostTensor>{std::move(*result)};
 }
 
+absl::StatusOr<std::vector<const HostTensor *>>
+Evaluator::operands(Operation *op, Env &env) {
+  std::vector<const HostTensor *> in;
+  for (Value v : op->getOperands()) {
+    absl::StatusOr<const HostTensor *> t = lookup(env, v, op);
+    if (!t.ok()) {
+      return t.status();
+    }
+    in.push_back(*t);
+  }
+  return in;
+}
+
 absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
                                                           Env &env) {
   if (auto constant = dyn_cast<ConstantOp>(op)) {
@@ -380,14 +394,12 @@ absl::StatusOr<std::vector<double>> Evaluator::evalSingle(Operation *op,
   }
 
   // Every other op reads its operands; absent optional operands stay null.
-  std::vector<const HostTensor *> in;
-  for (Value v : op->getOperands()) {
-    absl::StatusOr<const HostTensor *> t = lookup(env, v, op);
-    if (!t.ok()) {
-      return t.status();
-    }
-    in.push_back(*t);
+  absl::StatusOr<std::vector<const HostTensor *>> operandsOr =
+      operands(op, env);
+  if (!operandsOr.ok()) {
+    return operandsOr.status();
   }
+  const std::vector<const HostTensor *> &in = *operandsOr;
   // Only now is the result known to be a ranked tensor: an op from another
   // dialect may produce anything (a function, an index, a token).
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
