@@ -14,6 +14,7 @@
 #include "compiler/Transforms/Autodiff.h"
 #include "compiler/Transforms/LiftParameters.h"
 
+#include "dialects/sinter/IR/EntryFunction.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "dialects/sinter/IR/TypeInference.h"
 #include "mlir/IR/AsmState.h"
@@ -613,13 +614,13 @@ Tensor GraphBuilder::fullLike(Tensor like, double value) {
   return Tensor(builder.create<ConstantOp>(loc(), attr.getType(), attr));
 }
 
-void GraphBuilder::output(StringRef name, Tensor value) {
+void GraphBuilder::output(StringRef name, Tensor value, StringRef overwrites) {
   if (!check("output '" + name.str() + "'", {value}) ||
       !checkNewName("output", name)) {
     return;
   }
   names.insert(name.str());
-  outputs.emplace_back(name.str(), value.value);
+  outputs.push_back({name.str(), value.value, overwrites.str()});
 }
 
 absl::StatusOr<OwningOpRef<ModuleOp>> GraphBuilder::build() {
@@ -643,14 +644,19 @@ absl::StatusOr<OwningOpRef<ModuleOp>> GraphBuilder::build() {
   }
   SmallVector<Value> values;
   SmallVector<Type> types;
-  for (auto &[name, value] : outputs) {
-    values.push_back(value);
-    types.push_back(value.getType());
+  for (const Output &out : outputs) {
+    values.push_back(out.value);
+    types.push_back(out.value.getType());
   }
   builder.create<func::ReturnOp>(loc(), values);
   func.setType(FunctionType::get(&ctx, body->getArgumentTypes(), types));
   for (auto [i, out] : llvm::enumerate(outputs)) {
-    func.setResultAttr(i, kNameAttr, StringAttr::get(&ctx, out.first));
+    func.setResultAttr(i, kNameAttr, StringAttr::get(&ctx, out.name));
+    if (!out.overwrites.empty()) {
+      // Verified with the function, once parameters are arguments.
+      func.setResultAttr(i, kAliasesInputAttr,
+                         StringAttr::get(&ctx, out.overwrites));
+    }
   }
   built = true;
 

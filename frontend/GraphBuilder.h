@@ -203,8 +203,12 @@ public:
   Tensor scalar(DType dtype, double value);
   /// A splat constant with the type of `like`.
   Tensor fullLike(Tensor like, double value);
-  /// A function result with result attribute `sinter.name = name`.
-  void output(llvm::StringRef name, Tensor value);
+  /// A function result with result attribute `sinter.name = name`. With
+  /// `overwrites`, the name of an input of the same type (a parameter, in
+  /// trainable mode), the output may be written in place over that input's
+  /// buffer (`sinter.aliases_input`; see dialects/sinter/IR/EntryFunction.h).
+  void output(llvm::StringRef name, Tensor value,
+              llvm::StringRef overwrites = {});
 
   /// Returns the first error, or the verified module (once; the builder is
   /// spent afterwards). Fails if no output was declared.
@@ -355,6 +359,16 @@ public:
                              std::optional<int64_t> ignoreLabel = std::nullopt);
   /// mean((prediction - target)^2) over every element, in f32.
   Tensor meanSquaredError(Tensor prediction, Tensor target);
+  /// The multi-label loss of ZLPR (Su et al., arXiv 2208.02955), in its soft
+  /// form, per row of C classes (docs/training.md gives the derivation):
+  ///   log(1 + sum_i (1 - t_i) e^{s_i}) + log(1 + sum_i t_i e^{-s_i})
+  /// with s = logits [..., C] (float) and t = targets of the same shape in
+  /// [0, 1] (float, or i1 for hard labels); the mean over rows, in f32. For
+  /// 0/1 targets it is log(1 + sum_neg e^s) + log(1 + sum_pos e^-s); soft
+  /// targets give label smoothing and mixup. Each log(1 + sum) is a
+  /// logsumexp with a zero logit appended, so any logits are finite; a term
+  /// whose weight (1 - t or t) is 0 is left out, not computed as e^s * 0.
+  Tensor multiLabelLoss(Tensor logits, Tensor targets);
 
   //===--------------------------------------------------------------------===//
   // Gradients (sinter-autodiff's rules, compiler/Transforms/Autodiff.h)
@@ -452,7 +466,12 @@ private:
   mlir::OpBuilder builder;
   std::vector<std::string> scopes;
   std::set<std::string, std::less<>> names;
-  std::vector<std::pair<std::string, mlir::Value>> outputs;
+  struct Output {
+    std::string name;
+    mlir::Value value;
+    std::string overwrites; // an input's name, or empty
+  };
+  std::vector<Output> outputs;
 };
 
 } // namespace sinter

@@ -87,4 +87,49 @@ Tensor GraphBuilder::meanSquaredError(Tensor prediction, Tensor target) {
   return reduceMean(mul(d, d), allDims(prediction.rank()));
 }
 
+Tensor GraphBuilder::multiLabelLoss(Tensor logits, Tensor targets) {
+  if (!check("multiLabelLoss", {logits, targets}) ||
+      !requireFloat("multiLabelLoss", logits)) {
+    return Tensor();
+  }
+  std::optional<DType> targetType = targets.dtype();
+  if (!targetType || (!isFloat(*targetType) && *targetType != DType::I1)) {
+    return fail("multiLabelLoss: targets must be float (in [0, 1]) or i1, "
+                "got " +
+                typeString(targets));
+  }
+  if (logits.rank() < 1 || targets.shape() != logits.shape()) {
+    return fail("multiLabelLoss: targets " + typeString(targets) +
+                " must have the shape of logits " + typeString(logits) +
+                " (one target per class)");
+  }
+  Tensor s =
+      logits.dtype() == DType::F32 ? logits : convert(logits, DType::F32);
+  Tensor t = *targetType == DType::F32 ? targets : convert(targets, DType::F32);
+  int64_t classAxis = logits.rank() - 1;
+  Tensor zero = fullLike(s, 0.0);
+  Tensor one = fullLike(s, 1.0);
+  // Excluded terms get a logit that underflows to 0 in the logsumexp; the
+  // inner select keeps log away from 0 even in the branch not taken.
+  Tensor excluded = fullLike(s, -1e30);
+  auto weighted = [&](Tensor logit, Tensor weight) {
+    Tensor present = compare(ComparePredicate::gt, weight, zero);
+    Tensor logWeight = log(select(present, weight, one));
+    return select(present, add(logit, logWeight), excluded);
+  };
+  // log(1 + sum_i w_i e^{x_i}) = logsumexp([x_i + log w_i..., 0]).
+  llvm::SmallVector<int64_t> zeroShape(logits.shape().begin(),
+                                       logits.shape().end());
+  zeroShape.back() = 1;
+  Tensor zeroLogit = constant(DType::F32, zeroShape, {0.0});
+  auto logOnePlus = [&](Tensor terms) {
+    return logSumExp(concatenate({terms, zeroLogit}, classAxis), classAxis);
+  };
+  Tensor negatives = logOnePlus(weighted(s, sub(one, t)));
+  Tensor positives = logOnePlus(weighted(neg(s), t));
+  Tensor perRow = add(negatives, positives);
+  return perRow.rank() == 0 ? perRow
+                            : reduceMean(perRow, allDims(perRow.rank()));
+}
+
 } // namespace sinter

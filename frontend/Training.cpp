@@ -123,7 +123,8 @@ struct StepBuilder {
                      stateShape(opt.kind, suffix, w.shape()));
     };
     auto next = [&](llvm::StringRef suffix, Tensor v) {
-      b.output("next." + p.name + "." + suffix.str(), v);
+      b.output("next." + p.name + "." + suffix.str(), v,
+               p.name + "." + suffix.str());
     };
     switch (opt.kind) {
     case OptimizerKind::kSgd: {
@@ -236,7 +237,7 @@ struct StepBuilder {
         Tensor sum = b.add(
             b.input(p.name + ".grad_sum", DType::F32, p.value.shape()), p.grad);
         if (config.phase == AccumulationPhase::kAccumulate) {
-          b.output("next." + p.name + ".grad_sum", sum);
+          b.output("next." + p.name + ".grad_sum", sum, p.name + ".grad_sum");
         } else {
           p.grad = b.div(sum, double(config.accumulationSteps));
         }
@@ -265,9 +266,9 @@ struct StepBuilder {
       if (next.valid() && next.dtype() != p.value.dtype()) {
         next = b.convert(next, *p.value.dtype());
       }
-      b.output("next." + p.name, next);
+      b.output("next." + p.name, next, p.name);
     }
-    b.output("next.step", nextStep);
+    b.output("next.step", nextStep, "step");
   }
 };
 

@@ -93,6 +93,8 @@ std::vector<std::string> optimizerStateSuffixes(OptimizerKind kind,
 ///   "next.<p>.grad_sum".
 /// With `fgmEpsilon`, `embedding` is the tensor to perturb (the model's
 /// embedding output) and the step also outputs "adversarial_loss".
+/// Every "next.X" output overwrites input X (`sinter.aliases_input`): a
+/// caller that passes one buffer for both updates the state in place.
 /// The update runs in f32 and is converted back to p's type. Errors are the
 /// builder's (sticky); the status is the builder's first error.
 absl::Status addTrainingStep(GraphBuilder &b, Tensor loss,

@@ -313,6 +313,31 @@ def PrepareBufferizationPass
     into a fresh tensor (`bufferization.alloc_tensor() copy(...)`), so each
     result becomes its own output buffer.
 
+    A result with `sinter.aliases_input = "x"` overwrites input `x`: that
+    input is read through a *writable* `to_tensor`, and the result is
+    returned through `bufferization.materialize_in_destination` into it.
+    One-shot analysis then computes the result in the input's buffer where
+    no later read of the old value conflicts, and copies where one does;
+    `sinter-drop-in-place-results` removes the result afterwards.
+
+    ```mlir
+    func.func @step(%w: tensor<4xf32> {sinter.name = "w"}, %g: tensor<4xf32>)
+        -> (tensor<4xf32> {sinter.aliases_input = "w"}) {
+      %n = sinter.sub %w, %g : tensor<4xf32>
+      return %n : tensor<4xf32>
+    }
+    // becomes
+    func.func @step(%w: memref<4xf32> {sinter.name = "w"}, %g: memref<4xf32>)
+        -> (tensor<4xf32> {sinter.aliases_input = "w"}) {
+      %0 = bufferization.to_tensor %w restrict writable : memref<4xf32>
+      %1 = bufferization.to_tensor %g restrict : memref<4xf32>
+      %n = sinter.sub %0, %1 : tensor<4xf32>
+      %r = bufferization.materialize_in_destination %n in %0
+          : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+      return %r : tensor<4xf32>
+    }
+    ```
+
     CSE leaves one `tensor.empty` per type, feeding the `outs` of every op of
     that type; one-shot analysis is cubic in the users of such a value. The
     users of each `tensor.empty` are split, in program order, into runs of at
@@ -334,6 +359,31 @@ def PrepareBufferizationPass
            "one-shot analysis; the models today have at most 60)">,
   ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def DropInPlaceResultsPass
+    : Pass<"sinter-drop-in-place-results", "mlir::ModuleOp"> {
+  let summary = "Remove the results bufferization wrote into their inputs";
+  let description = [{
+    After one-shot bufferization, a public function's result that carries
+    `sinter.aliases_input` is the memref argument of the input it
+    overwrites (see `sinter-prepare-bufferization`). This pass removes
+    those results, so the remaining ones become out-params and the entry
+    takes no buffer for an output written in place. A result with the
+    attribute that is anything else is an error (it would be lost).
+
+    ```mlir
+    func.func @step(%w: memref<4xf32>, ...) -> (memref<4xf32> {sinter.aliases_input = "w"}) {
+      ...
+      return %w : memref<4xf32>
+    }
+    // becomes
+    func.func @step(%w: memref<4xf32>, ...) {
+      ...
+      return
+    }
+    ```
+  }];
 }
 
 def CPUApproximateMathPass

@@ -403,7 +403,8 @@ Executor::~Executor() {
   (void)device.driver().cuStreamDestroy(stream_);
 }
 
-sinter_status_t Executor::run(void *const *inputs, void *const *outputs) {
+sinter_status_t Executor::run(void *const *inputs, void *const *outputs,
+                              const void *const *copyFrom) {
   const Driver &d = program_.device().driver();
   const sinter_abi_gpu_program_t &g = *descriptor_.gpu;
   std::string model = std::string("model '") + descriptor_.name + "': ";
@@ -441,6 +442,30 @@ sinter_status_t Executor::run(void *const *inputs, void *const *outputs) {
                 "runtime (" +
                 d.describe("cuPointerGetAttribute", result) + ")");
       }
+    }
+  }
+  for (uint32_t i = 0; i < descriptor_.num_inputs; ++i) {
+    if (!copyFrom[i]) {
+      continue;
+    }
+    const sinter_abi_tensor_t &t = descriptor_.inputs[i];
+    unsigned memoryType = 0;
+    CUresult result =
+        d.cuPointerGetAttribute(&memoryType, CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+                                reinterpret_cast<CUdeviceptr>(copyFrom[i]));
+    if (result == CUDA_SUCCESS) {
+      result = d.cuMemcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(inputs[i]),
+                                   reinterpret_cast<CUdeviceptr>(copyFrom[i]),
+                                   t.byte_size, stream_);
+    }
+    if (result != CUDA_SUCCESS) {
+      (void)d.cuStreamSynchronize(stream_);
+      return makeStatus(
+          SINTER_STATUS_INVALID_ARGUMENT,
+          model + "input " + std::to_string(i) + " (" + quoted(t.name) +
+              "): cannot copy it into the buffer of the output that "
+              "overwrites it in place: " +
+              d.describe("cuMemcpyDtoDAsync", result));
     }
   }
   for (uint32_t i = 0; i < g.num_launches; ++i) {

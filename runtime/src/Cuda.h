@@ -113,8 +113,11 @@ public:
   Executor &operator=(const Executor &) = delete;
 
   /// Issues every launch in order on the stream and waits for them.
-  /// `inputs`/`outputs` are device pointers, checked by the caller.
-  sinter_status_t run(void *const *inputs, void *const *outputs);
+  /// `inputs`/`outputs` are device pointers, checked by the caller; first,
+  /// each input whose `copyFrom` is set (one written in place into an
+  /// output's buffer) is copied there from it on the stream.
+  sinter_status_t run(void *const *inputs, void *const *outputs,
+                      const void *const *copyFrom);
 
 private:
   Executor(const Program &program, const sinter_abi_model_t &descriptor)

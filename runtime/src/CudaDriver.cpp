@@ -64,6 +64,7 @@ sinter_status_t resolve(void *library, Driver &d) {
   need(d.cuMemFree, {"cuMemFree_v2"});
   need(d.cuMemcpyHtoD, {"cuMemcpyHtoD_v2"});
   need(d.cuMemcpyDtoH, {"cuMemcpyDtoH_v2"});
+  need(d.cuMemcpyDtoDAsync, {"cuMemcpyDtoDAsync_v2"});
   need(d.cuPointerGetAttribute, {"cuPointerGetAttribute"});
   need(d.cuStreamCreate, {"cuStreamCreate"});
   need(d.cuStreamDestroy, {"cuStreamDestroy_v2", "cuStreamDestroy"});

@@ -79,6 +79,8 @@ struct Driver {
   CUresult (*cuMemcpyHtoD)(CUdeviceptr destination, const void *source,
                            size_t bytes);
   CUresult (*cuMemcpyDtoH)(void *destination, CUdeviceptr source, size_t bytes);
+  CUresult (*cuMemcpyDtoDAsync)(CUdeviceptr destination, CUdeviceptr source,
+                                size_t bytes, CUstream stream);
   // Whether the driver knows an address (device, managed or registered
   // host memory): a run refuses anything else instead of faulting.
   CUresult (*cuPointerGetAttribute)(void *data, int attribute,

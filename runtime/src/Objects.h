@@ -41,7 +41,11 @@ struct sinter_model_t {
 struct sinter_context_t {
   sinter_model_t *model = nullptr; // one reference
   void *workspace = nullptr;       // CPU only
+  // What the entry is given: the caller's inputs, except that an input an
+  // output overwrites in place is that output's buffer, copied from the
+  // input first where copyFrom is set.
   std::vector<void *> inputs;
+  std::vector<const void *> copyFrom;
   std::vector<void *> outputs;
   sinter_abi_environment_t environment{};
   std::unique_ptr<sinter::runtime::cuda::Executor> executor; // CUDA only

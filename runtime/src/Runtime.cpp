@@ -264,7 +264,7 @@ sinter_status_t tensorInfo(const sinter_model_t *model, bool isInput,
                           std::to_string(count) + " " + kind + "s");
   }
   const sinter_abi_tensor_t &t = (isInput ? d->inputs : d->outputs)[index];
-  *out_info = {t.name, t.dtype, t.rank, t.shape, t.byte_size};
+  *out_info = {t.name, t.dtype, t.rank, t.shape, t.byte_size, t.in_place_of};
   return nullptr;
 }
 
@@ -629,6 +629,7 @@ sinter_status_t sinter_context_create(sinter_model_t *model,
     }
   }
   context->inputs.resize(d->num_inputs);
+  context->copyFrom.resize(d->num_inputs);
   context->outputs.resize(d->num_outputs);
   sinter_model_retain(model);
   context->model = model;
@@ -686,21 +687,37 @@ sinter_status_t sinter_context_run(sinter_context_t *context,
       return status;
     }
   }
+  // An output with in_place_of is written into its input's buffer. Given
+  // that very buffer, the model updates it in place; given a disjoint one,
+  // the input is copied there first and the model works on the copy, so the
+  // input is left as it was. Anything in between is refused, and so is
+  // another input sharing the memory written in place (it overlaps that
+  // output).
+  auto name = [&](const char *kind, size_t i) {
+    const sinter_abi_tensor_t &t = (*kind == 'i' ? d->inputs : d->outputs)[i];
+    return std::string(kind) + " " + std::to_string(i) + " (" + quoted(t.name) +
+           ")";
+  };
   for (size_t i = 0; i < num_outputs; ++i) {
-    std::string where =
-        "output " + std::to_string(i) + " (" + quoted(d->outputs[i].name) + ")";
+    uint32_t target = d->outputs[i].in_place_of; // 1 + input, or 0
     for (size_t j = 0; j < num_inputs; ++j) {
+      if (target == j + 1 && outputs[i].data == inputs[j].data) {
+        continue; // the one buffer an in-place update is given
+      }
       if (overlaps(outputs[i], inputs[j])) {
-        return invalidArgument(where + " overlaps input " + std::to_string(j) +
-                               " (" + quoted(d->inputs[j].name) +
-                               "): outputs must not alias inputs");
+        return invalidArgument(
+            name("output", i) + " overlaps " + name("input", j) +
+            (target == j + 1
+                 ? ", which it overwrites in place: pass exactly the input's "
+                   "buffer (an in-place update) or a disjoint one"
+                 : ": outputs must not alias inputs"));
       }
     }
     for (size_t j = 0; j < i; ++j) {
       if (overlaps(outputs[i], outputs[j])) {
-        return invalidArgument(where + " overlaps output " + std::to_string(j) +
-                               " (" + quoted(d->outputs[j].name) +
-                               "): outputs must not alias each other");
+        return invalidArgument(name("output", i) + " overlaps " +
+                               name("output", j) +
+                               ": outputs must not alias each other");
       }
     }
   }
@@ -709,19 +726,34 @@ sinter_status_t sinter_context_run(sinter_context_t *context,
                       model + "the context is already running on another "
                               "thread; use one context per thread");
   }
+  std::vector<void *> &bound = context->inputs;
+  std::vector<const void *> &copyFrom = context->copyFrom;
   for (size_t i = 0; i < num_inputs; ++i) {
-    context->inputs[i] = inputs[i].data;
+    bound[i] = inputs[i].data;
+    copyFrom[i] = nullptr;
   }
   for (size_t i = 0; i < num_outputs; ++i) {
     context->outputs[i] = outputs[i].data;
+    if (uint32_t target = d->outputs[i].in_place_of) {
+      size_t j = target - 1;
+      if (outputs[i].data != inputs[j].data && outputs[i].byte_size != 0) {
+        copyFrom[j] = inputs[j].data;
+      }
+      bound[j] = outputs[i].data;
+    }
   }
   sinter_status_t status = nullptr;
   if (context->executor) {
-    status =
-        context->executor->run(context->inputs.data(), context->outputs.data());
+    status = context->executor->run(bound.data(), context->outputs.data(),
+                                    copyFrom.data());
   } else {
-    d->entry(context->inputs.data(), context->outputs.data(),
-             context->workspace, &context->environment);
+    for (size_t i = 0; i < num_inputs; ++i) {
+      if (copyFrom[i]) {
+        std::memcpy(bound[i], copyFrom[i], inputs[i].byte_size);
+      }
+    }
+    d->entry(bound.data(), context->outputs.data(), context->workspace,
+             &context->environment);
   }
   context->running.store(false, std::memory_order_release);
   return status;

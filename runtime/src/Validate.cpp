@@ -303,6 +303,52 @@ std::string checkGpuLaunches(const sinter_abi_model_t &d) {
 
 } // namespace
 
+/// What is wrong with the outputs written in place (in_place_of), or "":
+/// each names an input of its dtype and shape, which no other output
+/// overwrites; inputs name nothing.
+static std::string checkInPlaceOutputs(const sinter_abi_model_t &d) {
+  for (uint32_t i = 0; i < d.num_inputs; ++i) {
+    if (d.inputs[i].in_place_of != 0) {
+      return "input " + std::to_string(i) + " (" + quoted(d.inputs[i].name) +
+             ") has in_place_of " + std::to_string(d.inputs[i].in_place_of) +
+             "; only outputs overwrite inputs: corrupt descriptor";
+    }
+  }
+  std::vector<uint32_t> overwrittenBy(d.num_inputs, UINT32_MAX);
+  for (uint32_t o = 0; o < d.num_outputs; ++o) {
+    const sinter_abi_tensor_t &out = d.outputs[o];
+    if (out.in_place_of == 0) {
+      continue;
+    }
+    std::string where = "output " + std::to_string(o) + " (" +
+                        quoted(out.name) + ") is written in place into ";
+    uint32_t i = out.in_place_of - 1;
+    if (i >= d.num_inputs) {
+      return where + "input " + std::to_string(i) + ", but there are " +
+             std::to_string(d.num_inputs) + " inputs: corrupt descriptor";
+    }
+    const sinter_abi_tensor_t &in = d.inputs[i];
+    where += "input " + std::to_string(i) + " (" + quoted(in.name) + ")";
+    bool sameShape = in.rank == out.rank;
+    for (uint32_t k = 0; sameShape && k < in.rank; ++k) {
+      sameShape = in.shape[k] == out.shape[k];
+    }
+    if (in.dtype != out.dtype || !sameShape) {
+      return where + ", which has dtype " + sinter_dtype_name(in.dtype) +
+             " and shape " + formatShape(in.shape, in.rank) + " instead of " +
+             sinter_dtype_name(out.dtype) + " " +
+             formatShape(out.shape, out.rank) + ": corrupt descriptor";
+    }
+    if (overwrittenBy[i] != UINT32_MAX) {
+      return where + ", which output " + std::to_string(overwrittenBy[i]) +
+             " (" + quoted(d.outputs[overwrittenBy[i]].name) +
+             ") overwrites too: corrupt descriptor";
+    }
+    overwrittenBy[i] = o;
+  }
+  return "";
+}
+
 bool parseCudaArch(const char *arch, int *outMajor, int *outMinor) {
   if (!arch || std::strncmp(arch, "sm_", 3) != 0) {
     return false;
@@ -584,6 +630,9 @@ sinter_status_t validateDescriptor(const sinter_abi_model_t *d,
                                "(names must be unique)");
       }
     }
+  }
+  if (std::string problem = checkInPlaceOutputs(*d); !problem.empty()) {
+    return invalid(problem);
   }
   if (d->workspace_alignment == 0 ||
       (d->workspace_alignment & (d->workspace_alignment - 1)) != 0) {

@@ -491,7 +491,10 @@ std::string emulateGPU(mlir::ModuleOp module, const std::string &fusion,
   }
   Emulator::active = nullptr;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    std::memcpy(outputs[i].data(), out[i]->data, outputs[i].size());
+    // An output written in place is in its input's buffer (our copy).
+    std::optional<unsigned> j = signature->outputs[i].aliasedInput;
+    std::memcpy(outputs[i].data(), j ? in[*j]->data : out[i]->data,
+                outputs[i].size());
   }
   return "";
 }

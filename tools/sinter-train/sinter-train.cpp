@@ -2,9 +2,10 @@
 //
 // Builds a model's training step (forward, backward, optimizer:
 // frontend/Training.h), compiles it ahead of time in process, and runs it
-// with the runtime on a built-in synthetic task, feeding each step's
-// updated parameters and optimizer state (the `next.<name>` outputs) back
-// as the next step's inputs. Prints a progress line every few steps and a
+// with the runtime on a built-in synthetic task; each step updates the
+// parameters and optimizer state in place (the `next.<name>` outputs are
+// written over the `<name>` inputs: runtime/include/sinter/abi.h's
+// in_place_of). Prints a progress line every few steps and a
 // summary; --save writes the trained parameters as .npy files named after
 // them.
 //
@@ -339,7 +340,9 @@ static int train(int threads) {
     }
     for (size_t i = 0; i < step.outputs.size(); ++i) {
       (void)step.model.outputInfo(i, &step.outputs[i]);
-      step.results.emplace_back(step.outputs[i].byte_size);
+      // Outputs written in place need no buffer of their own.
+      step.results.emplace_back(
+          step.outputs[i].in_place_of ? 0 : step.outputs[i].byte_size);
     }
   }
   for (size_t k = 0; k < artifacts.size(); ++k) {
@@ -406,20 +409,25 @@ static int train(int threads) {
       for (const sinter_tensor_info_t &info : step.inputs) {
         in.push_back(rt::makeView(state[info.name].bytes.data(), info));
       }
+      // next.<name> overwrites <name> in place (in_place_of): given the
+      // input's buffer, the step updates the state where it is.
       for (size_t i = 0; i < step.outputs.size(); ++i) {
-        out.push_back(rt::makeView(step.results[i].data(), step.outputs[i]));
+        const sinter_tensor_info_t &info = step.outputs[i];
+        out.push_back(info.in_place_of
+                          ? in[info.in_place_of - 1]
+                          : rt::makeView(step.results[i].data(), info));
       }
       if (rt::Status s = step.context.run(in, out); !s.ok()) {
         return fail(s.message());
       }
-      // next.<name> becomes <name>: swap the buffers, nothing is copied.
       for (size_t i = 0; i < step.outputs.size(); ++i) {
         llvm::StringRef name = step.outputs[i].name;
         if (name == "loss") {
           float loss;
           std::memcpy(&loss, step.results[i].data(), sizeof loss);
           stepLoss += loss / double(accumulate);
-        } else if (name.consume_front("next.")) {
+        } else if (name.consume_front("next.") &&
+                   !step.outputs[i].in_place_of) {
           std::swap(state[name.str()].bytes, step.results[i]);
         }
       }

@@ -15,7 +15,9 @@ DEVICE_CPU, DEVICE_CUDA = 0, 1  # sinter_abi_device_t (sinter/abi.h)
 class TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_uint32),
                 ("rank", ctypes.c_uint32), ("shape", ctypes.POINTER(ctypes.c_int64)),
-                ("byte_size", ctypes.c_uint64)]
+                ("byte_size", ctypes.c_uint64),
+                # 1 + the input an output overwrites in place, or 0.
+                ("in_place_of", ctypes.c_uint32)]
 
 
 class TensorView(ctypes.Structure):
@@ -26,7 +28,8 @@ class TensorView(ctypes.Structure):
 
 class RuntimeOptions(ctypes.Structure):
     _fields_ = [("num_threads", ctypes.c_int32), ("device", ctypes.c_int32),
-                ("device_ordinal", ctypes.c_int32)]
+                ("device_ordinal", ctypes.c_int32),
+                ("skip_constants_verification", ctypes.c_int32)]
 
 
 class DeviceInfo(ctypes.Structure):

@@ -8,6 +8,15 @@
 // buffer-results-to-out-params with hoisted allocations also crashes on a
 // returned argument in MLIR 19).
 //
+// An input that an output overwrites (`sinter.aliases_input`, see
+// dialects/sinter/IR/EntryFunction.h) is read through a writable
+// `to_tensor`, and that output is returned through
+// `materialize_in_destination` into it: one-shot analysis then computes
+// the output in the input's buffer where no later read of the old value
+// conflicts (empty-tensor elimination points the producer's `outs` there),
+// and copies where one does. sinter-drop-in-place-results then removes the
+// result, which by then is the input's buffer.
+//
 // CSE merges every `tensor.empty` of one type into one value, which then
 // feeds the `outs` of every op of that type. One-shot analysis decides each
 // of those ops' in-place question against every other alias of the shared
@@ -22,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
+#include "dialects/sinter/IR/EntryFunction.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -53,8 +63,21 @@ struct PrepareBufferizationPass
                        "cannot be called by another function");
           return signalPassFailure();
         }
+        collectAliasedInputs(fn);
         makeInputsReadOnly(fn);
         makeResultsDistinct(fn);
+      }
+    }
+  }
+
+  /// Which input each result overwrites (-1: none).
+  void collectAliasedInputs(func::FuncOp fn) {
+    overwritten.assign(fn.getNumArguments(), false);
+    resultTarget.assign(fn.getNumResults(), -1);
+    for (unsigned r = 0, e = fn.getNumResults(); r < e; ++r) {
+      if (std::optional<unsigned> i = aliasedInput(fn, r)) {
+        resultTarget[r] = *i;
+        overwritten[*i] = true;
       }
     }
   }
@@ -70,6 +93,7 @@ struct PrepareBufferizationPass
     Block &body = fn.front();
     OpBuilder b = OpBuilder::atBlockBegin(&body);
     SmallVector<Type> argTypes(fn.getArgumentTypes());
+    argTensors.assign(fn.getNumArguments(), Value());
     for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
       auto type = dyn_cast<RankedTensorType>(arg.getType());
       if (!type) {
@@ -78,16 +102,19 @@ struct PrepareBufferizationPass
       argTypes[i] = MemRefType::get(type.getShape(), type.getElementType());
       arg.setType(argTypes[i]);
       auto input = b.create<bufferization::ToTensorOp>(
-          fn.getLoc(), type, arg, /*restrict=*/true, /*writable=*/false);
+          fn.getLoc(), type, arg, /*restrict=*/true,
+          /*writable=*/overwritten[i]);
       arg.replaceAllUsesExcept(input, input);
       inputs.insert(input);
+      argTensors[i] = input;
     }
     fn.setFunctionType(
         FunctionType::get(&getContext(), argTypes, fn.getResultTypes()));
   }
 
   /// A returned input, or a value returned twice, is copied into a fresh
-  /// tensor, so each result becomes its own output buffer.
+  /// tensor, so each result becomes its own output buffer; a result that
+  /// overwrites an input is materialized in that input's buffer.
   void makeResultsDistinct(func::FuncOp fn) {
     fn.walk([&](func::ReturnOp ret) {
       llvm::SmallPtrSet<Value, 8> seen;
@@ -98,6 +125,14 @@ struct PrepareBufferizationPass
         if (!type) {
           continue;
         }
+        if (int64_t target = resultTarget[operand.getOperandNumber()];
+            target >= 0) {
+          unshareDestinations(v);
+          operand.set(b.create<bufferization::MaterializeInDestinationOp>(
+                           ret.getLoc(), v, argTensors[target])
+                          .getResult());
+          continue;
+        }
         if (isa<BlockArgument>(v) || inputs.contains(v) ||
             !seen.insert(v).second) {
           Value copy = b.create<bufferization::AllocTensorOp>(
@@ -106,6 +141,36 @@ struct PrepareBufferizationPass
         }
       }
     });
+  }
+
+  /// Gives the chain of destinations `v` is computed in (through the tied
+  /// `outs` of destination-style ops, down to a `tensor.empty`) a copy of
+  /// each op shared with another user. Empty-tensor elimination (MLIR 19)
+  /// replaces *every* use of the empty it finds under an in-place result
+  /// with the overwritten input, which would point unrelated ops of the
+  /// same type at that input's buffer too.
+  void unshareDestinations(Value v) {
+    while (auto result = dyn_cast<OpResult>(v)) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+      if (!dps) {
+        return;
+      }
+      OpOperand *init = dps.getTiedOpOperand(result);
+      Value dest = init->get();
+      Operation *def = dest.getDefiningOp();
+      // Only what is cheap to repeat: a computed destination is left shared
+      // (the analysis then copies instead of computing in place).
+      if (!def || !isa<tensor::EmptyOp, linalg::FillOp>(def)) {
+        return;
+      }
+      if (!dest.hasOneUse()) {
+        OpBuilder b(dps);
+        Operation *copy = b.clone(*def);
+        init->set(copy->getResult(0));
+        dest = copy->getResult(0);
+      }
+      v = dest;
+    }
   }
 
   /// Splits the users of each `tensor.empty` into runs of at most
@@ -143,6 +208,11 @@ struct PrepareBufferizationPass
 
   /// The tensors read from the public functions' inputs.
   llvm::DenseSet<Value> inputs;
+  /// The function being prepared: each argument's tensor, whether an output
+  /// overwrites it, and the argument each result overwrites (-1: none).
+  SmallVector<Value> argTensors;
+  SmallVector<bool> overwritten;
+  SmallVector<int64_t> resultTarget;
 };
 
 } // namespace

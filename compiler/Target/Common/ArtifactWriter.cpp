@@ -11,6 +11,7 @@
 #include "compiler/Target/Common/ArtifactWriter.h"
 
 #include "compiler/Conversion/Passes.h"
+#include "dialects/sinter/IR/EntryFunction.h"
 #include "runtime/include/sinter/abi.h"
 
 #include "absl/strings/str_cat.h"
@@ -112,6 +113,7 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {
     if (failed(t)) {
       return failure();
     }
+    t->aliasedInput = aliasedInput(fn, i);
     sig.outputs.push_back(*t);
   }
   std::set<std::string> names;
@@ -124,6 +126,21 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {
     }
   }
   return sig;
+}
+
+std::vector<unsigned> ModelSignature::bufferedOutputs() const {
+  std::vector<unsigned> list;
+  for (unsigned i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].aliasedInput) {
+      list.push_back(i);
+    }
+  }
+  return list;
+}
+
+/// The descriptor's in_place_of: 1 + the input overwritten, or 0.
+static uint32_t inPlaceOf(const TensorSignature &t) {
+  return t.aliasedInput ? *t.aliasedInput + 1 : 0;
 }
 
 static uint32_t abiDType(DType d) {
@@ -266,10 +283,11 @@ public:
   absl::StatusOr<llvm::Function *> buildEntry(llvm::Function *impl,
                                               uint64_t workspaceBytes) {
     size_t expected = 0;
-    for (const auto *list : {&sig.inputs, &sig.outputs}) {
-      for (const TensorSignature &t : *list) {
-        expected += 3 + 2 * t.shape.size();
-      }
+    for (const TensorSignature &t : sig.inputs) {
+      expected += 3 + 2 * t.shape.size();
+    }
+    for (unsigned i : sig.bufferedOutputs()) {
+      expected += 3 + 2 * sig.outputs[i].shape.size();
     }
     expected += 5 + 1; // workspace memref<Nxi8>, environment
     if (impl->arg_size() != expected) {
@@ -313,7 +331,9 @@ public:
     for (size_t i = 0; i < sig.inputs.size(); ++i) {
       pushMemref({nullptr, entry->getArg(0), i}, sig.inputs[i].shape);
     }
-    for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    // An output written in place has no parameter: its value is left in
+    // its input's buffer (inputs[i]), and outputs[j] is not touched.
+    for (unsigned i : sig.bufferedOutputs()) {
       pushMemref({nullptr, entry->getArg(1), i}, sig.outputs[i].shape);
     }
     pushMemref({entry->getArg(2)}, {int64_t(workspaceBytes)});
@@ -483,8 +503,10 @@ public:
   void buildDescriptor(llvm::Function *entry, const ArtifactInfo &info,
                        llvm::Constant *constants, bool exportRuntimeSymbol,
                        const GPUProgram *gpu = nullptr) {
-    // Tensor structs: { ptr name, i32 dtype, i32 rank, ptr shape, i64 bytes }.
-    auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, ptr, i64});
+    // Tensor structs: { ptr name, i32 dtype, i32 rank, ptr shape, i64 bytes,
+    //                   i32 in_place_of, i32 reserved }.
+    auto *tensorType =
+        llvm::StructType::get(ctx, {ptr, i32, i32, ptr, i64, i32, i32});
     // The checksum is computed over a host-side mirror of the descriptor.
     std::vector<std::vector<int64_t>> shapes;
     std::vector<sinter_abi_tensor_t> hostIn, hostOut;
@@ -507,13 +529,16 @@ public:
             {string(t.name, base + "_name"),
              llvm::ConstantInt::get(i32, abiDType(t.dtype)),
              llvm::ConstantInt::get(i32, t.shape.size()), shapeGlobal,
-             llvm::ConstantInt::get(i64, byteSizeOf(t))}));
-        sinter_abi_tensor_t h;
+             llvm::ConstantInt::get(i64, byteSizeOf(t)),
+             llvm::ConstantInt::get(i32, inPlaceOf(t)),
+             llvm::ConstantInt::get(i32, 0)}));
+        sinter_abi_tensor_t h = {};
         h.name = t.name.c_str();
         h.dtype = abiDType(t.dtype);
         h.rank = static_cast<uint32_t>(t.shape.size());
         h.shape = t.shape.data();
         h.byte_size = byteSizeOf(t);
+        h.in_place_of = inPlaceOf(t);
         host.push_back(h);
       }
       auto *arrayType = llvm::ArrayType::get(tensorType, elems.size());
@@ -1091,8 +1116,15 @@ std::string generateHeader(const ModelSignature &sig, llvm::StringRef prefix,
   for (const auto &t : sig.inputs) {
     os << " *   input  " << t.name << ": " << shapeText(t) << "\n";
   }
+  std::vector<bool> overwritten(sig.inputs.size());
   for (const auto &t : sig.outputs) {
-    os << " *   output " << t.name << ": " << shapeText(t) << "\n";
+    os << " *   output " << t.name << ": " << shapeText(t);
+    if (t.aliasedInput) {
+      overwritten[*t.aliasedInput] = true;
+      os << " (written in place into input " << sig.inputs[*t.aliasedInput].name
+         << "'s buffer; the output pointer is not used)";
+    }
+    os << "\n";
   }
   os << " */\n#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include <stdint.h>\n\n#include \"sinter/abi.h\"\n\n"
@@ -1116,8 +1148,10 @@ std::string generateHeader(const ModelSignature &sig, llvm::StringRef prefix,
     }
     return id;
   };
-  for (const auto &t : sig.inputs) {
-    os << "const " << cTypeOf(t.dtype) << " *" << param(t) << ", ";
+  for (size_t i = 0; i < sig.inputs.size(); ++i) {
+    const TensorSignature &t = sig.inputs[i];
+    os << (overwritten[i] ? "" : "const ") << cTypeOf(t.dtype) << " *"
+       << param(t) << ", ";
   }
   for (const auto &t : sig.outputs) {
     os << cTypeOf(t.dtype) << " *" << param(t) << ", ";

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct TensorSignature {
   std::string name;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
+  /// An output written in place over this input (`sinter.aliases_input`).
+  std::optional<unsigned> aliasedInput;
 };
 
 /// What the descriptor says about the entry point, read from the sinter
@@ -43,11 +46,16 @@ struct TensorSignature {
 struct ModelSignature {
   std::string entry;
   std::vector<TensorSignature> inputs, outputs;
+
+  /// The outputs the lowered entry takes a buffer for, in order: those not
+  /// written in place over an input.
+  std::vector<unsigned> bufferedOutputs() const;
 };
 
 /// Names come from `sinter.name` argument/result attributes, else
-/// `input<i>`/`output<i>`. Fails (with a diagnostic) on a non-tensor or
-/// unsupported element type, or duplicate names.
+/// `input<i>`/`output<i>`; `sinter.aliases_input` gives aliasedInput.
+/// Fails (with a diagnostic) on a non-tensor or unsupported element type,
+/// or duplicate names.
 FailureOr<ModelSignature> getModelSignature(func::FuncOp fn);
 
 struct TargetOptions {

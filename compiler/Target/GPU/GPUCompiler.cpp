@@ -93,7 +93,10 @@ assemblePtx(llvm::StringRef ptx, llvm::StringRef arch, llvm::StringRef ptxas) {
 
 absl::StatusOr<std::vector<GPULaunch>> readLaunches(func::FuncOp host,
                                                     const ModelSignature &sig) {
-  size_t inputs = sig.inputs.size(), outputs = sig.outputs.size();
+  // The lowered entry takes the inputs, then the outputs that are not
+  // written in place over an input, then the workspace and constants.
+  std::vector<unsigned> buffered = sig.bufferedOutputs();
+  size_t inputs = sig.inputs.size(), outputs = buffered.size();
   std::vector<GPULaunch> launches;
   for (Operation &op : host.getBody().front()) {
     if (isa<arith::ConstantOp, func::ReturnOp>(op)) {
@@ -144,7 +147,7 @@ absl::StatusOr<std::vector<GPULaunch>> readLaunches(func::FuncOp host,
       if (i < inputs) {
         a = {SINTER_ABI_GPU_ARG_INPUT, uint32_t(i), 0};
       } else if (i < inputs + outputs) {
-        a = {SINTER_ABI_GPU_ARG_OUTPUT, uint32_t(i - inputs), 0};
+        a = {SINTER_ABI_GPU_ARG_OUTPUT, buffered[i - inputs], 0};
       } else if (i == inputs + outputs) {
         a = {SINTER_ABI_GPU_ARG_WORKSPACE, 0, 0};
       } else if (i == inputs + outputs + 1) {

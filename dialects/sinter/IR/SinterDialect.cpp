@@ -1,11 +1,13 @@
 //===- SinterDialect.cpp - The sinter dialect -------------------*- C++ -*-===//
 //
-// Dialect registration and constant materialization (used by folders).
+// Dialect registration, constant materialization (used by folders) and the
+// verifier of the attributes the dialect puts on functions.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/sinter/IR/SinterDialect.h"
 
+#include "dialects/sinter/IR/EntryFunction.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -39,4 +41,19 @@ Operation *SinterDialect::materializeConstant(OpBuilder &builder,
     return nullptr;
   }
   return builder.create<ConstantOp>(loc, elements);
+}
+
+LogicalResult
+SinterDialect::verifyRegionResultAttribute(Operation *op, unsigned regionIndex,
+                                           unsigned resultIndex,
+                                           NamedAttribute attribute) {
+  if (attribute.getName() != kAliasesInputAttr) {
+    return success();
+  }
+  auto fn = dyn_cast<FunctionOpInterface>(op);
+  if (!fn) {
+    return op->emitOpError()
+           << kAliasesInputAttr << " belongs on the results of a function";
+  }
+  return verifyAliasesInput(fn, resultIndex, attribute.getValue());
 }

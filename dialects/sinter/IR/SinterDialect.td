@@ -29,6 +29,8 @@ def Sinter_Dialect : Dialect {
     parses every example of this reference as a function taking them.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // `sinter.aliases_input` on a function result (EntryFunction.h).
+  let hasRegionResultAttrVerify = 1;
   let hasConstantMaterializer = 1;
 }
 

@@ -25,7 +25,7 @@ extern "C" {
 
 /* "SNTR" in little-endian byte order. */
 #define SINTER_ABI_MAGIC 0x52544e53u
-#define SINTER_ABI_VERSION 3u
+#define SINTER_ABI_VERSION 4u
 
 /* A shared-object artifact exports this function; it returns the descriptor. */
 #define SINTER_ABI_DESCRIPTOR_SYMBOL "sinter_model_descriptor"
@@ -121,6 +121,14 @@ typedef struct sinter_abi_tensor_t {
   uint32_t rank;        /* <= SINTER_ABI_MAX_RANK */
   const int64_t *shape; /* rank extents, each >= 0 */
   uint64_t byte_size;   /* product(shape) * element size */
+  /* Outputs: 1 + the index of the input this output overwrites in place
+   * (of the same dtype and shape; one output per input at most), or 0 (so
+   * a zero-initialized tensor is an ordinary one). The entry point writes
+   * such an output into that input's buffer and never touches outputs[i];
+   * the runtime passes it the output's buffer there (see
+   * sinter_context_run). Inputs: 0. */
+  uint32_t in_place_of;
+  uint32_t reserved; /* 0 */
 } sinter_abi_tensor_t;
 
 /* Parallel loops in generated code call back into the runtime's thread pool.
@@ -142,7 +150,10 @@ typedef struct sinter_abi_environment_t {
 /* The entry point. inputs[i] / outputs[i] point at caller-owned buffers laid
  * out as the descriptor says; workspace points at workspace_bytes bytes
  * aligned to workspace_alignment (may be NULL when workspace_bytes is 0).
- * Outputs must not alias inputs or each other. */
+ * Outputs must not alias inputs or each other, except that an output with
+ * in_place_of is written into that input's buffer (which the entry
+ * point reads before overwriting); such an input must not overlap any
+ * other buffer. */
 typedef void (*sinter_abi_entry_fn)(void *const *inputs, void *const *outputs,
                                     void *workspace,
                                     const sinter_abi_environment_t *env);
@@ -330,6 +341,7 @@ sinter_abi_tensor_checksum(uint64_t h, const sinter_abi_tensor_t *t) {
   h = sinter_abi_fnv1a(h, &t->rank, sizeof(t->rank));
   h = sinter_abi_fnv1a(h, t->shape, sizeof(int64_t) * t->rank);
   h = sinter_abi_fnv1a(h, &t->byte_size, sizeof(t->byte_size));
+  h = sinter_abi_fnv1a(h, &t->in_place_of, sizeof(t->in_place_of));
   return h;
 }
 

@@ -194,6 +194,11 @@ typedef struct sinter_tensor_info_t {
   uint32_t rank;
   const int64_t *shape; /* rank extents; may be NULL when rank is 0 */
   uint64_t byte_size;
+  /* Outputs: 1 + the index of the input this output overwrites in place,
+   * or 0. Give such an output the input's own buffer to update it in place
+   * (a training step's parameters), or a disjoint one to leave the input as
+   * it was (it is copied first). Inputs: 0. */
+  uint32_t in_place_of;
 } sinter_tensor_info_t;
 
 /* A validated artifact. Immutable; may be shared by any number of threads.
@@ -340,7 +345,10 @@ sinter_model_t *sinter_context_model(const sinter_context_t *context);
 
 /* Runs the model once: checks the counts and every view (data, dtype, rank,
  * each extent, byte size; outputs must overlap neither inputs nor each
- * other), then calls the entry point with the runtime's thread pool, or for
+ * other, except that an output with in_place_of may be given exactly the
+ * buffer of the input it overwrites, which it then updates in place; given
+ * a disjoint buffer instead, that input is copied into it first and left
+ * as it was), then calls the entry point with the runtime's thread pool, or for
  * CUDA issues the model's kernel launches in order on the context's stream
  * and waits for them, and returns when the outputs are written. On a failed
  * check nothing is run and the message names the tensor by index and name

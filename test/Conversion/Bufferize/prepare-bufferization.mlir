@@ -77,3 +77,38 @@ func.func private @caller(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = func.call @called(%a) : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// An input a result overwrites (sinter.aliases_input) is read through a
+// writable to_tensor, and that result is materialized in it; the fill and
+// empty the result is computed in get copies of their own, so empty-tensor
+// elimination cannot point the other user (%other) at the input too.
+// CHECK-LABEL: func.func @in_place
+// CHECK-SAME: (%[[W:[a-zA-Z0-9_]+]]: memref<4xf32> {sinter.name = "w"}, %[[G:[a-zA-Z0-9_]+]]: memref<4xf32>)
+// CHECK-NEXT: %[[TW:.*]] = bufferization.to_tensor %[[W]] restrict writable : memref<4xf32>
+// CHECK-NEXT: %[[TG:.*]] = bufferization.to_tensor %[[G]] restrict : memref<4xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4xf32>
+// CHECK: %[[OTHER:.*]] = linalg.generic {{.*}} outs(%[[E]] : tensor<4xf32>)
+// CHECK: %[[E2:.*]] = tensor.empty() : tensor<4xf32>
+// CHECK: %[[NEXT:.*]] = linalg.generic {{.*}} ins(%[[TW]], %[[TG]] : {{.*}}) outs(%[[E2]] : tensor<4xf32>)
+// CHECK: %[[M:.*]] = bufferization.materialize_in_destination %[[NEXT]] in %[[TW]]
+// CHECK: return %[[OTHER]], %[[M]]
+#id = affine_map<(d0) -> (d0)>
+func.func @in_place(%w: tensor<4xf32> {sinter.name = "w"}, %g: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32> {sinter.aliases_input = "w"}) {
+  %e = tensor.empty() : tensor<4xf32>
+  %other = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%g : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.mulf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<4xf32>
+  %next = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%w, %g : tensor<4xf32>, tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %z = arith.subf %x, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<4xf32>
+  return %other, %next : tensor<4xf32>, tensor<4xf32>
+}

@@ -739,3 +739,44 @@ func.func @tensor_element_count_overflow(%a: tensor<4611686018427387904x4xf32>) 
   %0 = sinter.exp %a : tensor<4611686018427387904x4xf32>
   return %0 : tensor<4611686018427387904x4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{result 0 ('next.v'): sinter.aliases_input names 'v', which is not an input of the function}}
+func.func @aliases_unknown_input(%w: tensor<4xf32> {sinter.name = "w"})
+    -> (tensor<4xf32> {sinter.name = "next.v", sinter.aliases_input = "v"}) {
+  return %w : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result 0 ('next.w'): sinter.aliases_input names input 0 ('w') of type 'tensor<4xf32>', but the result has type 'tensor<4xf16>'; an output overwrites an input of its own type}}
+func.func @aliases_other_type(%w: tensor<4xf32> {sinter.name = "w"}, %h: tensor<4xf16>)
+    -> (tensor<4xf16> {sinter.name = "next.w", sinter.aliases_input = "w"}) {
+  return %h : tensor<4xf16>
+}
+
+// -----
+
+// expected-error @+1 {{result 1 ('b'): sinter.aliases_input names input 'w', which result 0 ('a') aliases too; an input is overwritten by one output at most}}
+func.func @aliased_twice(%w: tensor<4xf32> {sinter.name = "w"})
+    -> (tensor<4xf32> {sinter.name = "a", sinter.aliases_input = "w"}, tensor<4xf32> {sinter.name = "b", sinter.aliases_input = "w"}) {
+  return %w, %w : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Unnamed inputs are input<i>, as in the artifact's signature.
+// expected-error @+1 {{result 0 ('output0'): sinter.aliases_input must name an input with a string, not 0 : i64}}
+func.func @aliases_by_index(%w: tensor<4xf32>)
+    -> (tensor<4xf32> {sinter.aliases_input = 0}) {
+  return %w : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result 0 ('output0'): sinter.aliases_input names 'x', which 2 inputs are called}}
+func.func @aliases_ambiguous(%a: tensor<4xf32> {sinter.name = "x"}, %b: tensor<4xf32> {sinter.name = "x"})
+    -> (tensor<4xf32> {sinter.aliases_input = "x"}) {
+  return %a : tensor<4xf32>
+}

@@ -541,3 +541,12 @@ func.func @fusion_no_inputs() -> tensor<3xi32> {
   }
   return %r : tensor<3xi32>
 }
+
+// An output that overwrites an input in place (an unnamed input is input<i>).
+// CHECK-LABEL: func.func @output_in_place
+// CHECK-SAME: -> (tensor<4xf32> {sinter.aliases_input = "input0"})
+func.func @output_in_place(%w: tensor<4xf32>, %g: tensor<4xf32>)
+    -> (tensor<4xf32> {sinter.aliases_input = "input0"}) {
+  %0 = sinter.sub %w, %g : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

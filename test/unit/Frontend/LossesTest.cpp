@@ -132,6 +132,90 @@ TEST(LossesTest, MeanSquaredErrorAndItsGradient) {
   EXPECT_NEAR(got[0].values[0], sum / 6, 1e-12);
 }
 
+/// The soft ZLPR loss of one row and its gradient with respect to the
+/// logits, in double, straight from the formula: log(1 + A) + log(1 + B)
+/// with A = sum (1 - t) e^s, B = sum t e^-s; dL/ds = (1 - t) e^s / (1 + A)
+/// - t e^-s / (1 + B).
+double zlprRow(const double *s, const double *t, int c, double *grad) {
+  double a = 0, b = 0;
+  for (int i = 0; i < c; ++i) {
+    a += (1 - t[i]) * std::exp(s[i]);
+    b += t[i] * std::exp(-s[i]);
+  }
+  for (int i = 0; i < c; ++i) {
+    grad[i] = (1 - t[i]) * std::exp(s[i]) / (1 + a) -
+              t[i] * std::exp(-s[i]) / (1 + b);
+  }
+  return std::log1p(a) + std::log1p(b);
+}
+
+TEST(LossesTest, MultiLabelLossIsZlprsSoftFormula) {
+  mlir::MLIRContext ctx;
+  GraphBuilder b(ctx);
+  Tensor logits = b.input("logits", DType::F32, {2, 3, 4});
+  Tensor targets = b.input("targets", DType::F32, {2, 3, 4});
+  b.output("loss", b.multiLabelLoss(logits, targets));
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  // Hard (0, 1) and soft targets, a row with no positive, one with no
+  // negative.
+  std::vector<double> s(24), t = {1,   0,   0,   1,   0.9, 0.1, 0.5, 0, //
+                                  0,   0,   0,   0,   1,   1,   1,   1, //
+                                  0.3, 0.7, 0.0, 1.0, 0.1, 0.1, 0.1, 0.1};
+  for (int i = 0; i < 24; ++i) {
+    s[i] = std::sin(0.9 * i) * 4.0;
+  }
+  std::vector<HostTensor> args = {tensor(DType::F32, {2, 3, 4}, s),
+                                  tensor(DType::F32, {2, 3, 4}, t)};
+  s = args[0].values, t = args[1].values; // as stored (rounded to f32)
+  std::vector<HostTensor> got = lossAndGradients(**module, args);
+  ASSERT_EQ(got.size(), 3u);
+  double total = 0;
+  std::vector<double> grad(24);
+  for (int r = 0; r < 6; ++r) {
+    total += zlprRow(&s[4 * r], &t[4 * r], 4, &grad[4 * r]);
+  }
+  EXPECT_NEAR(got[0].values[0], total / 6, 1e-12);
+  for (int i = 0; i < 24; ++i) {
+    EXPECT_NEAR(got[1].values[i], grad[i] / 6, 1e-12) << "[" << i << "]";
+  }
+  // With respect to a soft target (0 < t < 1) the gradient is the
+  // formula's, -e^s / (1 + A) + e^-s / (1 + B), over the 6 rows.
+  for (int i : {4, 5, 6, 16, 17, 20}) {
+    int r = i / 4;
+    double a = 0, bb = 0;
+    for (int k = 4 * r; k < 4 * r + 4; ++k) {
+      a += (1 - t[k]) * std::exp(s[k]);
+      bb += t[k] * std::exp(-s[k]);
+    }
+    double want = (-std::exp(s[i]) / (1 + a) + std::exp(-s[i]) / (1 + bb)) / 6;
+    EXPECT_NEAR(got[2].values[i], want, 1e-12) << "d/dt[" << i << "]";
+  }
+}
+
+TEST(LossesTest, MultiLabelLossOfHardLabelsIsStableForAnyLogits) {
+  mlir::MLIRContext ctx;
+  GraphBuilder b(ctx);
+  Tensor logits = b.input("logits", DType::F32, {2, 3});
+  Tensor labels = b.input("labels", DType::I1, {2, 3});
+  b.output("loss", b.multiLabelLoss(logits, labels));
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  // Row 0: the positive scores 1e4 and the negatives -1e4 (a perfect,
+  // confident model): loss log(1 + 2e^-1e4) + log(1 + e^-1e4) = 0. Row 1: a
+  // negative scores 3e4: the loss is 3e4 (e^3e4 overflows f64, not this).
+  std::vector<HostTensor> args = {
+      tensor(DType::F32, {2, 3}, {1e4, -1e4, -1e4, 3e4, 0, -2}),
+      tensor(DType::I1, {2, 3}, {1, 0, 0, 0, 1, 0})};
+  auto main = (*module)->lookupSymbol<mlir::func::FuncOp>("main");
+  auto got = reference::evaluate(main, args, reference::EvaluateOptions{true});
+  ASSERT_TRUE(got.ok()) << got.status();
+  double row1 = 3e4 + std::log1p(std::exp(-3e4) + std::exp(-2 - 3e4)) +
+                std::log1p(std::exp(0.0));
+  EXPECT_NEAR((*got)[0].values[0], (0 + row1) / 2, 1e-6);
+  EXPECT_TRUE(std::isfinite((*got)[0].values[0]));
+}
+
 TEST(LossesTest, WrongLabelsAreRefusedByName) {
   mlir::MLIRContext ctx;
   GraphBuilder b(ctx);
@@ -153,6 +237,23 @@ TEST(LossesTest, WrongLabelsAreRefusedByName) {
                 "tensor<2x3x5xf32> without its last dimension"),
             std::string::npos)
       << c.status();
+
+  GraphBuilder d(ctx);
+  Tensor l3 = d.input("logits", DType::F32, {2, 5});
+  EXPECT_FALSE(d.multiLabelLoss(l3, d.input("t", DType::F32, {2, 4})).valid());
+  EXPECT_NE(d.status().message().find(
+                "multiLabelLoss: targets tensor<2x4xf32> must have the shape "
+                "of logits tensor<2x5xf32> (one target per class)"),
+            std::string::npos)
+      << d.status();
+  GraphBuilder e(ctx);
+  Tensor l4 = e.input("logits", DType::F32, {2, 5});
+  EXPECT_FALSE(e.multiLabelLoss(l4, e.input("t", DType::I32, {2, 5})).valid());
+  EXPECT_NE(e.status().message().find("multiLabelLoss: targets must be float "
+                                      "(in [0, 1]) or i1, got "
+                                      "tensor<2x5xi32>"),
+            std::string::npos)
+      << e.status();
 }
 
 } // namespace

@@ -517,6 +517,55 @@ TEST_F(CudaTest, RunsEndToEnd) {
   sinter_runtime_release(ownRuntime);
 }
 
+TEST_F(CudaTest, OutputWrittenInPlaceOverItsInput) {
+  // m = n + n computed in n's buffer: the twice_i32 launches write input 1.
+  MutableCudaDescriptor d;
+  d.model.outputs = nullptr;
+  sinter_abi_tensor_t outputs[2];
+  std::memcpy(outputs, fake_embedded_cuda_descriptor()->outputs,
+              sizeof(outputs));
+  outputs[1].in_place_of = 2; // 1 + n's index
+  d.model.outputs = outputs;
+  for (int l : {2, 3}) {
+    d.args[l][1].kind = SINTER_ABI_GPU_ARG_INPUT;
+  }
+  ASSERT_OK(createRuntime());
+  ASSERT_OK(sinter_model_create_from_descriptor(runtime, d.finish(), &model));
+  ASSERT_OK(sinter_context_create(model, &context));
+
+  // m in its own buffer: n is copied there on the stream first, and n
+  // itself is left as it was.
+  AddOneData data;
+  AddOneBuffers buffers(runtime, data);
+  ASSERT_OK(buffers.status);
+  buffers.status = nullptr;
+  FakeDriver::get().resetLog();
+  ASSERT_OK(run(buffers, data));
+  EXPECT_EQ(log(), "copy 16 bytes\n"
+                   "launch add_one_f32 grid 1 1 1 block 6 1 1 shared 0\n"
+                   "launch copy_f32 grid 2 1 1 block 3 1 1 shared 0\n"
+                   "launch twice_i32 grid 2 1 1 block 1 1 1 shared 0\n"
+                   "launch twice_i32 grid 1 1 1 block 2 1 1 shared 0\n");
+  ASSERT_OK(buffers.copyBack(data));
+  data.expectCorrect();
+  int32_t n[4];
+  ASSERT_OK(sinter_buffer_copy_to_host(buffers.n, n, sizeof(n)));
+  EXPECT_EQ(std::memcmp(n, data.n, sizeof(n)), 0) << "n was modified";
+
+  // m given n's buffer: no copy, n doubles in place.
+  auto in = buffers.inputs(data);
+  auto out = buffers.outputs(data);
+  out[1].data = in[1].data;
+  FakeDriver::get().resetLog();
+  ASSERT_OK(sinter_context_run(context, in.data(), in.size(), out.data(),
+                               out.size()));
+  EXPECT_EQ(log().find("copy 16 bytes"), std::string::npos) << log();
+  ASSERT_OK(sinter_buffer_copy_to_host(buffers.n, n, sizeof(n)));
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(n[i], 2 * data.n[i]) << "n[" << i << "]";
+  }
+}
+
 TEST_F(CudaTest, UploadsConstantsOncePerModel) {
   ASSERT_OK(createRuntime());
   ASSERT_OK(sinter_model_load_file(runtime, FAKE_CUDA_ADD_ONE_CONSTANTS_PATH,

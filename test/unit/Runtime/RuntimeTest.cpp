@@ -29,6 +29,7 @@
 #include <vector>
 
 extern "C" const sinter_abi_model_t *fake_embedded_descriptor(void);
+extern "C" const sinter_abi_model_t *fake_embedded_in_place_descriptor(void);
 
 namespace {
 
@@ -223,9 +224,9 @@ TEST_F(RuntimeTest, ModelOutlivesReleasedRuntime) {
 //===----------------------------------------------------------------------===//
 
 TEST_F(RuntimeTest, RefusesWrongAbiVersion) {
-  expectError(
-      load(FAKE_BAD_VERSION_PATH), SINTER_STATUS_FAILED_PRECONDITION,
-      {FAKE_BAD_VERSION_PATH, "ABI version 99", "implements ABI version 3"});
+  expectError(load(FAKE_BAD_VERSION_PATH), SINTER_STATUS_FAILED_PRECONDITION,
+              {FAKE_BAD_VERSION_PATH, "ABI version 99",
+               "implements ABI version " + std::to_string(SINTER_ABI_VERSION)});
   EXPECT_EQ(model, nullptr);
 }
 
@@ -456,7 +457,7 @@ TEST_F(RuntimeTest, ValidatesEveryDescriptorField) {
     MutableDescriptor d;
     d.model.abi_version = 7;
     expectError(create(d.finish()), SINTER_STATUS_FAILED_PRECONDITION,
-                {"version 7", "version 3"});
+                {"version 7", "version " + std::to_string(SINTER_ABI_VERSION)});
   }
   {
     MutableDescriptor d;
@@ -667,6 +668,145 @@ TEST_F(RuntimeTest, ChecksEveryRun) {
 
   expectError(sinter_context_run(nullptr, in.data(), 2, out.data(), 2),
               SINTER_STATUS_INVALID_ARGUMENT, {"context is NULL"});
+}
+
+//===----------------------------------------------------------------------===//
+// Outputs written in place over an input (in_place_of)
+//===----------------------------------------------------------------------===//
+
+/// add_one whose y overwrites x (embedded_add_one_in_place.c).
+class InPlaceTest : public RuntimeTest {
+protected:
+  void SetUp() override {
+    RuntimeTest::SetUp();
+    ASSERT_OK(sinter_model_create_from_descriptor(
+        runtime, fake_embedded_in_place_descriptor(), &model));
+    ASSERT_OK(sinter_context_create(model, &context));
+  }
+  sinter_status_t runWith(const std::vector<sinter_tensor_view_t> &in,
+                          const std::vector<sinter_tensor_view_t> &out) {
+    return sinter_context_run(context, in.data(), in.size(), out.data(),
+                              out.size());
+  }
+};
+
+TEST_F(InPlaceTest, GivenTheInputsBufferUpdatesItInPlace) {
+  AddOneBuffers b;
+  float x0[6];
+  std::memcpy(x0, b.x, sizeof(x0));
+  auto in = b.inputs();
+  auto out = b.outputs();
+  out[0].data = b.x; // y is x's buffer: the update happens there
+  ASSERT_OK(runWith(in, out));
+  ASSERT_OK(runWith(in, out));
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(b.x[i], x0[i] + 2.0f) << "x[" << i << "] after two steps";
+    EXPECT_EQ(b.y[i], -1.0f) << "y's own buffer is not touched";
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(b.m[i], 2 * b.n[i]);
+  }
+}
+
+TEST_F(InPlaceTest, GivenItsOwnBufferLeavesTheInputAsItWas) {
+  AddOneBuffers b;
+  float x0[6];
+  std::memcpy(x0, b.x, sizeof(x0));
+  ASSERT_OK(run(b));
+  b.expectCorrect();
+  EXPECT_EQ(std::memcmp(b.x, x0, sizeof(x0)), 0) << "x was modified";
+}
+
+TEST_F(InPlaceTest, RefusesPartlyOverlappingBuffers) {
+  alignas(64) float both[12] = {};
+  AddOneBuffers b;
+  auto in = b.inputs();
+  auto out = b.outputs();
+  // y two floats into x: neither the in-place buffer nor a disjoint one.
+  in[0].data = both;
+  out[0].data = both + 2;
+  expectError(runWith(in, out), SINTER_STATUS_INVALID_ARGUMENT,
+              {"output 0 ('y') overlaps input 0 ('x'), which it overwrites "
+               "in place: pass exactly the input's buffer"});
+  // An input read while x is overwritten in place must not share x's
+  // memory; with y in its own buffer, x is only read, so that is fine.
+  AddOneBuffers c;
+  in = c.inputs();
+  out = c.outputs();
+  in[1].data = c.x; // n's 16 bytes over x's 24
+  out[0].data = c.x;
+  expectError(runWith(in, out), SINTER_STATUS_INVALID_ARGUMENT,
+              {"output 0 ('y') overlaps input 1 ('n')"});
+  out[0].data = c.y;
+  ASSERT_OK(runWith(in, out));
+  // Other outputs may not overlap the input written in place either.
+  in = c.inputs();
+  out = c.outputs();
+  out[0].data = c.x;
+  out[1].data = c.x;
+  expectError(runWith(in, out), SINTER_STATUS_INVALID_ARGUMENT,
+              {"output 1 ('m') overlaps input 0 ('x')"});
+}
+
+TEST_F(InPlaceTest, DescriptorMustNameAnInputOfTheSameType) {
+  sinter_model_release(model);
+  sinter_context_release(context);
+  model = nullptr;
+  context = nullptr;
+  struct InPlaceDescriptor {
+    sinter_abi_model_t model = *fake_embedded_in_place_descriptor();
+    sinter_abi_tensor_t inputs[2];
+    sinter_abi_tensor_t outputs[2];
+    InPlaceDescriptor() {
+      std::memcpy(inputs, model.inputs, sizeof(inputs));
+      std::memcpy(outputs, model.outputs, sizeof(outputs));
+      model.inputs = inputs;
+      model.outputs = outputs;
+    }
+    const sinter_abi_model_t *finish() {
+      model.checksum = sinter_abi_signature_checksum(&model);
+      return &model;
+    }
+  };
+  auto create = [&](const sinter_abi_model_t *descriptor) {
+    return sinter_model_create_from_descriptor(runtime, descriptor, &model);
+  };
+  {
+    InPlaceDescriptor d;
+    d.outputs[0].in_place_of = 3;
+    expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
+                {"output 0 ('y') is written in place into input 2, but there "
+                 "are 2 inputs"});
+  }
+  {
+    InPlaceDescriptor d;
+    d.outputs[0].in_place_of = 2;
+    expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
+                {"input 1 ('n'), which has dtype i32 and shape [4] instead "
+                 "of f32 [2, 3]"});
+  }
+  {
+    InPlaceDescriptor d;
+    d.inputs[1].in_place_of = 1;
+    expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
+                {"input 1 ('n') has in_place_of 1; only outputs overwrite"});
+  }
+  {
+    InPlaceDescriptor d;
+    d.outputs[1] = d.outputs[0];
+    d.outputs[1].name = "y2";
+    expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
+                {"output 1 ('y2') is written in place into input 0 ('x'), "
+                 "which output 0 ('y') overwrites too"});
+  }
+  {
+    // The field is in the checksum: flipping it after compilation is caught.
+    InPlaceDescriptor d;
+    d.finish();
+    d.outputs[0].in_place_of = 0;
+    expectError(create(&d.model), SINTER_STATUS_INVALID_ARGUMENT,
+                {"checksum mismatch"});
+  }
 }
 
 /// An entry point that blocks until released, to catch a second run on the

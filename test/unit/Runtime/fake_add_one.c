@@ -22,6 +22,9 @@
  *   FAKE_WRONG_RESULT        computes y = x + 1.5 (for sinter-run --check)
  *   FAKE_SYMBOL=name         names the descriptor function (for linking it
  *                            into a test binary)
+ *   FAKE_IN_PLACE            y overwrites x in place (in_place_of): the
+ *                            entry writes y into inputs[0], as compiled
+ *                            code does for `sinter.aliases_input = "x"`
  *
  *===----------------------------------------------------------------------===*/
 
@@ -51,8 +54,14 @@ static const sinter_abi_tensor_t kInputs[] = {
     {"x", SINTER_ABI_DTYPE_F32, 2, kXShape, 6 * sizeof(float)},
     {"n", SINTER_ABI_DTYPE_I32, 1, kNShape, 4 * sizeof(int32_t)},
 };
+#ifdef FAKE_IN_PLACE
+#define FAKE_Y_IN_PLACE_OF 1 /* 1 + the index of x */
+#else
+#define FAKE_Y_IN_PLACE_OF 0
+#endif
 static const sinter_abi_tensor_t kOutputs[] = {
-    {"y", SINTER_ABI_DTYPE_F32, 2, kXShape, 6 * sizeof(float)},
+    {"y", SINTER_ABI_DTYPE_F32, 2, kXShape, 6 * sizeof(float),
+     FAKE_Y_IN_PLACE_OF, 0},
     {"m", SINTER_ABI_DTYPE_I32, 1, kNShape, 4 * sizeof(int32_t)},
 };
 
@@ -73,7 +82,11 @@ static void add_one_entry(void *const *inputs, void *const *outputs,
                           const sinter_abi_environment_t *env) {
   const float *x = (const float *)inputs[0];
   const int32_t *n = (const int32_t *)inputs[1];
+#ifdef FAKE_IN_PLACE
+  float *y = (float *)inputs[0]; /* outputs[0] is not touched */
+#else
   float *y = (float *)outputs[0];
+#endif
   int32_t *m = (int32_t *)outputs[1];
   add_one_task_t task = {x, (float *)workspace};
   if (env && env->parallel_for) {
