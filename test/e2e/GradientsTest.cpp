@@ -11,6 +11,7 @@
 #include "test/e2e/CompileAndCheck.h"
 
 #include "compiler/Transforms/Passes.h"
+#include "frontend/GraphBuilder.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -143,6 +144,38 @@ func.func @f(%x: tensor<4x16xbf16>, %w: tensor<16x8xbf16>) -> tensor<f32> {
 })"},
 };
 
+/// The builder's losses with their gradients (GraphBuilder::grad), the way
+/// a training step uses them: the ZLPR multi-label loss on soft targets
+/// (random, so some outside [0, 1] exercise the left-out terms), the
+/// cross-entropy with an ignore label.
+class BuilderLossesTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(BuilderLossesTest, CompiledLossesAndGradientsMatchTheInterpreter) {
+  std::string fusion = GetParam();
+  std::unique_ptr<MLIRContext> context = makeContext();
+  GraphBuilder b(*context);
+  Tensor logits = b.input("logits", DType::F32, {6, 10});
+  Tensor targets = b.input("targets", DType::F32, {6, 10});
+  Tensor labels = b.input("labels", DType::I32, {6});
+  Tensor w = b.parameter("w", DType::F32, {10, 10}, ParamInit::normal(0.3));
+  Tensor scores = b.matmul(logits, w);
+  Tensor multi = b.multiLabelLoss(scores, targets);
+  Tensor ce = b.softmaxCrossEntropy(scores, labels, /*ignoreLabel=*/3);
+  Tensor total = b.add(multi, ce);
+  std::vector<Tensor> grads = b.grad(total, {w, logits});
+  b.output("multi_label", multi);
+  b.output("cross_entropy", ce);
+  if (grads.size() == 2) {
+    b.output("grad_w", grads[0]);
+    b.output("grad_logits", grads[1]);
+  }
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  CheckOptions options;
+  options.fusion = fusion;
+  EXPECT_EQ(compileRunAndCompare(**module, options), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Losses, GradientsTest,
     testing::Combine(testing::ValuesIn(kLosses),
@@ -150,6 +183,9 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<GradientsTest::ParamType> &info) {
       return std::get<0>(info.param).name + "_" + std::get<1>(info.param);
     });
+
+INSTANTIATE_TEST_SUITE_P(Builder, BuilderLossesTest,
+                         testing::Values("all", "none"));
 
 } // namespace
 } // namespace sinter::e2e
