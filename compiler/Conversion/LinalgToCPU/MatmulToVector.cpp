@@ -11,6 +11,11 @@
 // scf.parallel for the thread pool. Shapes are static, so edges get their
 // own static kernels (fewer rows, fewer vectors, one masked vector).
 //
+// A transposed B (stored [N, K]: a layer's input gradient dY W^T, a tied
+// output embedding) goes through the same kernel when it is large: packing
+// transposes it into the same panels, O(NK) against the product's O(MNK).
+// Small or batched ones (q k^T in attention) use dot products along K.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
@@ -21,8 +26,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -36,6 +41,10 @@ namespace sinter {
 #include "compiler/Conversion/Passes.h.inc"
 
 namespace {
+
+/// Below this K, a transposed B is read by dot products along K (each dot
+/// short; no packing to amortize), as attention's q k^T with K = 64 is.
+constexpr int64_t kMinPackedTransposedK = 128;
 
 struct Tiling {
   int64_t vw, mr, nr, kc, nc, rowsPerTask;
@@ -120,7 +129,8 @@ public:
     if (epilogue) {
       // This task's block of C is final and still in cache: apply the
       // epilogue to it now rather than in a pass of its own over memory.
-      Value rowEnd = b.create<arith::SelectOp>(loc, ownsMTail, idx(m), mFullEnd);
+      Value rowEnd =
+          b.create<arith::SelectOp>(loc, ownsMTail, idx(m), mFullEnd);
       Value colEnd = b.create<arith::SelectOp>(loc, ownsNTail, idx(n), nEnd);
       emitEpilogue(mBegin, rowEnd, nb, colEnd);
     }
@@ -167,7 +177,9 @@ public:
           if (operand.getOperandNumber() == epilogue->cInput) {
             VectorType vt = vecOf(type.getElementType());
             Value pass = b.create<arith::ConstantOp>(
-                loc, vt, DenseElementsAttr::get(vt, b.getZeroAttr(type.getElementType())));
+                loc, vt,
+                DenseElementsAttr::get(vt,
+                                       b.getZeroAttr(type.getElementType())));
             return b.create<vector::MaskedLoadOp>(loc, vt, c, at(r, col), mask,
                                                   pass);
           }
@@ -185,7 +197,8 @@ public:
           }
           VectorType vt = vecOf(type.getElementType());
           Value pass = b.create<arith::ConstantOp>(
-              loc, vt, DenseElementsAttr::get(vt, b.getZeroAttr(type.getElementType())));
+              loc, vt,
+              DenseElementsAttr::get(vt, b.getZeroAttr(type.getElementType())));
           return b.create<vector::MaskedLoadOp>(loc, vt, mem, indices, mask,
                                                 pass);
         };
@@ -200,8 +213,7 @@ public:
             auto vt = VectorType::get({t.vw}, cst.getType());
             map.map(cst.getResult(),
                     b.create<arith::ConstantOp>(
-                        loc, vt,
-                        DenseElementsAttr::get(vt, cst.getValue())));
+                        loc, vt, DenseElementsAttr::get(vt, cst.getValue())));
             continue;
           }
           SmallVector<Value> operands;
@@ -315,8 +327,15 @@ protected:
     std::vector<char> data(tiles * k * tileN * bytes);
     for (int64_t tile = 0; tile < tiles; ++tile) {
       for (int64_t kk = 0; kk < k; ++kk) {
-        std::memcpy(&data[((tile * k + kk) * tileN) * bytes],
-                    &raw[(kk * n + tile * tileN) * bytes], tileN * bytes);
+        if (!bTransposed) {
+          std::memcpy(&data[((tile * k + kk) * tileN) * bytes],
+                      &raw[(kk * n + tile * tileN) * bytes], tileN * bytes);
+          continue;
+        }
+        for (int64_t j = 0; j < tileN; ++j) { // B^T[kk][col] = B[col][kk]
+          std::memcpy(&data[((tile * k + kk) * tileN + j) * bytes],
+                      &raw[((tile * tileN + j) * k + kk) * bytes], bytes);
+        }
       }
     }
     auto type = MemRefType::get({tiles, k, tileN}, bElem);
@@ -344,7 +363,7 @@ protected:
   void packB() {
     int64_t tileN = t.nr * t.vw;
     int64_t tiles = n / tileN;
-    if (tiles == 0 || m < 2 * t.mr || k == 0) {
+    if (!packsB()) {
       return;
     }
     SmallVector<int64_t> shape;
@@ -364,6 +383,22 @@ protected:
     b.setInsertionPointToStart(par.getBody());
     Value bt = par.getInductionVars()[0], tile = par.getInductionVars()[1];
     Value col0 = b.create<arith::MulIOp>(loc, tile, idx(tileN));
+    if (bTransposed) {
+      // Row col of B (contiguous along K) becomes column j of the panel.
+      forRange(0, tileN, 1, [&](Value j) {
+        Value col = b.create<arith::AddIOp>(loc, col0, j);
+        forRange(0, k, 1, [&](Value kk) {
+          SmallVector<Value> from = {col, kk}, to = {tile, kk, j};
+          if (batched) {
+            from.insert(from.begin(), bt);
+            to.insert(to.begin(), bt);
+          }
+          b.create<memref::StoreOp>(
+              loc, b.create<memref::LoadOp>(loc, bMat, from), packed, to);
+        });
+      });
+      return;
+    }
     forRange(0, k, 1, [&](Value kk) {
       for (int64_t j = 0; j < t.nr; ++j) {
         Value col = b.create<arith::AddIOp>(loc, col0, idx(j * t.vw));
@@ -519,6 +554,14 @@ public:
   /// The module's symbol table, for packing constant weights at compile
   /// time (none: always pack at run time).
   SymbolTable *symbols = nullptr;
+  /// B is stored [N, K] (linalg.matmul_transpose_b); requires packsB() and
+  /// N a multiple of the tile width, so every read of B is of the panels.
+  bool bTransposed = false;
+  /// Whether packB packs (a transposed B must be packed: the kernel reads
+  /// B itself only for unpacked columns).
+  bool packsB() const {
+    return n / (t.nr * t.vw) > 0 && m >= 2 * t.mr && k > 0;
+  }
 
 protected:
   bool batched;
@@ -721,9 +764,8 @@ findEpilogue(linalg::LinalgOp matmul, Value c, int64_t m, int64_t n) {
     return std::nullopt;
   }
   for (Operation &op : found.getRegion().front().without_terminator()) {
-    bool scalarResults = llvm::all_of(op.getResultTypes(), [](Type t) {
-      return t.isIntOrIndexOrFloat();
-    });
+    bool scalarResults = llvm::all_of(
+        op.getResultTypes(), [](Type t) { return t.isIntOrIndexOrFloat(); });
     if (!scalarResults || op.getNumRegions() != 0 ||
         (!isa<arith::ConstantOp>(op) &&
          !op.hasTrait<OpTrait::Vectorizable>())) {
@@ -783,15 +825,20 @@ struct CPUMatmulToVectorPass
       OpBuilder b(op);
       bool batched =
           isa<linalg::BatchMatmulOp, linalg::BatchMatmulTransposeBOp>(op);
-      if (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(
-              op)) {
+      bool transposedB =
+          isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(op);
+      MatmulEmitter emitter(b, op.getLoc(), a, bm, c, batched, t);
+      // A large unbatched B^T is worth transposing into the panels.
+      emitter.bTransposed = transposedB && !batched && emitter.packsB() &&
+                            cType.getDimSize(1) % tileN == 0 &&
+                            aType.getDimSize(1) >= kMinPackedTransposedK;
+      if (transposedB && !emitter.bTransposed) {
         DotEmitter(b, op.getLoc(), a, bm, c, batched, t).emit();
       } else {
-        MatmulEmitter emitter(b, op.getLoc(), a, bm, c, batched, t);
         emitter.symbols = &symbols;
         if (!batched) {
-          emitter.epilogue = findEpilogue(op, c, cType.getDimSize(0),
-                                          cType.getDimSize(1));
+          emitter.epilogue =
+              findEpilogue(op, c, cType.getDimSize(0), cType.getDimSize(1));
         }
         if (emitter.epilogue) {
           // The allocations and views between the matmul and its epilogue
