@@ -13,6 +13,12 @@
 #                           SINTER_BENCH_PYTHON=<python with CUDA torch and jax>
 #                           uses that Python instead of bench/.venv, and installs
 #                           no Debian packages (a provisioned machine).
+#   bench/run.sh --training [ARGS]
+#                           a whole training step (forward, backward, AdamW)
+#                           of the small GPT and the GPT-2 block against
+#                           torch eager, torch.compile and JAX; ARGS go to
+#                           bench/training_step.py (--workloads, --threads,
+#                           --systems, --steps, --json)
 #   bench/run.sh --compile-time [ARGS]
 #                           compile time against graph size (1k, 4k, 16k ops:
 #                           a chain, the chain unfused, a wide signature);
@@ -30,6 +36,15 @@ if [ "${1:-}" = --compile-time ]; then
   ninja -C "$build" sinter-compile
   exec /usr/bin/python3 "$root/bench/compile_time.py" \
     --compiler "$build/bin/sinter-compile" "$@"
+fi
+if [ "${1:-}" = --training ]; then
+  shift
+  "$root/scripts/install-deps.sh" --bench
+  "$root/bench/setup-venv.sh"
+  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  ninja -C "$build" sinter-model sinter-compile sinter_runtime_shared
+  exec "$root/bench/.venv/bin/python" "$root/bench/training_step.py" \
+    --build-dir "$build" "$@"
 fi
 for arg in "$@"; do
   case "$arg" in
