@@ -153,9 +153,10 @@ func.func @negative_tensors(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor
 
 // -----
 
-// matmul_transpose_b (B stored [N, K]): dot-product kernels of 4 x 4 blocks
-// accumulate vectors along K and reduce each once; K = 37 leaves a masked
-// tail of 5 lanes. No packing, no transpose.
+// A small matmul_transpose_b (B stored [N, K], K < 128: q k^T in
+// attention): dot-product kernels of 4 x 4 blocks accumulate vectors along
+// K and reduce each once; K = 37 leaves a masked tail of 5 lanes. No
+// packing, no transpose.
 // CHECK-LABEL: func.func @transpose_b
 // CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<8x37xf32>, %[[BT:[a-zA-Z0-9_]+]]: memref<12x37xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<8x12xf32>)
 // CHECK-NOT: memref.alloc
@@ -172,6 +173,25 @@ func.func @negative_tensors(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor
 // CHECK-NOT: linalg.matmul_transpose_b
 func.func @transpose_b(%a: memref<8x37xf32>, %bt: memref<12x37xf32>, %c: memref<8x12xf32>) {
   linalg.matmul_transpose_b ins(%a, %bt : memref<8x37xf32>, memref<12x37xf32>) outs(%c : memref<8x12xf32>)
+  return
+}
+
+// -----
+
+// A large transposed B (K >= 128, N a multiple of the 64-wide tile, enough
+// rows: dY W^T in a backward pass) is transposed into the packed panels and
+// runs the broadcast kernel: no dot products, no reductions.
+// CHECK-LABEL: func.func @transpose_b_packed
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<12x128xf32>, %[[BT:[a-zA-Z0-9_]+]]: memref<64x128xf32>, %[[C:[a-zA-Z0-9_]+]]: memref<12x64xf32>)
+// CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x128x64xf32>
+// CHECK: scf.parallel
+// CHECK: %[[E:.*]] = memref.load %[[BT]][%{{.*}}, %{{.*}}] : memref<64x128xf32>
+// CHECK: memref.store %[[E]], %[[P]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<1x128x64xf32>
+// CHECK: vector.load %[[P]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<1x128x64xf32>, vector<16xf32>
+// CHECK-NOT: vector.reduction
+// CHECK-NOT: linalg.matmul_transpose_b
+func.func @transpose_b_packed(%a: memref<12x128xf32>, %bt: memref<64x128xf32>, %c: memref<12x64xf32>) {
+  linalg.matmul_transpose_b ins(%a, %bt : memref<12x128xf32>, memref<64x128xf32>) outs(%c : memref<12x64xf32>)
   return
 }
 
