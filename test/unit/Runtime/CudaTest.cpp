@@ -520,7 +520,6 @@ TEST_F(CudaTest, RunsEndToEnd) {
 TEST_F(CudaTest, OutputWrittenInPlaceOverItsInput) {
   // m = n + n computed in n's buffer: the twice_i32 launches write input 1.
   MutableCudaDescriptor d;
-  d.model.outputs = nullptr;
   sinter_abi_tensor_t outputs[2];
   std::memcpy(outputs, fake_embedded_cuda_descriptor()->outputs,
               sizeof(outputs));

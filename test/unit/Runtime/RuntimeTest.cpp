@@ -345,8 +345,9 @@ struct MutableDescriptor {
   sinter_abi_tensor_t outputs[2];
   int64_t shape[SINTER_ABI_MAX_RANK + 1] = {2, 3};
 
-  MutableDescriptor() {
-    model = *fake_embedded_descriptor();
+  explicit MutableDescriptor(
+      const sinter_abi_model_t *from = fake_embedded_descriptor()) {
+    model = *from;
     std::memcpy(inputs, model.inputs, sizeof(inputs));
     std::memcpy(outputs, model.outputs, sizeof(outputs));
     model.inputs = inputs;
@@ -753,46 +754,33 @@ TEST_F(InPlaceTest, DescriptorMustNameAnInputOfTheSameType) {
   sinter_context_release(context);
   model = nullptr;
   context = nullptr;
-  struct InPlaceDescriptor {
-    sinter_abi_model_t model = *fake_embedded_in_place_descriptor();
-    sinter_abi_tensor_t inputs[2];
-    sinter_abi_tensor_t outputs[2];
-    InPlaceDescriptor() {
-      std::memcpy(inputs, model.inputs, sizeof(inputs));
-      std::memcpy(outputs, model.outputs, sizeof(outputs));
-      model.inputs = inputs;
-      model.outputs = outputs;
-    }
-    const sinter_abi_model_t *finish() {
-      model.checksum = sinter_abi_signature_checksum(&model);
-      return &model;
-    }
-  };
+  // The in-place descriptor, mutated.
+  using InPlaceDescriptor = MutableDescriptor;
   auto create = [&](const sinter_abi_model_t *descriptor) {
     return sinter_model_create_from_descriptor(runtime, descriptor, &model);
   };
   {
-    InPlaceDescriptor d;
+    InPlaceDescriptor d(fake_embedded_in_place_descriptor());
     d.outputs[0].in_place_of = 3;
     expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
                 {"output 0 ('y') is written in place into input 2, but there "
                  "are 2 inputs"});
   }
   {
-    InPlaceDescriptor d;
+    InPlaceDescriptor d(fake_embedded_in_place_descriptor());
     d.outputs[0].in_place_of = 2;
     expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
                 {"input 1 ('n'), which has dtype i32 and shape [4] instead "
                  "of f32 [2, 3]"});
   }
   {
-    InPlaceDescriptor d;
+    InPlaceDescriptor d(fake_embedded_in_place_descriptor());
     d.inputs[1].in_place_of = 1;
     expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
                 {"input 1 ('n') has in_place_of 1; only outputs overwrite"});
   }
   {
-    InPlaceDescriptor d;
+    InPlaceDescriptor d(fake_embedded_in_place_descriptor());
     d.outputs[1] = d.outputs[0];
     d.outputs[1].name = "y2";
     expectError(create(d.finish()), SINTER_STATUS_INVALID_ARGUMENT,
@@ -801,7 +789,7 @@ TEST_F(InPlaceTest, DescriptorMustNameAnInputOfTheSameType) {
   }
   {
     // The field is in the checksum: flipping it after compilation is caught.
-    InPlaceDescriptor d;
+    InPlaceDescriptor d(fake_embedded_in_place_descriptor());
     d.finish();
     d.outputs[0].in_place_of = 0;
     expectError(create(&d.model), SINTER_STATUS_INVALID_ARGUMENT,
