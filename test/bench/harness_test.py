@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 import unittest
 
@@ -166,6 +167,33 @@ class SmokeRunTest(unittest.TestCase):
             md = f.read()
         self.assertIn("| small_gpt | 1 |", md)
         self.assertIn("## Physical limits", md)
+
+
+class TrainingStepSmokeTest(unittest.TestCase):
+    """bench/training_step.py with Sinter alone (the peers need the venv):
+    the step compiles, runs in place through the ctypes bindings (a stale
+    struct there writes past its end), counts its steps and trains."""
+
+    def test_sinter_step_runs_in_place_and_trains(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "../../bench/training_step.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            report = os.path.join(tmp, "training.json")
+            proc = subprocess.run([sys.executable, script, "--workloads", "small_gpt",
+                                   "--systems", "sinter", "--threads", "1", "--steps", "2",
+                                   "--warmup", "3", "--build-dir", BUILD, "--json", report],
+                                  capture_output=True, text=True)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            with open(report) as f:
+                rows = json.load(f)["workloads"]["small_gpt"]["rows"]
+        self.assertEqual(len(rows), 1, rows)
+        row = rows[0]
+        self.assertNotIn("error", row)
+        self.assertGreater(row["median_ms"], 0)
+        # Three AdamW steps on one batch: the loss falls each time.
+        losses = row["warmup_losses"]
+        self.assertTrue(losses[0] > losses[1] > losses[2], losses)
+        self.assertGreater(row["workspace_bytes"], 0)
 
 
 if __name__ == "__main__":
