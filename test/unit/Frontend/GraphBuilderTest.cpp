@@ -8,6 +8,7 @@
 
 #include "frontend/GraphBuilder.h"
 
+#include "dialects/sinter/IR/EntryFunction.h"
 #include "dialects/sinter/IR/SinterOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -122,6 +123,36 @@ TEST_F(GraphBuilderTest, InputOutputBuild) {
             "out");
   // Spent after build.
   EXPECT_FALSE(b.input("z", DType::F32, {1}).valid());
+}
+
+TEST_F(GraphBuilderTest, OutputOverwritingAnInput) {
+  Tensor w = b.input("w", DType::F32, {4});
+  Tensor g = b.input("g", DType::F32, {4});
+  b.output("next.w", b.sub(w, g), "w");
+  b.output("g2", b.mul(g, g));
+  auto module = b.build();
+  ASSERT_TRUE(module.ok()) << module.status();
+  auto fn = (*module)->lookupSymbol<mlir::func::FuncOp>("main");
+  EXPECT_EQ(aliasedInput(fn, 0), std::optional<unsigned>(0));
+  EXPECT_EQ(aliasedInput(fn, 1), std::nullopt);
+
+  // An input that does not exist, or of another type, fails the build.
+  GraphBuilder c(ctx);
+  Tensor x = c.input("x", DType::F32, {4});
+  c.output("next.y", c.exp(x), "y");
+  auto bad = c.build();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("result 0 ('next.y'): sinter.aliases_input names "
+                        "'y', which is not an input of the function"));
+  GraphBuilder d(ctx);
+  Tensor h = d.input("h", DType::F16, {4});
+  d.output("next.h", d.exp(d.input("f", DType::F32, {4})), "h");
+  auto other = d.build();
+  ASSERT_FALSE(other.ok());
+  EXPECT_THAT(std::string(other.status().message()),
+              HasSubstr("an output overwrites an input of its own type"));
+  (void)h;
 }
 
 TEST_F(GraphBuilderTest, CustomFunctionName) {
