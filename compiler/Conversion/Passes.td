@@ -370,7 +370,9 @@ def DropInPlaceResultsPass
     overwrites (see `sinter-prepare-bufferization`). This pass removes
     those results, so the remaining ones become out-params and the entry
     takes no buffer for an output written in place. A result with the
-    attribute that is anything else is an error (it would be lost).
+    attribute that is anything else is an error (it would be lost). An
+    ordinary result that is (a view of) an argument then gets a buffer of
+    its own and a copy, as the out-param convention needs.
 
     ```mlir
     func.func @step(%w: memref<4xf32>, ...) -> (memref<4xf32> {sinter.aliases_input = "w"}) {
@@ -384,6 +386,7 @@ def DropInPlaceResultsPass
     }
     ```
   }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
 def CPUApproximateMathPass

@@ -8,11 +8,18 @@
 // Anything else returned for such a result would be an output the caller
 // never sees, so it is an error rather than a silent loss.
 //
+// An ordinary result can end up in an overwritten input's buffer too (the
+// same value returned in place and as an output of its own, or a view of
+// it): it gets a buffer of its own and a copy, as the out-param convention
+// needs (MLIR 19's buffer-results-to-out-params crashes on a returned
+// argument).
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
 #include "dialects/sinter/IR/EntryFunction.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/BitVector.h"
 
 #define DEBUG_TYPE "sinter-drop-in-place-results"
@@ -65,14 +72,39 @@ struct DropInPlaceResultsPass
       }
     }
     SmallVector<Value> kept;
+    OpBuilder b(ret);
     for (unsigned r = 0, e = ret.getNumOperands(); r < e; ++r) {
-      if (!erase.test(r)) {
-        kept.push_back(ret.getOperand(r));
+      if (erase.test(r)) {
+        continue;
       }
+      Value v = ret.getOperand(r);
+      auto type = dyn_cast<MemRefType>(fn.getResultTypes()[r]);
+      if (type && isa<BlockArgument>(rootOf(v))) {
+        Value own = b.create<memref::AllocOp>(ret.getLoc(), type);
+        b.create<memref::CopyOp>(ret.getLoc(), v, own);
+        v = own;
+      }
+      kept.push_back(v);
     }
     ret->setOperands(kept);
     fn.eraseResults(erase);
     return success();
+  }
+
+  /// The buffer `v` is a view (or a cast) of.
+  static Value rootOf(Value v) {
+    while (Operation *def = v.getDefiningOp()) {
+      if (auto view = dyn_cast<ViewLikeOpInterface>(def)) {
+        v = view.getViewSource();
+      } else if (auto cast = dyn_cast<memref::CastOp>(def)) {
+        v = cast.getSource();
+      } else if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(def)) {
+        v = def->getOperand(0);
+      } else {
+        break;
+      }
+    }
+    return v;
   }
 };
 

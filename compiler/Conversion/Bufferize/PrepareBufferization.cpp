@@ -94,6 +94,7 @@ struct PrepareBufferizationPass
     OpBuilder b = OpBuilder::atBlockBegin(&body);
     SmallVector<Type> argTypes(fn.getArgumentTypes());
     argTensors.assign(fn.getNumArguments(), Value());
+    overwrittenTensors.clear();
     for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
       auto type = dyn_cast<RankedTensorType>(arg.getType());
       if (!type) {
@@ -107,6 +108,9 @@ struct PrepareBufferizationPass
       arg.replaceAllUsesExcept(input, input);
       inputs.insert(input);
       argTensors[i] = input;
+      if (overwritten[i]) {
+        overwrittenTensors.insert(input);
+      }
     }
     fn.setFunctionType(
         FunctionType::get(&getContext(), argTypes, fn.getResultTypes()));
@@ -114,33 +118,63 @@ struct PrepareBufferizationPass
 
   /// A returned input, or a value returned twice, is copied into a fresh
   /// tensor, so each result becomes its own output buffer; a result that
-  /// overwrites an input is materialized in that input's buffer.
+  /// overwrites an input is materialized in that input's buffer. Every copy
+  /// of a value that lives in an overwritten input's buffer (the input, or
+  /// a reshape or slice of it) comes before the first materialization, so
+  /// each reads the input's old value before any is written.
   void makeResultsDistinct(func::FuncOp fn) {
     fn.walk([&](func::ReturnOp ret) {
       llvm::SmallPtrSet<Value, 8> seen;
       OpBuilder b(ret);
+      auto copyOf = [&](Value v) -> Value {
+        return b.create<bufferization::AllocTensorOp>(
+            ret.getLoc(), cast<RankedTensorType>(v.getType()), ValueRange{},
+            /*copy=*/v);
+      };
+      SmallVector<std::pair<OpOperand *, int64_t>> inPlace;
       for (OpOperand &operand : ret->getOpOperands()) {
         Value v = operand.get();
-        auto type = dyn_cast<RankedTensorType>(v.getType());
-        if (!type) {
+        if (!isa<RankedTensorType>(v.getType())) {
           continue;
         }
+        bool overwrittenBuffer = readsOverwrittenInput(v);
         if (int64_t target = resultTarget[operand.getOperandNumber()];
             target >= 0) {
-          unshareDestinations(v);
-          operand.set(b.create<bufferization::MaterializeInDestinationOp>(
-                           ret.getLoc(), v, argTensors[target])
-                          .getResult());
+          // Its own input unchanged needs nothing (the materialization of
+          // a buffer into itself is no copy).
+          if (overwrittenBuffer && v != argTensors[target]) {
+            operand.set(copyOf(v));
+          }
+          inPlace.push_back({&operand, target});
           continue;
         }
-        if (isa<BlockArgument>(v) || inputs.contains(v) ||
+        if (isa<BlockArgument>(v) || inputs.contains(v) || overwrittenBuffer ||
             !seen.insert(v).second) {
-          Value copy = b.create<bufferization::AllocTensorOp>(
-              ret.getLoc(), type, ValueRange{}, /*copy=*/v);
-          operand.set(copy);
+          operand.set(copyOf(v));
         }
       }
+      for (auto [operand, target] : inPlace) {
+        Value v = operand->get();
+        unshareDestinations(v);
+        operand->set(b.create<bufferization::MaterializeInDestinationOp>(
+                          ret.getLoc(), v, argTensors[target])
+                         .getResult());
+      }
     });
+  }
+
+  /// Whether `v` is an overwritten input's tensor or a view of it (a
+  /// reshape, a slice, a cast): its buffer is written at the return.
+  bool readsOverwrittenInput(Value v) {
+    while (Operation *def = v.getDefiningOp()) {
+      if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+              tensor::ExtractSliceOp, tensor::CastOp, tensor::ReshapeOp>(def)) {
+        v = def->getOperand(0);
+        continue;
+      }
+      break;
+    }
+    return overwrittenTensors.contains(v);
   }
 
   /// Gives the chain of destinations `v` is computed in (through the tied
@@ -213,6 +247,7 @@ struct PrepareBufferizationPass
   SmallVector<Value> argTensors;
   SmallVector<bool> overwritten;
   SmallVector<int64_t> resultTarget;
+  llvm::DenseSet<Value> overwrittenTensors;
 };
 
 } // namespace

@@ -52,3 +52,40 @@ func.func @unchanged(%w: tensor<4xf32> {sinter.name = "w"})
     -> (tensor<4xf32> {sinter.aliases_input = "w"}) {
   return %w : tensor<4xf32>
 }
+
+// -----
+
+// One value returned in place twice and as ordinary outputs (itself and a
+// reshape of it): computed once, then copied into w's and g's buffers and
+// the reshaped output's; no output is left without its value.
+// CHECK-LABEL: func.func @returned_in_place_and_as_outputs
+// CHECK-SAME: (%[[W:[a-zA-Z0-9_]+]]: memref<4xf32> {sinter.name = "w"}, %[[G:[a-zA-Z0-9_]+]]: memref<4xf32> {sinter.name = "g"}, %[[COPY:[a-zA-Z0-9_]+]]: memref<4xf32> {sinter.name = "copy"}, %[[FLAT:[a-zA-Z0-9_]+]]: memref<2x2xf32> {sinter.name = "flat"}) {
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %[[G]] : {{.*}}) outs(%[[N:.*]] : memref<4xf32>)
+// CHECK-DAG: memref.copy %[[N]], %[[W]]
+// CHECK-DAG: memref.copy %[[N]], %[[G]]
+// CHECK-DAG: memref.copy %{{.*}}, %[[FLAT]]
+// CHECK: return{{$}}
+func.func @returned_in_place_and_as_outputs(%w: tensor<4xf32> {sinter.name = "w"}, %g: tensor<4xf32> {sinter.name = "g"})
+    -> (tensor<4xf32> {sinter.name = "next.w", sinter.aliases_input = "w"}, tensor<4xf32> {sinter.name = "copy"},
+        tensor<4xf32> {sinter.name = "next.g", sinter.aliases_input = "g"}, tensor<2x2xf32> {sinter.name = "flat"}) {
+  %n = sinter.sub %w, %g : tensor<4xf32>
+  %f = sinter.reshape %n : (tensor<4xf32>) -> tensor<2x2xf32>
+  return %n, %n, %n, %f : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+// A swap: each input's old value becomes the other's. Both old values are
+// copied out before either buffer is written.
+// CHECK-LABEL: func.func @swap
+// CHECK-SAME: (%[[A:[a-zA-Z0-9_]+]]: memref<4xf32> {sinter.name = "a"}, %[[B:[a-zA-Z0-9_]+]]: memref<4xf32> {sinter.name = "b"}) {
+// CHECK-DAG: memref.copy %[[A]], %[[OLDA:[a-zA-Z0-9_]+]]
+// CHECK-DAG: memref.copy %[[B]], %[[OLDB:[a-zA-Z0-9_]+]]
+// CHECK: memref.copy %[[OLD1:[a-zA-Z0-9_]+]], %{{.*}}
+// CHECK-NEXT: memref.copy %[[OLD2:[a-zA-Z0-9_]+]], %{{.*}}
+// CHECK-NEXT: return{{$}}
+func.func @swap(%a: tensor<4xf32> {sinter.name = "a"}, %b: tensor<4xf32> {sinter.name = "b"})
+    -> (tensor<4xf32> {sinter.name = "next.a", sinter.aliases_input = "a"},
+        tensor<4xf32> {sinter.name = "next.b", sinter.aliases_input = "b"}) {
+  return %b, %a : tensor<4xf32>, tensor<4xf32>
+}
