@@ -183,7 +183,7 @@ def CPULowerCopiesPass : Pass<"sinter-cpu-lower-copies", "mlir::func::FuncOp"> {
     `memref.copy` between non-contiguous memrefs lowers to a call into MLIR's
     C runner library, which compiled artifacts do not link. As a generic it
     becomes a loop nest like every other op (and is outlined and vectorized
-    with them).
+    with them). A copy of a buffer onto itself (the same value) is dropped.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }

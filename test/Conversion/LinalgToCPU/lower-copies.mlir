@@ -42,3 +42,16 @@ func.func @in_loop(%a: memref<4xi32>, %b: memref<4xi32>) {
   }
   return
 }
+
+// -----
+
+// A tile copied onto itself (left by bufferization in fused loops) copies
+// nothing: it is dropped, not turned into a loop.
+// CHECK-LABEL: func.func @self_copy
+// CHECK-NEXT: memref.subview
+// CHECK-NEXT: return
+func.func @self_copy(%a: memref<4x8xf32>) {
+  %s = memref.subview %a[1, 0] [1, 8] [1, 1] : memref<4x8xf32> to memref<1x8xf32, strided<[8, 1], offset: 8>>
+  memref.copy %s, %s : memref<1x8xf32, strided<[8, 1], offset: 8>> to memref<1x8xf32, strided<[8, 1], offset: 8>>
+  return
+}
