@@ -177,9 +177,9 @@ struct PrepareBufferizationPass
     return overwrittenTensors.contains(v);
   }
 
-  /// Gives the chain of destinations `v` is computed in (through the tied
-  /// `outs` of destination-style ops, down to a `tensor.empty`) a copy of
-  /// each op shared with another user. Empty-tensor elimination (MLIR 19)
+  /// Gives the chain of destinations `v` is computed in (the tied `outs` of
+  /// destination-style ops: a `linalg.fill`, down to a `tensor.empty`) a
+  /// copy of each of those shared with another user. Empty-tensor elimination (MLIR 19)
   /// replaces *every* use of the empty it finds under an in-place result
   /// with the overwritten input, which would point unrelated ops of the
   /// same type at that input's buffer too.
